@@ -1,0 +1,5 @@
+import sys
+
+from gnncore.cli import main
+
+sys.exit(main())

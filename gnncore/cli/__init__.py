@@ -1,0 +1,39 @@
+"""``python -m gnncore ...``: the same specs as the pages, headless.
+
+Each subcommand lives in its own module with ``register(subparsers)``; bad input of any
+kind ends in one line on stderr and exit code 2, with nothing written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from gnncore.cli import common
+
+SUBCOMMANDS = ("gnn", "posenc")  # each a module here with register(subparsers)
+
+
+def build_parser() -> common.Parser:
+    parser = common.Parser(prog="python -m gnncore",
+                           description="Train and compare architectures headless.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=common.Parser)
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"gnncore.cli.{name}")
+        except ModuleNotFoundError:  # DEVELOPMENT GUARD, removed before landing
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except common.UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped; finished runs are in the run store.", file=sys.stderr)
+        return 130

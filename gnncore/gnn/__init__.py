@@ -1,0 +1,1 @@
+"""GNN engine: datasets, models and the node, link and graph task loops."""

@@ -1,0 +1,264 @@
+"""The datasets the arena offers, with their metadata, and how to get them offline.
+
+Files come, in this order, from the cache (``$GNNCORE_DATA``, default ``data/``), from an
+offline mirror folder in PyG's layout (``$GNNCORE_MIRROR``, copied into the cache, never
+written to), or from PyG's own download. ``$GNNCORE_OFFLINE=1`` forbids the download.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+import torch_geometric.transforms as T
+from torch_geometric.data import Data
+
+from gnncore import config
+from gnncore.spec import SpecError
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset whose files cannot be had; the message says which, where, and how to get them."""
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str            # as PyG spells it
+    title: str
+    family: str          # PyG class: Planetoid, Amazon, Coauthor, TUDataset, or builtin
+    tasks: tuple[str, ...]
+    nodes: int
+    edges: int           # directed, as PyG's num_edges counts them
+    features: int
+    classes: int
+    split: str
+    source: str
+    download_mb: float = 0.0
+    graphs: int = 1
+    raw_files: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def builtin(self) -> bool:
+        return self.family == "builtin"
+
+    @property
+    def raw_subdir(self) -> str:
+        return f"{self.family}/{self.name}/raw"
+
+
+def _planetoid(name, nodes, edges, features, classes, split, mb):
+    stem = name.lower()
+    files = tuple(f"ind.{stem}.{s}" for s in ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index"))
+    return DatasetInfo(name, name, "Planetoid", ("node", "link"), nodes, edges, features, classes,
+                       f"public Planetoid split {split}", "Yang et al. 2016 (Planetoid); Kipf & Welling 2017",
+                       mb, 1, files)
+
+
+_SHCHUR = "random per class: 20 train / 30 validation, rest test (Shchur et al. 2018)"
+_TU = "stratified 10-fold cross-validation (Errica et al. 2020)"
+
+
+def _tu(name, graphs, nodes, edges, features, classes, mb, files):
+    return DatasetInfo(name, name, "TUDataset", ("graph",), nodes, edges, features, classes, _TU,
+                       "Morris et al. 2020 (TUDataset)", mb, graphs, tuple(f"{name}_{f}.txt" for f in files))
+
+
+DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
+    _planetoid("Cora", 2708, 10556, 1433, 7, "140 / 500 / 1000", 0.6),
+    _planetoid("CiteSeer", 3327, 9104, 3703, 6, "120 / 500 / 1000", 1.0),
+    _planetoid("PubMed", 19717, 88648, 500, 3, "60 / 500 / 1000", 8.6),
+    DatasetInfo("Computers", "Amazon Computers", "Amazon", ("node",), 13752, 491722, 767, 10, _SHCHUR,
+                "Shchur et al. 2018", 3.4, 1, ("amazon_electronics_computers.npz",)),
+    DatasetInfo("Photo", "Amazon Photo", "Amazon", ("node",), 7650, 238162, 745, 8, _SHCHUR,
+                "Shchur et al. 2018", 1.8, 1, ("amazon_electronics_photo.npz",)),
+    DatasetInfo("CS", "Coauthor CS", "Coauthor", ("node",), 18333, 163788, 6805, 15, _SHCHUR,
+                "Shchur et al. 2018", 2.8, 1, ("ms_academic_cs.npz",)),
+    DatasetInfo("KarateClub", "Zachary's karate club", "builtin", ("node",), 34, 156, 34, 4,
+                "4 labelled nodes train; the rest split in half, validation / test",
+                "Zachary 1977"),
+    DatasetInfo("CSBM", "Synthetic CSBM", "builtin", ("node", "link"), 1000, 10000, 32, 4, _SHCHUR,
+                "contextual stochastic block model (Deshpande et al. 2018)"),
+    _tu("MUTAG", 188, 3371, 7442, 7, 2, 0.1, ("A", "graph_indicator", "graph_labels", "node_labels")),
+    _tu("PROTEINS", 1113, 43471, 162088, 3, 2, 2.8, ("A", "graph_indicator", "graph_labels", "node_labels")),
+    _tu("ENZYMES", 600, 19580, 74564, 3, 6, 4.9, ("A", "graph_indicator", "graph_labels", "node_labels")),
+    _tu("IMDB-BINARY", 1000, 19773, 193062, 136, 2, 4.7, ("A", "graph_indicator", "graph_labels")),
+]}
+
+
+def dataset_names(task: str) -> list[str]:
+    return [name for name, info in DATASETS.items() if task in info.tasks]
+
+
+def info(name: str, task: str | None = None) -> DatasetInfo:
+    """Look a dataset up by name (case-insensitive); unknown names list the valid ones."""
+    matches = [d for d in DATASETS.values() if d.name.lower() == str(name).lower()]
+    choices = dataset_names(task) if task else list(DATASETS)
+    if not matches or (task and task not in matches[0].tasks):
+        what = f" for {task} tasks" if task else ""
+        raise SpecError(f"Unknown dataset '{name}'{what}; choose one of {', '.join(choices)}.")
+    return matches[0]
+
+
+def availability(name: str) -> str:
+    """``built-in``, ``cached``, ``in mirror`` or ``downloads on first use (N MB)``."""
+    d = DATASETS[name]
+    if d.builtin:
+        return "built-in"
+    if not _missing(d, config.data_dir()):
+        return "cached"
+    mirror = config.mirror_dir()
+    if mirror and not _missing(d, mirror):
+        return "in offline mirror"
+    return f"downloads on first use ({d.download_mb:.1f} MB)"
+
+
+def _missing(d: DatasetInfo, root: Path) -> list[str]:
+    raw = root / d.raw_subdir
+    return [f for f in d.raw_files if not (raw / f).exists()]
+
+
+def _ensure_raw(d: DatasetInfo) -> Path:
+    """Make the raw files present in the cache; returns the PyG root for the family."""
+    cache = config.data_dir()
+    missing = _missing(d, cache)
+    mirror = config.mirror_dir()
+    if missing and mirror and not _missing(d, mirror):
+        target = cache / d.raw_subdir
+        target.mkdir(parents=True, exist_ok=True)
+        for f in missing:
+            shutil.copyfile(mirror / d.raw_subdir / f, target / f)
+            os.chmod(target / f, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
+        missing = []
+    if missing and os.environ.get("GNNCORE_OFFLINE"):
+        raise _unavailable(d, missing, cache)
+    return cache / d.family
+
+
+def _unavailable(d: DatasetInfo, missing: list[str], cache: Path) -> DatasetUnavailable:
+    return DatasetUnavailable(
+        f"{d.title} is not available: {', '.join(missing)} missing from {cache / d.raw_subdir}; "
+        f"copy them there, set GNNCORE_MIRROR to a folder holding {d.raw_subdir}/, "
+        f"or go online so PyG can download them ({d.download_mb:.1f} MB).")
+
+
+def _pyg_dataset(d: DatasetInfo, **kwargs):
+    from torch_geometric import datasets as pyg
+
+    root = _ensure_raw(d)
+    cls = getattr(pyg, d.family)
+    try:
+        return cls(str(root), d.name, **kwargs)
+    except Exception as e:  # a failed download: no network, proxy, moved URL ...
+        missing = _missing(d, config.data_dir())
+        if missing:
+            raise _unavailable(d, missing, config.data_dir()) from e
+        raise
+
+
+# ---- node-level data ----
+
+@lru_cache(maxsize=8)
+def _load_graph(name: str, data_root: str) -> Data:
+    d = DATASETS[name]
+    if name == "KarateClub":
+        from torch_geometric.datasets import KarateClub
+        return KarateClub()[0]
+    # GCN (Kipf & Welling 2017) row-normalises the bag-of-words features; so do we, everywhere.
+    return _pyg_dataset(d, transform=T.NormalizeFeatures())[0]
+
+
+def load_node_data(name: str, seed: int = 0, **options) -> Data:
+    """A graph with ``train_mask``, ``val_mask``, ``test_mask`` for node classification.
+
+    Planetoid datasets keep the public split whatever the seed; Amazon, Coauthor and the
+    synthetic graph draw the Shchur et al. (2018) per-class split from ``seed``.
+    ``options`` are the synthetic graph's knobs (see :func:`csbm`).
+    """
+    d = info(name, "node")
+    if d.name == "CSBM":
+        data = csbm(seed=seed, **options)
+    else:
+        data = _load_graph(d.name, str(config.data_dir())).clone()
+    if d.family in ("Amazon", "Coauthor") or d.name == "CSBM":
+        data.train_mask, data.val_mask, data.test_mask = per_class_split(data.y, 20, 30, seed)
+    elif d.name == "KarateClub":
+        data.val_mask, data.test_mask = _halves(~data.train_mask, seed)
+    data.num_classes = int(data.y.max()) + 1
+    return data
+
+
+def per_class_split(y: torch.Tensor, train_per_class: int, val_per_class: int, seed: int):
+    """Shchur et al. (2018): per class, ``train_per_class`` train and ``val_per_class``
+    validation nodes at random; every other node is a test node.
+
+    Written here because PyG's RandomNodeSplit draws validation nodes over all classes
+    together, not per class.
+    """
+    g = torch.Generator().manual_seed(seed)
+    masks = [torch.zeros_like(y, dtype=torch.bool) for _ in range(3)]
+    for c in range(int(y.max()) + 1):
+        idx = (y == c).nonzero().view(-1)
+        idx = idx[torch.randperm(len(idx), generator=g)]
+        masks[0][idx[:train_per_class]] = True
+        masks[1][idx[train_per_class:train_per_class + val_per_class]] = True
+    masks[2] = ~(masks[0] | masks[1])
+    return tuple(masks)
+
+
+def _halves(mask: torch.Tensor, seed: int):
+    idx = mask.nonzero().view(-1)
+    idx = idx[torch.randperm(len(idx), generator=torch.Generator().manual_seed(seed))]
+    a, b = torch.zeros_like(mask), torch.zeros_like(mask)
+    a[idx[: len(idx) // 2]] = True
+    b[idx[len(idx) // 2:]] = True
+    return a, b
+
+
+def csbm(nodes: int = 1000, classes: int = 4, avg_degree: float = 10.0, homophily: float = 0.8,
+         signal: float = 1.0, features: int = 32, seed: int = 0) -> Data:
+    """Contextual stochastic block model (Deshpande et al. 2018), built in: no file needed.
+
+    ``homophily`` is the expected fraction of edges joining two nodes of the same class;
+    ``signal`` scales the class means of the Gaussian features against unit noise, so 0
+    leaves the features uninformative and only the graph can tell classes apart.
+    Written here because PyG's StochasticBlockModelDataset writes files and has no
+    homophily knob.
+    """
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(nodes) % classes
+    y = y[torch.randperm(nodes, generator=g)]
+    means = torch.randn(classes, features, generator=g)
+    means = means / means.norm(dim=1, keepdim=True)
+    x = signal * means[y] + torch.randn(nodes, features, generator=g) / features ** 0.5
+    # Each undirected edge picks a source uniformly, then a target of the same class with
+    # probability `homophily`, else of another class.
+    m = int(nodes * avg_degree / 2)
+    src = torch.randint(nodes, (m,), generator=g)
+    same = torch.rand(m, generator=g) < homophily
+    by_class = [(y == c).nonzero().view(-1) for c in range(classes)]
+    shift = torch.randint(1, classes, (m,), generator=g)
+    target_class = torch.where(same, y[src], (y[src] + shift) % classes)
+    dst = torch.empty(m, dtype=torch.long)
+    for c in range(classes):
+        sel = target_class == c
+        pool = by_class[c]
+        dst[sel] = pool[torch.randint(len(pool), (int(sel.sum()),), generator=g)]
+    keep = src != dst
+    edge_index = torch.stack([src[keep], dst[keep]])
+    from torch_geometric.utils import coalesce, to_undirected
+    edge_index = coalesce(to_undirected(edge_index), num_nodes=nodes)
+    return Data(x=x, edge_index=edge_index, y=y, num_nodes=nodes)
+
+
+def load_tu(name: str):
+    """A TU graph-classification dataset; IMDB-BINARY gets one-hot degree features."""
+    d = info(name, "graph")
+    kwargs = {}
+    if d.name == "IMDB-BINARY":  # no node features: one-hot degree, max degree 135
+        kwargs["pre_transform"] = T.OneHotDegree(135)
+    return _pyg_dataset(d, **kwargs)
