@@ -20,5 +20,5 @@ def mirror_dir() -> Path | None:
 
 
 def store_path() -> Path:
-    """The SQLite run store."""
-    return data_dir() / "runs.sqlite"
+    """The SQLite run store: ``$GNNCORE_STORE`` or ``runs.sqlite`` in the data directory."""
+    return Path(os.environ.get("GNNCORE_STORE") or data_dir() / "runs.sqlite")

@@ -1,0 +1,69 @@
+import pytest
+import torch
+from torch_geometric.nn import GCNConv, SAGEConv
+
+from gnncore.gnn.datasets import csbm
+from gnncore.gnn.models import NodeModel, SAGEMeanConv, feature_dropout, graph_input
+
+
+@pytest.fixture
+def graph():
+    data = csbm(nodes=200, features=16, seed=0)
+    x = torch.relu(data.x) * (torch.rand_like(data.x) < 0.1)  # mostly zeros, like bag-of-words
+    return data, x
+
+
+def test_sage_mean_conv_equals_pyg_sage_conv(graph):
+    data, x = graph
+    ours, pyg = SAGEMeanConv(16, 8), SAGEConv(16, 8, aggr="mean")
+    pyg.load_state_dict(ours.state_dict())
+    adj = graph_input("sage", data.edge_index, data.num_nodes)
+    expected = pyg(x, data.edge_index)
+    assert torch.allclose(ours(x, adj), expected, atol=1e-5)
+    assert torch.allclose(ours(x.to_sparse_csr(), adj), expected, atol=1e-5)
+
+
+def test_csr_adjacency_gives_pyg_gcn_result(graph):
+    data, x = graph
+    conv = GCNConv(16, 8)
+    adj = graph_input("gcn", data.edge_index, data.num_nodes)
+    assert torch.allclose(conv(x.to_sparse_csr(), adj), conv(x, data.edge_index), atol=1e-5)
+
+
+def test_sparse_feature_dropout_keeps_expected_share_and_rescales():
+    torch.manual_seed(0)
+    x = torch.ones(200, 100).to_sparse_csr()
+    dropped = feature_dropout(x, 0.5, training=True).values()
+    kept = dropped[dropped != 0]
+    assert abs(len(kept) / 20000 - 0.5) < 0.02
+    assert torch.allclose(kept, torch.full_like(kept, 2.0))
+    assert feature_dropout(x, 0.5, training=False) is x
+
+
+@pytest.mark.parametrize("arch", ["gcn", "sage", "gat", "mlp"])
+def test_output_shape_and_permutation_equivariance(arch, graph):
+    data, x = graph
+    torch.manual_seed(0)
+    model = NodeModel(arch, 16, 8, 4, cached=False).eval()
+    out = model(x, graph_input(arch, data.edge_index, data.num_nodes))
+    assert out.shape == (200, 4)
+    perm = torch.randperm(200)
+    inverse = torch.empty_like(perm)
+    inverse[perm] = torch.arange(200)
+    permuted_edges = inverse[data.edge_index]
+    out_perm = model(x[perm], graph_input(arch, permuted_edges, data.num_nodes))
+    assert torch.allclose(out_perm, out[perm], atol=1e-4)
+
+
+def test_mlp_ignores_the_edges(graph):
+    data, x = graph
+    model = NodeModel("mlp", 16, 8, 4).eval()
+    no_edges = torch.empty(2, 0, dtype=torch.long)
+    assert torch.equal(model(x, graph_input("mlp", data.edge_index, 200)),
+                       model(x, graph_input("mlp", no_edges, 200)))
+
+
+def test_gat_output_layer_averages_heads():
+    model = NodeModel("gat", 16, 8, 4, heads=8, out_heads=1)
+    assert model.convs[0].heads == 8 and model.convs[0].concat
+    assert model.convs[1].in_channels == 64 and not model.convs[1].concat

@@ -1,0 +1,64 @@
+import pytest
+
+from gnncore.gnn import node
+from gnncore.runs import resolve
+from gnncore.spec import Cancelled, RunSpec
+from mirror import needs_mirror
+
+
+def spec(model="gcn", dataset="CSBM", seed=0, **hp):
+    return resolve(RunSpec.make("node", dataset, model, seed, **hp))
+
+
+def test_graph_beats_mlp_when_features_are_weak_and_graph_homophilous():
+    kw = dict(epochs=60, homophily=0.9, signal=0.3)
+    gcn = node.train(spec("gcn", **kw)).metrics["test_accuracy"]
+    mlp = node.train(spec("mlp", **kw)).metrics["test_accuracy"]
+    assert gcn > 0.8 and gcn > mlp + 0.2
+
+
+def test_reported_test_accuracy_is_the_one_at_best_validation():
+    result = node.train(spec("sage", epochs=40))
+    history, metrics = result.history, result.metrics
+    best = history[metrics["best_epoch"] - 1]
+    assert metrics["test_accuracy"] == best["test_accuracy"]
+    assert metrics["val_accuracy"] == max(h["val_accuracy"] for h in history)
+    assert len(history) == metrics["epochs_run"] == 40
+
+
+def test_same_seed_same_history_other_seed_differs():
+    a, b, c = (node.train(spec("gat", seed=s, epochs=10)) for s in (3, 3, 4))
+    assert a.history == b.history
+    assert a.history != c.history
+
+
+def test_early_stopping_ends_after_patience_epochs_without_progress():
+    result = node.train(spec("gcn", epochs=500, patience=10))
+    assert result.metrics["epochs_run"] < 500
+    assert result.metrics["epochs_run"] - result.metrics["best_epoch"] == 10
+
+
+def test_progress_every_epoch_and_cancel_raises():
+    seen = []
+    with pytest.raises(Cancelled):
+        node.train(spec(epochs=50), on_progress=seen.append, should_stop=lambda: len(seen) >= 3)
+    assert [p.step for p in seen] == [1, 2, 3] and seen[0].total == 50
+
+
+def test_parameter_count_of_paper_gcn_on_cora_shape():
+    # 1433*16 + 16 + 16*7 + 7 = 23063, as in Kipf & Welling's model
+    from gnncore.gnn.models import NodeModel, count_parameters
+    assert count_parameters(NodeModel("gcn", 1433, 16, 7)) == 23063
+
+
+def test_defaults_come_from_the_papers():
+    gcn, gat = spec("gcn").params, spec("gat").params
+    assert (gcn["hidden"], gcn["dropout"], gcn["lr"], gcn["weight_decay"], gcn["epochs"]) == (16, 0.5, 0.01, 5e-4, 200)
+    assert (gat["hidden"], gat["heads"], gat["dropout"], gat["lr"]) == (8, 8, 0.6, 0.005)
+    assert spec("gat", dataset="PubMed").params["out_heads"] == 8
+
+
+@needs_mirror("Planetoid/Cora")
+def test_gcn_on_cora_reaches_the_published_accuracy():
+    result = node.train(spec("gcn", dataset="Cora", seed=0))
+    assert result.metrics["test_accuracy"] >= 0.79  # Kipf & Welling report 81.5

@@ -1,0 +1,50 @@
+import pandas as pd
+import pytest
+
+from gnncore.cli import main
+from gnncore.runs import RunStore
+
+NODE_COLUMNS = ["dataset", "task", "model", "seed", "test_accuracy", "val_accuracy", "best_epoch",
+                "epochs_run", "ms_per_epoch", "params"]
+
+
+def test_gnn_writes_one_row_per_model_and_seed(tmp_path, capsys):
+    out = tmp_path / "results.csv"
+    rc = main(["gnn", "--dataset", "CSBM", "--models", "gcn,mlp", "--seeds", "2", "--epochs", "5",
+               "--out", str(out)])
+    assert rc == 0
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == NODE_COLUMNS and len(frame) == 4
+    assert frame.test_accuracy.between(0, 1).all() and (frame.task == "node").all()
+    assert sorted(zip(frame.model, frame.seed)) == [("gcn", 0), ("gcn", 1), ("mlp", 0), ("mlp", 1)]
+    printed = capsys.readouterr().out
+    assert "gcn" in printed and "+-" in printed and "mlp" in printed
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--dataset", "Nope"], "Unknown dataset 'Nope'"),
+    (["--dataset", "CSBM", "--models", "gcn,transformer"], "Unknown model 'transformer'"),
+    (["--dataset", "CSBM", "--epochs", "0"], "Epochs must be"),
+    (["--dataset", "CSBM", "--lr", "-0.1"], "Lr must be above 0"),
+    (["--dataset", "CSBM", "--hidden", "0"], "Hidden must be"),
+    (["--dataset", "CSBM", "--seeds", "0"], "--seeds must be at least 1"),
+    (["--dataset", "CSBM", "--epochs", "ten"], "invalid int value"),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, phrase, tmp_path, capsys):
+    out = tmp_path / "r.csv"
+    rc = main(["gnn", "--seeds", "1", *args, "--out", str(out)] if "--seeds" not in args
+              else ["gnn", *args, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and phrase in err and err.strip().count("\n") == 0
+    assert len(RunStore()) == 0 and not out.exists()
+
+
+def test_missing_dataset_without_network_exits_2(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("GNNCORE_DATA", str(tmp_path / "cache"))
+    monkeypatch.setenv("GNNCORE_MIRROR", str(tmp_path / "no-mirror"))
+    from gnncore.gnn import datasets
+    datasets._load_graph.cache_clear()
+    rc = main(["gnn", "--dataset", "CiteSeer", "--models", "gcn", "--seeds", "1"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "CiteSeer is not available" in err and err.strip().count("\n") == 0
+    assert len(RunStore()) == 0
