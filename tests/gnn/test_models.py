@@ -67,3 +67,13 @@ def test_gat_output_layer_averages_heads():
     model = NodeModel("gat", 16, 8, 4, heads=8, out_heads=1)
     assert model.convs[0].heads == 8 and model.convs[0].concat
     assert model.convs[1].in_channels == 64 and not model.convs[1].concat
+
+
+def test_dense_feature_dropout_matches_inverted_dropout_statistics():
+    torch.manual_seed(0)
+    x = torch.ones(500, 200)
+    out = feature_dropout(x, 0.6, training=True)
+    kept = out[out != 0]
+    assert abs(len(kept) / x.numel() - 0.4) < 0.01
+    assert torch.allclose(kept, torch.full_like(kept, 2.5))
+    assert abs(float(out.mean()) - 1.0) < 0.02
