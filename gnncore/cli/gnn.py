@@ -66,7 +66,7 @@ def summary_text(frame: pd.DataFrame, metrics: list[str]) -> str:
         cells = []
         for m in metrics:
             values = group[m].astype(float) * 100
-            cells.append(f"{m} {values.mean():5.1f} +- {values.std(ddof=0):4.1f}")
+            cells.append(f"{m} {values.mean():5.1f} +- {values.std():4.1f}")
         extra = f"{group['ms_per_epoch'].mean():6.1f} ms/epoch" if "ms_per_epoch" in group else ""
         lines.append(f"  {model:<5} " + "  ".join(cells) + f"  {extra}  ({len(group)} runs)")
     return "\n".join(lines)

@@ -1,0 +1,272 @@
+"""Charts for the GNN arena, built from the tidy frames of :mod:`gnncore.runs`.
+
+* :func:`learning_curves`: a metric per epoch, one line per model, mean ± std over seeds;
+* :func:`final_scores`: a final metric per model, every seed as a dot, mean ± std, and the
+  published number where ``data/reference_results.csv`` has one;
+* :func:`cost_vs_score`: milliseconds per epoch against the metric, parameters as size;
+* :func:`summary_table`: the same numbers as a readable DataFrame.
+
+Each builder takes a frame as ``runs_frame`` / ``history_frame`` give it, returns a styled
+Altair chart and imports no Streamlit. A frame holding several datasets gives one panel per
+dataset, stacked, with the same colours.
+"""
+
+from __future__ import annotations
+
+
+import altair as alt
+import pandas as pd
+
+from gnncore import config
+from gnncore.charts._layers import band_stats, color_by_name, mean_band, per_dataset, plural, seed_count
+from gnncore.charts._stats import datasets_of, mean_std, numeric, require, sort_models
+from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, is_fraction,
+                                  metric_label, order, percent_axis, style, title, value_format)
+
+REFERENCES_PATH = config.PROJECT_ROOT / "data" / "reference_results.csv"
+ROW = 56  # pixels per model in final_scores
+
+
+def load_references(task: str | None = None, dataset: str | None = None) -> pd.DataFrame:
+    """Published results (columns task, dataset, model, metric, mean, std, source; fractions).
+
+    ``task`` is a run kind (``node``, ``link``, ``graph``); ``dataset`` matches in any case.
+    """
+    frame = pd.read_csv(REFERENCES_PATH)
+    if task is not None:
+        frame = frame[frame["task"] == task]
+    if dataset is not None:
+        frame = frame[frame["dataset"].str.lower() == str(dataset).lower()]
+    return frame.reset_index(drop=True)
+
+
+def learning_curves(history: pd.DataFrame, metric: str = "val_accuracy") -> alt.TopLevelMixin:
+    """``metric`` per epoch: one line per model (mean over seeds) in a ± 1 std band."""
+    require(history, ["model", "epoch", metric], "learning_curves")
+    colors = color_scale(history["model"])
+    return style(per_dataset(history, lambda f, d: _curves(f, metric, colors, d)))
+
+
+def final_scores(runs: pd.DataFrame, metric: str = "test_accuracy",
+                 references: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+    """Final ``metric`` per model: a dot per seed (or per fold), mean ± std, published mark.
+
+    references: rows like :func:`load_references` gives; None reads the committed table,
+    an empty frame draws no published marks.
+    """
+    require(runs, ["model", metric], "final_scores")
+    refs = matching_references(runs, metric, references)
+    colors = color_scale(runs["model"])
+    return style(per_dataset(runs, lambda f, d: _scores(f, metric, colors, refs, d)))
+
+
+def cost_vs_score(runs: pd.DataFrame, metric: str = "test_accuracy") -> alt.TopLevelMixin:
+    """Mean ms per epoch (x) against mean ``metric`` (y), one point per model sized by parameters."""
+    require(runs, ["model", "ms_per_epoch", metric], "cost_vs_score")
+    colors = color_scale(runs["model"])
+    return style(per_dataset(runs, lambda f, d: _cost(f, metric, colors, d)))
+
+
+def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
+                  references: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (dataset, model): readable text columns plus numeric ones for sorting.
+
+    Fractions are shown in percent: ``"81.5 ± 0.6"``. Columns: Dataset, Model, ``<Metric>``
+    (text), ``<Metric> mean`` and ``<Metric> std`` (numbers), Published, Source, Best epoch,
+    ms / epoch, Parameters, Runs (those whose data the frame has).
+    """
+    require(runs, ["model", metric], "summary_table")
+    scale = 100.0 if is_fraction(metric) else 1.0
+    label, pct = metric_label(metric), " (%)" if scale == 100 else ""
+    by = [c for c in ("dataset", "model") if c in runs]
+    stats = mean_std(runs, by, metric)
+    out = pd.DataFrame({"Dataset": stats["dataset"]} if "dataset" in stats else {})
+    out["Model"] = stats["name"]
+    out[label + pct] = [_pm(m * scale, s * scale, n)
+                        for m, s, n in zip(stats["mean"], stats["std"], stats["runs"])]
+    out[f"{label} mean{pct}"] = (stats["mean"] * scale).round(2)
+    out[f"{label} std{pct}"] = (stats["std"] * scale).round(2)
+
+    refs = matching_references(runs, metric, references)
+    published, sources = [], []
+    for row in stats.itertuples():
+        hit = _lookup(refs, getattr(row, "dataset", None), row.model)
+        published.append("" if hit is None else _pm(hit["mean"] * scale, hit["std"] * scale, 2, digits=1))
+        sources.append("" if hit is None else hit["source"])
+    if any(published):
+        out["Published" + pct] = published
+        out["Source"] = sources
+
+    for column, name, digits in (("best_epoch", "Best epoch", 0), ("ms_per_epoch", "ms / epoch", 2),
+                                 ("params", "Parameters", 0)):
+        if column in runs:
+            means = mean_std(runs, by, column)["mean"]
+            out[name] = means.round(digits).astype("Int64") if digits == 0 else means.round(digits)
+    out["Runs"] = stats["runs"].astype(int)
+    if "Dataset" in out:
+        first = {d: i for i, d in enumerate(datasets_of(runs))}
+        out = out.sort_values("Dataset", key=lambda s: s.map(first), kind="stable")
+    return out.reset_index(drop=True)
+
+
+def matching_references(runs: pd.DataFrame, metric: str,
+                        references: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The published rows for ``metric`` whose (task, dataset, model) occur in ``runs``."""
+    refs = load_references() if references is None else references
+    if refs.empty or not {"dataset", "model", "metric", "mean"} <= set(refs.columns):
+        return pd.DataFrame(columns=["task", "dataset", "model", "metric", "mean", "std", "source"])
+    refs = refs[refs["metric"] == metric]
+    if "std" not in refs:
+        refs = refs.assign(std=float("nan"))
+    if "source" not in refs:
+        refs = refs.assign(source="")
+    keys = runs[[c for c in ("kind", "dataset", "model") if c in runs]].drop_duplicates()
+    if "dataset" not in keys:
+        return refs.iloc[0:0]
+    keys = keys.assign(_dataset=keys["dataset"].astype(str).str.lower())
+    refs = refs.assign(_dataset=refs["dataset"].astype(str).str.lower())
+    on = ["_dataset", "model"]
+    if "kind" in keys and "task" in refs:
+        keys, on = keys.rename(columns={"kind": "task"}), on + ["task"]
+    hits = refs.merge(keys[on + ["dataset"]].rename(columns={"dataset": "_run_dataset"}), on=on)
+    # Spell the dataset as the runs do, so per-dataset panels find their rows.
+    hits = hits.assign(dataset=hits["_run_dataset"]).drop(columns=["_dataset", "_run_dataset"])
+    return hits.reset_index(drop=True)
+
+
+def _on(dataset: str | None) -> str:
+    return f" on {dataset}" if dataset else ""
+
+
+def _curves(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None):
+    stats = band_stats(frame, "epoch", metric)
+    seeds = seed_count(frame)
+    lines = mean_band(stats, "epoch", "Epoch", metric, colors, "Model", panel=dataset)
+    return alt.layer(*lines).properties(
+        title=title(f"{metric_label(metric)} during training{_on(dataset)}",
+                    f"Line: mean over {plural(seeds, 'seed')}; shaded band: ± 1 standard deviation. "
+                    "Hover for the numbers."))
+
+
+# ---- final scores ----
+
+def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFrame,
+            dataset: str | None):
+    label, fmt = metric_label(metric), value_format(metric)
+    folds = "fold" in frame and frame["fold"].notna().any()
+    seeds = "seed" in frame and frame["seed"].nunique() > 1
+    unit = ("run (one seed on one fold)" if folds and seeds else "fold" if folds else "seed")
+    dots = sort_models(numeric(frame, [metric]).dropna(subset=[metric]))
+    # Deterministic jitter, spread evenly across each model's row, so dots on the same value
+    # stay visible and a re-render looks the same.
+    position = dots.groupby("model").cumcount()
+    size = dots.groupby("model")["model"].transform("size")
+    dots["jitter"] = (position + 0.5) / size - 0.5
+    keep = ["model", "name", metric, "jitter"] + [c for c in ("seed", "fold", "dataset") if c in dots]
+    dots = dots[keep]
+    stats = mean_std(frame, ["model"], metric)
+    models = [display_name(m) for m in order(frame["model"])]
+    # No padding between rows: each row is exactly ROW pixels, so the jitter below can
+    # centre the dots on the row's line.
+    y = alt.Y("name:N", title=None, sort=models,
+              scale=alt.Scale(domain=models, paddingInner=0, paddingOuter=0),
+              axis=alt.Axis(labelFontSize=13, labelFontWeight="bold"))
+    x_axis = percent_axis(metric)
+    x_scale = alt.Scale(zero=False, padding=12)
+
+    seed_dots = alt.Chart(dots).mark_circle(size=55, opacity=0.55).encode(
+        x=alt.X(f"{metric}:Q", title=label, axis=x_axis, scale=x_scale), y=y,
+        yOffset=alt.YOffset("jitter:Q",
+                            scale=alt.Scale(domain=[-0.5, 0.5], range=[0.25 * ROW, 0.75 * ROW])),
+        color=color_by_name(colors, legend=False),
+        tooltip=[alt.Tooltip("name:N", title="Model")]
+        + [alt.Tooltip(f"{c}:Q", title=c.capitalize()) for c in ("seed", "fold") if c in dots]
+        + [alt.Tooltip(f"{metric}:Q", title=label, format=fmt)])
+    stat_tooltip = [alt.Tooltip("name:N", title="Model"),
+                    alt.Tooltip("mean:Q", title=f"{label}, mean", format=fmt),
+                    alt.Tooltip("std:Q", title="Standard deviation", format=fmt),
+                    alt.Tooltip("runs:Q", title="Runs")]
+    spread = alt.Chart(stats).mark_rule(strokeWidth=3).encode(
+        x=alt.X("lower:Q", title=label, axis=x_axis, scale=x_scale), x2="upper:Q", y=y,
+        color=color_by_name(colors, legend=False), tooltip=stat_tooltip)
+    mean = alt.Chart(stats).mark_tick(thickness=3, size=0.45 * ROW).encode(
+        x=alt.X("mean:Q", title=label, axis=x_axis, scale=x_scale), y=y,
+        color=color_by_name(colors, legend=False), tooltip=stat_tooltip)
+    layers = [spread, seed_dots, mean]
+
+    subtitle = [f"Each dot is one {unit}; the line spans the mean ± 1 standard deviation, "
+                "the tick marks the mean."]
+    here = refs[refs["dataset"].astype(str) == str(dataset)] if dataset is not None else refs
+    here = sort_models(here[here["model"].isin(frame["model"].unique())])
+    if len(here):
+        published = here[["model", "name", "mean", "std", "source"]].rename(columns={"mean": "published"})
+        layers.append(alt.Chart(published).mark_point(
+            shape="diamond", size=140, filled=True, color=REFERENCE_COLOR, stroke="white",
+            strokeWidth=1).encode(
+            x=alt.X("published:Q", title=label, axis=x_axis, scale=x_scale), y=y,
+            tooltip=[alt.Tooltip("name:N", title="Model"),
+                     alt.Tooltip("published:Q", title="Published", format=fmt),
+                     alt.Tooltip("std:Q", title="Published std", format=fmt),
+                     alt.Tooltip("source:N", title="Source")]))
+        subtitle.append("Black diamond: the result published in the model's paper (hover for the source).")
+    height = ROW * len(models)
+    return alt.layer(*layers).properties(
+        height=height, title=title(f"{label} per model{_on(dataset)}", subtitle))
+
+
+# ---- cost against score ----
+
+def _cost(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None):
+    label, fmt = metric_label(metric), value_format(metric)
+    stats = mean_std(frame, ["model"], metric)
+    ms = mean_std(frame, ["model"], "ms_per_epoch")
+    stats["ms"], stats["ms_std"] = ms["mean"], ms["std"]
+    stats["ms_lower"], stats["ms_upper"] = ms["lower"].clip(lower=0.0), ms["upper"]
+    has_params = "params" in frame
+    if has_params:
+        stats["params"] = mean_std(frame, ["model"], "params")["mean"].round()
+    x = alt.X("ms:Q", title=metric_label("ms_per_epoch"), scale=alt.Scale(zero=True))
+    y = alt.Y("mean:Q", title=label, axis=percent_axis(metric), scale=alt.Scale(zero=False, padding=14))
+    tooltip = [alt.Tooltip("name:N", title="Model"),
+               alt.Tooltip("mean:Q", title=f"{label}, mean", format=fmt),
+               alt.Tooltip("std:Q", title=f"{label}, std", format=fmt),
+               alt.Tooltip("ms:Q", title="ms per epoch, mean", format=",.2f"),
+               alt.Tooltip("ms_std:Q", title="ms per epoch, std", format=",.2f")]
+    if has_params:
+        tooltip.append(alt.Tooltip("params:Q", title="Parameters", format=","))
+    tooltip.append(alt.Tooltip("runs:Q", title="Runs"))
+    base = alt.Chart(stats)
+    by_model = color_by_name(colors, legend=False)
+    y_error = base.mark_rule(strokeWidth=2).encode(
+        x=x, y=alt.Y("lower:Q", title=label), y2="upper:Q", color=by_model)
+    x_error = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ms_lower:Q", title=metric_label("ms_per_epoch")), x2="ms_upper:Q", y=y, color=by_model)
+    size = (alt.Size("params:Q", title="Parameters", scale=alt.Scale(range=[60, 700], zero=False),
+                     legend=alt.Legend(format="~s"))
+            if has_params else alt.value(160))
+    points = base.mark_circle(opacity=0.55).encode(
+        x=x, y=y, color=by_model, size=size, tooltip=tooltip)
+    labels = base.mark_text(align="left", dx=12, dy=-10, fontWeight="bold").encode(
+        x=x, y=y, text="name:N", color=by_model)
+    subtitle = ["Up and to the left is better: higher score, less time per epoch.",
+                "Lines: ± 1 standard deviation over seeds" + ("; point size: number of parameters."
+                                                              if has_params else ".")]
+    return alt.layer(points, y_error, x_error, labels).properties(
+        title=title(f"{label} against training time{_on(dataset)}", subtitle))
+
+
+# ---- table helpers ----
+
+def _pm(mean: float, std: float, runs: int, digits: int = 1) -> str:
+    if pd.isna(mean):
+        return "–"
+    if runs < 2 or pd.isna(std):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def _lookup(refs: pd.DataFrame, dataset, model: str):
+    rows = refs[refs["model"] == model]
+    if dataset is not None:
+        rows = rows[rows["dataset"].astype(str) == str(dataset)]
+    return None if rows.empty else rows.iloc[0]

@@ -1,0 +1,203 @@
+"""Charts for the positional-encoding lab: how accuracy holds up past the trained length.
+
+Frames come from :mod:`gnncore.runs`: ``table_frame(results, "length")`` (one row per run
+and input length: ``length``, ``in_distribution``, ``token_accuracy``, ``exact_match``,
+``train_length`` ...), ``table_frame(results, "position")`` (per run, input length and
+output position) and ``history_frame`` (``step``, ``loss``). The ``model`` column holds the
+encoding and ``dataset`` the sequence task, as in every run.
+
+A metric that does not apply (a learned absolute encoding has no position past its table)
+is None in the frame and drawn as a gap, never as 0%.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from gnncore.charts._layers import (band_stats, color_by_name, mean_band, per_dataset, plural,
+                                    seed_count)
+from gnncore.charts._stats import mean_std, numeric, require
+from gnncore.charts.theme import (MUTED, WIDTH, color_scale, display_name, metric_label, order,
+                                  percent_axis, style, title, value_format)
+
+LEGEND = "Positional encoding"
+TRAINED_SHADE = "#EFEFEF"
+PERCENT = alt.Scale(domain=[0, 1])  # accuracy on a fixed 0-100% axis: panels compare by eye
+
+
+def accuracy_vs_length(lengths: pd.DataFrame, metric: str = "token_accuracy") -> alt.TopLevelMixin:
+    """``metric`` per input length: a line per encoding (mean ± std over seeds), the trained
+    lengths shaded and the train length marked."""
+    require(lengths, ["model", "length", metric], "accuracy_vs_length")
+    colors = color_scale(lengths["model"])
+    return style(per_dataset(lengths, lambda f, d: _vs_length(f, metric, colors, d)))
+
+
+def in_vs_out(lengths: pd.DataFrame, metric: str = "token_accuracy") -> alt.TopLevelMixin:
+    """Per encoding, mean ``metric`` over the trained lengths next to the longer ones.
+
+    Each run's values are averaged over its lengths first, then mean ± std over seeds.
+    """
+    require(lengths, ["model", "length", metric], "in_vs_out")
+    colors = color_scale(lengths["model"])
+    return style(per_dataset(lengths, lambda f, d: _in_out(f, metric, colors, d)))
+
+
+def accuracy_by_position(positions: pd.DataFrame, metric: str | None = None,
+                         length: int | None = None) -> alt.TopLevelMixin:
+    """Accuracy at each position of the answer for inputs of one length, a line per
+    encoding, the positions seen in training shaded.
+
+    metric: the accuracy column (``token_accuracy``, or ``accuracy`` as the engine's
+    position table names it); by default whichever the frame has.
+    length: the input length to show; by default the longest in the frame, where the
+    answer runs furthest past the trained positions. (Averaging over lengths instead would
+    mix in-distribution and longer inputs at every position.)
+    """
+    metric = metric or ("token_accuracy" if "token_accuracy" in positions else "accuracy")
+    require(positions, ["model", "position", "length", metric], "accuracy_by_position")
+    # The legend lists only the encodings drawn; those without the length are named instead.
+    groups = positions.groupby("dataset", sort=False) if "dataset" in positions else [(None, positions)]
+    drawn = [m for _, f in groups
+             for m in f.loc[f["length"] == (length if length is not None else f["length"].max()), "model"]]
+    colors = color_scale(drawn or positions["model"])
+    return style(per_dataset(positions, lambda f, d: _by_position(f, metric, colors, d, length)))
+
+
+def loss_curves(history: pd.DataFrame, metric: str = "loss") -> alt.TopLevelMixin:
+    """Training loss per logged step, a line per encoding, mean ± std over seeds."""
+    require(history, ["model", "step", metric], "loss_curves")
+    colors = color_scale(history["model"])
+    return style(per_dataset(history, lambda f, d: _loss(f, metric, colors, d)))
+
+
+# ---- builders for one task ----
+
+def _task(dataset: str | None) -> str:
+    return f" on the {dataset} task" if dataset else ""
+
+
+def train_length(frame: pd.DataFrame) -> int | None:
+    """The longest trained input length: the ``train_length`` setting, else the longest
+    in-distribution ``length``. None when the frame says neither."""
+    if "train_length" in frame and frame["train_length"].notna().any():
+        return int(pd.to_numeric(frame["train_length"]).max())
+    if {"in_distribution", "length"} <= set(frame.columns):
+        inside = frame.loc[frame["in_distribution"].astype(bool), "length"]
+        return int(inside.max()) if len(inside) else None
+    return None
+
+
+def _trained_marks(trained: int | None, start: float, label: str) -> list[alt.Chart]:
+    """The trained range shaded, and a rule at its end labelled just above the plot."""
+    if trained is None:
+        return []
+    data = pd.DataFrame([{"start": start, "end": trained, "label": label}])
+    shade = alt.Chart(data).mark_rect(color=TRAINED_SHADE).encode(x="start:Q", x2="end:Q")
+    rule = alt.Chart(data).mark_rule(color=MUTED, strokeDash=[6, 4], strokeWidth=1.5).encode(
+        x="end:Q", tooltip=[alt.Tooltip("label:N", title="")])
+    # Above the plot area, where no line can run through it.
+    text = alt.Chart(data).mark_text(align="center", baseline="bottom", dy=-4, color=MUTED,
+                                     fontSize=12).encode(x="end:Q", y=alt.value(0), text="label:N")
+    return [shade, rule, text]
+
+
+def _vs_length(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None):
+    stats = band_stats(frame, "length", metric)
+    trained = train_length(frame)
+    longest = int(pd.to_numeric(frame["length"]).max())
+    marks = _trained_marks(trained, 0.5, f"train length {trained}")
+    lines = mean_band(stats, "length", "Input length (tokens)", metric, colors, LEGEND,
+                      x_scale=alt.Scale(domain=[0.5, longest + 0.5], nice=False), y_scale=PERCENT,
+                      panel=dataset)
+    subtitle = [f"Line: mean over {plural(seed_count(frame), 'seed')}; band: ± 1 standard deviation.",
+                "Grey area: the input lengths seen in training; right of the dashed line: longer inputs."]
+    if stats["mean"].isna().any():
+        missing = ", ".join(display_name(m) for m in order(stats.loc[stats["mean"].isna(), "model"]))
+        subtitle.append(f"A line that stops: the encoding cannot represent inputs that long ({missing}).")
+    return alt.layer(*marks, *lines).properties(
+        title=title(f"{metric_label(metric)} by input length{_task(dataset)}", subtitle, offset=24))
+
+
+def _in_out(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None):
+    trained = train_length(frame)
+    data = numeric(frame, [metric])
+    if "in_distribution" not in data:
+        data["in_distribution"] = data["length"] <= (trained or 0)
+    inside = data["in_distribution"].astype(bool)
+    longest = int(pd.to_numeric(data["length"]).max())
+    in_label = f"Trained lengths (1-{trained})" if trained else "Trained lengths"
+    out_label = f"Longer inputs ({trained + 1}-{longest})" if trained else "Longer inputs"
+    data["inputs"] = inside.map({True: in_label, False: out_label})
+    run = [c for c in ("key", "seed") if c in data][:1]
+    per_run = data.groupby(["model", "inputs", *run], sort=False)[metric].mean().reset_index()
+    stats = mean_std(per_run, ["model", "inputs"], metric)
+    stats["label"] = stats["mean"].map(lambda v: "n/a" if pd.isna(v) else f"{100 * v:.0f}%")
+    stats["text_y"] = stats["upper"].fillna(0.0).clip(upper=1.0)
+
+    fmt, label = value_format(metric), metric_label(metric)
+    names = list(colors.domain)
+    # Two-word names on two lines, so "Learned absolute" and "T5 bias" never collide.
+    x = alt.X("name:N", title=None, sort=names,
+              axis=alt.Axis(labelAngle=0, labelFontSize=12, labelExpr="split(datum.label, ' ')"))
+    offset = alt.XOffset("inputs:N", sort=[in_label, out_label])
+    opacity = alt.Opacity("inputs:N", sort=[in_label, out_label], title="Inputs",
+                          scale=alt.Scale(domain=[in_label, out_label], range=[1.0, 0.4]),
+                          legend=alt.Legend(symbolType="square", symbolFillColor="#555555",
+                                            orient="top", direction="horizontal"))
+    tooltip = [alt.Tooltip("name:N", title=LEGEND), alt.Tooltip("inputs:N", title="Inputs"),
+               alt.Tooltip("mean:Q", title=f"{label}, mean", format=fmt),
+               alt.Tooltip("std:Q", title="Standard deviation", format=fmt),
+               alt.Tooltip("runs:Q", title="Runs")]
+    base = alt.Chart(stats).encode(x=x, xOffset=offset)
+    bars = base.mark_bar().encode(
+        y=alt.Y("mean:Q", title=label, axis=percent_axis(metric), scale=PERCENT),
+        color=color_by_name(colors, LEGEND, legend=False), opacity=opacity, tooltip=tooltip)
+    errors = base.mark_rule(color="#333333", strokeWidth=1.2).encode(
+        y=alt.Y("lower:Q", title=label), y2="upper:Q", tooltip=tooltip)
+    labels = base.mark_text(baseline="bottom", dy=-3, fontSize=11, color="#333333").encode(
+        y=alt.Y("text_y:Q", title=label), text="label:N")
+    subtitle = [f"Each run's {label.lower()} averaged over its input lengths, then mean ± 1 standard "
+                f"deviation over {plural(seed_count(frame), 'seed')} (black line).",
+                "Pale bar: inputs longer than any seen in training. n/a: the encoding cannot "
+                "represent inputs that long."]
+    return alt.layer(bars, errors, labels).properties(
+        width=max(WIDTH, 96 * len(names)),
+        title=title(f"{label}: trained lengths against longer inputs{_task(dataset)}", subtitle))
+
+
+def _by_position(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None,
+                 length: int | None):
+    trained = train_length(frame)
+    length = int(length if length is not None else pd.to_numeric(frame["length"]).max())
+    shown = frame[frame["length"] == length]
+    stats = band_stats(shown, "position", metric)
+    # The last answer position that occurred in training (for copy, the train length).
+    inside = frame[frame["in_distribution"].astype(bool)] if "in_distribution" in frame else frame.iloc[0:0]
+    last_trained = int(inside["position"].max()) if len(inside) else trained
+    longest = int(pd.to_numeric(shown["position"]).max()) if len(shown) else 1
+    marks = _trained_marks(last_trained, 0.5, f"longest trained answer: {last_trained}")
+    lines = mean_band(stats, "position", "Position in the answer (token number)", metric, colors,
+                      LEGEND, x_scale=alt.Scale(domain=[0.5, longest + 0.5], nice=False),
+                      y_scale=PERCENT, panel=dataset)
+    subtitle = [f"Inputs of length {length}"
+                + (f" (trained up to {trained})" if trained else "")
+                + f": accuracy at each answer position, mean over {plural(seed_count(shown), 'seed')}"
+                " ± 1 standard deviation.",
+                "Grey area: answer positions that occurred in training."]
+    absent = [display_name(m) for m in order(frame["model"]) if m not in set(shown["model"])]
+    if absent:
+        subtitle.append(f"Not shown, as they cannot represent inputs that long: {', '.join(absent)}.")
+    return alt.layer(*marks, *lines).properties(
+        title=title(f"Accuracy along the answer{_task(dataset)}", subtitle, offset=24))
+
+
+def _loss(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None):
+    stats = band_stats(frame, "step", metric)
+    lines = mean_band(stats, "step", "Training step", metric, colors, LEGEND, panel=dataset)
+    subtitle = (f"Cross-entropy on freshly drawn training examples; mean over "
+                f"{plural(seed_count(frame), 'seed')} ± 1 standard deviation. Lower is better.")
+    return alt.layer(*lines).properties(
+        title=title(f"{metric_label(metric)} during training{_task(dataset)}", subtitle))
+

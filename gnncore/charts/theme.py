@@ -1,0 +1,127 @@
+"""The one look every chart shares, on screen and exported: font, sizes, names and colours.
+
+Every builder ends with :func:`style`, which writes the theme into the chart's own spec
+(``config``), so a PNG or SVG rendered by vl-convert and the chart Streamlit draws with
+``st.altair_chart(chart, theme=None)`` come from the same spec and look the same. Nothing
+here depends on Altair's global theme registry or on Streamlit's theme.
+
+Colours are fixed per model and per positional encoding, not assigned in order of
+appearance, so GCN is the same blue in every chart whichever models are on screen.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import altair as alt
+
+# Liberation Sans has Arial's metrics, so text takes the same room in vl-convert's
+# renderer (which has Liberation) and in a browser (which falls back to Arial/Helvetica).
+FONT = "Liberation Sans, Arial, Helvetica, sans-serif"
+WIDTH = 520
+HEIGHT = 300
+INK = "#222222"
+MUTED = "#666666"
+REFERENCE_COLOR = "#111111"
+
+MODEL_NAMES = {"gcn": "GCN", "sage": "GraphSAGE", "gat": "GAT", "mlp": "MLP", "gin": "GIN"}
+MODEL_COLORS = {"gcn": "#4C78A8", "sage": "#F58518", "gat": "#54A24B", "mlp": "#8C8C8C",
+                "gin": "#B279A2"}
+
+ENCODING_NAMES = {"sinusoidal": "Sinusoidal", "learned": "Learned absolute", "t5": "T5 bias",
+                  "alibi": "ALiBi", "rope": "RoPE", "nope": "NoPE"}
+ENCODING_COLORS = {"sinusoidal": "#4C78A8", "learned": "#F58518", "t5": "#54A24B",
+                   "alibi": "#E45756", "rope": "#B279A2", "nope": "#8C8C8C"}
+
+# For names outside the tables above: assigned by sorted name, so still stable per set.
+SPARE_COLORS = ["#72B7B2", "#EECA3B", "#FF9DA6", "#9D755D", "#BAB0AC", "#439894", "#D67195"]
+
+METRIC_LABELS = {
+    "test_accuracy": "Test accuracy", "val_accuracy": "Validation accuracy",
+    "train_accuracy": "Training accuracy", "test_auc": "Test ROC-AUC",
+    "val_auc": "Validation ROC-AUC", "test_ap": "Test average precision",
+    "val_ap": "Validation average precision", "loss": "Training loss",
+    "val_loss": "Validation loss", "ms_per_epoch": "Time per training epoch (ms)",
+    "ms_per_step": "Time per training step (ms)", "params": "Trainable parameters",
+    "best_epoch": "Best epoch", "epochs_run": "Epochs run",
+    "token_accuracy": "Token accuracy", "exact_match": "Exact match",
+    "accuracy": "Token accuracy",
+}
+
+# Metrics stored as fractions 0..1 and shown in percent.
+_FRACTION_WORDS = ("accuracy", "auc", "_ap", "exact_match", "f1")
+
+
+def is_fraction(metric: str) -> bool:
+    return any(w in metric for w in _FRACTION_WORDS) or metric == "ap"
+
+
+def metric_label(metric: str) -> str:
+    return METRIC_LABELS.get(metric, metric.replace("_", " ").capitalize())
+
+
+def display_name(name: str) -> str:
+    """``gcn`` -> ``GCN``, ``rope`` -> ``RoPE``; unknown names pass through."""
+    return MODEL_NAMES.get(name) or ENCODING_NAMES.get(name) or str(name)
+
+
+def order(names: Iterable[str]) -> list[str]:
+    """Raw names in the fixed reading order (the tables above), unknown ones after, sorted."""
+    names = list(dict.fromkeys(str(n) for n in names))
+    known = [n for n in (*MODEL_NAMES, *ENCODING_NAMES) if n in names]
+    return known + sorted(n for n in names if n not in known)
+
+
+def color_of(name: str, others: Iterable[str] = ()) -> str:
+    if name in MODEL_COLORS:
+        return MODEL_COLORS[name]
+    if name in ENCODING_COLORS:
+        return ENCODING_COLORS[name]
+    unknown = sorted(n for n in set(others) | {name} if n not in MODEL_COLORS and n not in ENCODING_COLORS)
+    return SPARE_COLORS[unknown.index(name) % len(SPARE_COLORS)]
+
+
+def color_scale(names: Iterable[str]) -> alt.Scale:
+    """A colour scale over the *display* names of ``names`` (raw), each with its fixed colour."""
+    raw = order(names)
+    return alt.Scale(domain=[display_name(n) for n in raw], range=[color_of(n, raw) for n in raw])
+
+
+def title(text: str, subtitle: str | list[str] | None = None, **kwargs) -> alt.TitleParams:
+    if subtitle:
+        kwargs["subtitle"] = subtitle
+    return alt.TitleParams(text=text, anchor="start", **kwargs)
+
+
+def percent_axis(metric: str, **kwargs) -> alt.Axis:
+    return alt.Axis(format=".0%" if is_fraction(metric) else "~s", **kwargs)
+
+
+def value_format(metric: str) -> str:
+    """d3 format for tooltips: one decimal in percent for fractions."""
+    if is_fraction(metric):
+        return ".1%"
+    return ",.0f" if metric in ("params", "best_epoch", "epochs_run") else ",.2f"
+
+
+CONFIG = dict(
+    font=FONT,
+    background="white",
+    padding=12,
+    view={"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
+    title={"fontSize": 16, "fontWeight": "bold", "color": INK, "subtitleFontSize": 12,
+           "subtitleColor": MUTED, "anchor": "start", "offset": 10},
+    axis={"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal",
+          "titleColor": INK, "labelColor": INK, "gridColor": "#E6E6E6", "domainColor": "#999999",
+          "tickColor": "#999999", "titlePadding": 8},
+    legend={"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal",
+            "titleColor": INK, "labelColor": INK, "symbolSize": 120, "orient": "right"},
+    header={"labelFontSize": 13, "titleFontSize": 13},
+    text={"fontSize": 12, "color": INK},
+    range={"category": list(MODEL_COLORS.values()) + SPARE_COLORS},
+)
+
+
+def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Write the shared theme into a finished chart's spec; call it last, on the top level."""
+    return chart.configure(**CONFIG)

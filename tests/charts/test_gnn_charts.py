@@ -1,0 +1,236 @@
+"""The GNN arena's charts, checked through their Vega-Lite specs (no rendering, no training)."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from charts.specdata import layer, layers, marks, panels
+
+from gnncore.charts import (cost_vs_score, final_scores, learning_curves, load_references,
+                            summary_table)
+from gnncore.charts import theme
+
+MODELS = ["mlp", "gat", "gcn"]  # deliberately not in display order
+
+
+def runs_like(dataset="Cora", kind="node", models=MODELS, seeds=3, metric="test_accuracy", folds=0):
+    """A frame shaped like runs.runs_frame: one row per run."""
+    rng = np.random.default_rng(0)
+    base = {"gcn": 0.81, "gat": 0.83, "mlp": 0.57, "sage": 0.80}
+    rows = []
+    for m in models:
+        for s in range(seeds):
+            for f in range(max(folds, 1)):
+                row = {"key": f"{m}{s}{f}", "kind": kind, "dataset": dataset, "model": m, "seed": s,
+                       "hidden": 16, metric: base[m] + rng.normal(0, 0.01), "val_accuracy": 0.8,
+                       "best_epoch": 100 + s, "epochs_run": 200, "ms_per_epoch": 5.0 + s + len(m),
+                       "params": {"gcn": 23063, "gat": 92373, "mlp": 23063, "sage": 184391}[m]}
+                if folds:
+                    row["fold"] = f
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def history_like(models=MODELS, seeds=3, epochs=6, dataset="Cora"):
+    """A frame shaped like runs.history_frame: one row per (run, epoch)."""
+    rng = np.random.default_rng(1)
+    rows = [{"key": f"{m}{s}", "kind": "node", "dataset": dataset, "model": m, "seed": s, "epoch": e,
+             "loss": 2 / e, "val_loss": 2 / e, "train_accuracy": 0.9,
+             "val_accuracy": float(np.clip(0.1 * e + rng.normal(0, 0.05), 0, 1)),
+             "test_accuracy": 0.5}
+            for m in models for s in range(seeds) for e in range(1, epochs + 1)]
+    return pd.DataFrame(rows)
+
+
+def expected_stats(frame, by, value):
+    g = frame.groupby(by)[value]
+    return g.mean(), g.std()
+
+
+# ---- learning curves ----
+
+def test_learning_curve_band_is_pandas_mean_and_std_over_seeds():
+    history = history_like()
+    spec = learning_curves(history).to_dict()
+    band, line = layer(spec, "area"), layer(spec, "line")
+    mean, std = expected_stats(history, ["model", "epoch"], "val_accuracy")
+    got = band["values"].set_index(["model", "epoch"])
+    pd.testing.assert_series_equal(got["mean"].sort_index(), mean.sort_index(), check_names=False)
+    pd.testing.assert_series_equal(got["std"].sort_index(), std.sort_index(), check_names=False)
+    assert np.allclose(got["lower"], (mean - std).clip(lower=0).reindex(got.index))
+    assert np.allclose(got["upper"], (mean + std).clip(upper=1).reindex(got.index))
+    assert (got["runs"] == 3).all()
+    assert band["encoding"]["y"]["field"] == "lower" and band["encoding"]["y2"]["field"] == "upper"
+    assert line["encoding"]["x"]["field"] == "epoch" and line["encoding"]["y"]["field"] == "mean"
+    assert line["encoding"]["y"]["axis"]["format"] == ".0%"  # fractions shown in percent
+
+
+def test_colours_are_fixed_per_model_in_display_order():
+    spec = learning_curves(history_like()).to_dict()
+    scale = layer(spec, "line")["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["GCN", "GAT", "MLP"]
+    assert scale["range"] == [theme.MODEL_COLORS[m] for m in ("gcn", "gat", "mlp")]
+    # GCN keeps its colour when the other models change
+    other = learning_curves(history_like(models=["gcn", "sage"])).to_dict()
+    other_scale = layer(other, "line")["encoding"]["color"]["scale"]
+    assert dict(zip(other_scale["domain"], other_scale["range"]))["GCN"] == theme.MODEL_COLORS["gcn"]
+    assert other_scale["domain"] == ["GCN", "GraphSAGE"]
+
+
+def test_learning_curve_keeps_a_missing_epoch_as_a_gap():
+    history = history_like(seeds=2)
+    history.loc[(history["model"] == "gcn") & (history["epoch"] == 3), "val_accuracy"] = None
+    values = layer(learning_curves(history).to_dict(), "line")["values"]
+    row = values[(values["model"] == "gcn") & (values["epoch"] == 3)]
+    assert len(row) == 1 and row["mean"].isna().all()
+    assert layer(learning_curves(history).to_dict(), "line")["mark"]["invalid"].startswith("break-paths")
+
+
+def test_learning_curves_any_metric_and_titles_a_newcomer_reads():
+    spec = learning_curves(history_like(), metric="loss").to_dict()
+    line = layer(spec, "line")
+    assert line["encoding"]["y"]["title"] == "Training loss"
+    assert "%" not in line["encoding"]["y"]["axis"]["format"]
+    title = panels(spec)[0]["title"]
+    assert title["text"] == "Training loss during training on Cora"
+    assert "3 seeds" in title["subtitle"]
+
+
+def test_every_builder_applies_the_shared_theme():
+    runs = runs_like()
+    for chart in (learning_curves(history_like()), final_scores(runs), cost_vs_score(runs)):
+        config = chart.to_dict()["config"]
+        assert config["font"] == theme.FONT
+        assert config["title"]["fontSize"] == theme.CONFIG["title"]["fontSize"]
+
+
+def test_charts_import_no_streamlit():
+    folder = Path(theme.__file__).parent
+    for path in folder.glob("*.py"):
+        assert not re.search(r"^\s*(import|from)\s+streamlit", path.read_text(), re.M), path.name
+
+
+# ---- final scores ----
+
+def test_final_scores_dots_stats_and_published_mark_for_cora():
+    runs = runs_like()
+    spec = final_scores(runs).to_dict()
+    dots = layer(spec, "circle")["values"]
+    assert len(dots) == len(runs) and set(dots["seed"]) == {0, 1, 2}
+    assert sorted(dots["test_accuracy"]) == pytest.approx(sorted(runs["test_accuracy"]))
+    assert dots["jitter"].between(-0.5, 0.5).all()
+
+    spread = layer(spec, "rule")
+    mean, std = expected_stats(runs, "model", "test_accuracy")
+    got = spread["values"].set_index("model")
+    assert got["mean"].to_dict() == pytest.approx(mean.to_dict())
+    assert got["std"].to_dict() == pytest.approx(std.to_dict())
+    assert spread["encoding"]["x"]["field"] == "lower" and spread["encoding"]["x2"]["field"] == "upper"
+    assert spread["encoding"]["y"]["scale"]["domain"] == ["GCN", "GAT", "MLP"]
+
+    published = layer(spec, "point")["values"].set_index("model")
+    assert published.loc["gcn", "published"] == pytest.approx(0.815)
+    assert "Kipf & Welling 2017" in published.loc["gcn", "source"]
+    assert published.loc["gat", "published"] == pytest.approx(0.830)
+    assert any("published" in line for line in panels(spec)[0]["title"]["subtitle"])
+
+
+def test_no_published_mark_where_no_reference_exists():
+    assert "point" not in marks(final_scores(runs_like(dataset="CSBM")).to_dict())
+    # the table has test_accuracy for Cora, but nothing for val_accuracy
+    runs = runs_like()
+    assert "point" not in marks(final_scores(runs, metric="val_accuracy").to_dict())
+    # and an empty reference table turns the marks off
+    empty = load_references().iloc[0:0]
+    assert "point" not in marks(final_scores(runs, references=empty).to_dict())
+
+
+def test_only_models_with_a_published_number_get_a_mark():
+    spec = final_scores(runs_like(models=["gcn", "sage"])).to_dict()
+    assert list(layer(spec, "point")["values"]["model"]) == ["gcn"]
+
+
+def test_final_scores_link_metric_with_folds_matches_the_task():
+    runs = runs_like(kind="link", models=["gcn", "gat"], metric="test_auc", seeds=2, folds=2)
+    spec = final_scores(runs, metric="test_auc").to_dict()
+    dots = layer(spec, "circle")
+    assert len(dots["values"]) == 8 and "fold" in dots["values"]
+    assert any(t["field"] == "fold" for t in dots["encoding"]["tooltip"])
+    assert "one seed on one fold" in panels(spec)[0]["title"]["subtitle"][0]
+    one_seed = final_scores(runs[runs["seed"] == 0], metric="test_auc").to_dict()
+    assert "Each dot is one fold;" in panels(one_seed)[0]["title"]["subtitle"][0]
+    published = layer(spec, "point")["values"]
+    assert list(published["model"]) == ["gcn"] and published["published"].iloc[0] == pytest.approx(0.91)
+    assert dots["encoding"]["x"]["title"] == "Test ROC-AUC"
+    # a node run on Cora must not pick up the link-prediction AUC
+    assert "point" not in marks(final_scores(runs.assign(kind="node"), metric="test_auc").to_dict())
+
+
+def test_several_datasets_give_one_panel_each_with_the_same_colours():
+    runs = pd.concat([runs_like("Cora"), runs_like("CiteSeer")])
+    spec = final_scores(runs).to_dict()
+    assert len(panels(spec)) == 2
+    titles = [p["title"]["text"] for p in panels(spec)]
+    assert titles == ["Test accuracy per model on Cora", "Test accuracy per model on CiteSeer"]
+    second = panels(spec)[1]
+    ref = [lay for lay in second["layer"] if lay["mark"]["type"] == "point"][0]
+    assert spec["datasets"][ref["data"]["name"]][0]["published"] == pytest.approx(0.703)
+
+
+# ---- cost against score ----
+
+def test_cost_vs_score_one_point_per_model_with_errors_and_parameters():
+    runs = runs_like()
+    spec = cost_vs_score(runs).to_dict()
+    point = layer(spec, "circle")
+    values = point["values"].set_index("model")
+    assert len(values) == 3
+    assert point["encoding"]["x"]["field"] == "ms" and point["encoding"]["y"]["field"] == "mean"
+    assert point["encoding"]["size"]["field"] == "params"
+    assert values["ms"].to_dict() == pytest.approx(runs.groupby("model")["ms_per_epoch"].mean().to_dict())
+    assert values["mean"].to_dict() == pytest.approx(runs.groupby("model")["test_accuracy"].mean().to_dict())
+    assert values.loc["gat", "params"] == 92373
+    rules = [lay for lay in layers(spec) if lay["mark"]["type"] == "rule"]
+    assert {r["encoding"].get("y2", {}).get("field") for r in rules} >= {"upper"}
+    assert {r["encoding"].get("x2", {}).get("field") for r in rules} >= {"ms_upper"}
+    assert "Parameters" in [t["title"] for t in point["encoding"]["tooltip"]]
+
+
+def test_builders_say_which_column_is_missing():
+    with pytest.raises(ValueError, match="ms_per_epoch"):
+        cost_vs_score(runs_like().drop(columns="ms_per_epoch"))
+
+
+# ---- summary table and the published figures ----
+
+def test_summary_table_text_and_numbers():
+    runs = runs_like()
+    table = summary_table(runs)
+    assert list(table["Model"]) == ["GCN", "GAT", "MLP"]
+    gcn = table.set_index("Model").loc["GCN"]
+    values = runs[runs["model"] == "gcn"]["test_accuracy"] * 100
+    assert gcn["Test accuracy (%)"] == f"{values.mean():.1f} ± {values.std():.1f}"
+    assert gcn["Test accuracy mean (%)"] == pytest.approx(values.mean(), abs=0.01)
+    assert gcn["Test accuracy std (%)"] == pytest.approx(values.std(), abs=0.01)
+    assert gcn["Published (%)"] == "81.5" and "Kipf" in gcn["Source"]
+    assert table.set_index("Model").loc["GAT", "Published (%)"] == "83.0 ± 0.7"
+    assert gcn["Best epoch"] == 101 and gcn["Parameters"] == 23063 and gcn["Runs"] == 3
+    assert pd.api.types.is_numeric_dtype(table["ms / epoch"])
+
+
+def test_summary_table_one_run_has_no_spread():
+    table = summary_table(runs_like(dataset="CSBM", seeds=1))
+    assert "±" not in table["Test accuracy (%)"].iloc[0]
+    assert "Published (%)" not in table
+
+
+def test_reference_table_is_complete_and_filters():
+    refs = load_references()
+    assert {"task", "dataset", "model", "metric", "mean", "std", "source"} <= set(refs.columns)
+    assert refs["source"].str.len().gt(0).all()
+    assert refs["mean"].between(0, 1).all()  # fractions, like the run metrics
+    cora = load_references(task="node", dataset="cora")
+    assert set(cora["model"]) >= {"gcn", "gat"} and (cora["task"] == "node").all()
+    assert load_references(dataset="NoSuchGraph").empty
