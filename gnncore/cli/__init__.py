@@ -19,11 +19,7 @@ def build_parser() -> common.Parser:
                            description="Train and compare architectures headless.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=common.Parser)
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"gnncore.cli.{name}")
-        except ModuleNotFoundError:  # DEVELOPMENT GUARD, removed before landing
-            continue
-        module.register(sub)
+        importlib.import_module(f"gnncore.cli.{name}").register(sub)
     return parser
 
 

@@ -12,19 +12,35 @@ from gnncore.spec import RunSpec
 COLUMNS = {
     "node": ["dataset", "task", "model", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"],
+    "link": ["dataset", "task", "model", "seed", "test_auc", "test_ap", "val_auc", "best_epoch",
+             "epochs_run", "ms_per_epoch", "params"],
+    "graph": ["dataset", "task", "model", "fold", "seed", "test_accuracy", "val_accuracy", "best_epoch",
+              "epochs_run", "ms_per_epoch", "params"],
 }
 # The metric whose mean +- std the summary prints, per task.
-HEADLINE = {"node": ["test_accuracy"]}
+HEADLINE = {"node": ["test_accuracy"], "link": ["test_auc", "test_ap"], "graph": ["test_accuracy"]}
+# What --models and --seeds mean when not given: graph classification runs every fold, and
+# the folds give the spread, so one seed per fold.
+DEFAULT_MODELS = {"node": "gcn,sage,gat,mlp", "link": "gcn,sage,gat,mlp", "graph": "gcn,sage,gat,gin,mlp"}
+DEFAULT_SEEDS = {"node": 10, "link": 10, "graph": 1}
 
 
 def register(sub) -> None:
     p = sub.add_parser("gnn", help="train GNNs and the MLP baseline on a graph dataset",
                        description="Train GNNs over several seeds; prints mean +- std per model.")
-    p.add_argument("--task", default="node", choices=sorted(COLUMNS), help="prediction level (default node)")
+    p.add_argument("--task", default="node", choices=sorted(COLUMNS),
+                   help="prediction level: node classification, link prediction (Cora, CiteSeer, PubMed, "
+                        "CSBM) or graph classification (MUTAG, PROTEINS, ENZYMES, IMDB-BINARY); default node")
     p.add_argument("--dataset", required=True, help="dataset name as PyG spells it, e.g. Cora")
-    p.add_argument("--models", default="gcn,sage,gat,mlp", help="comma-separated: gcn,sage,gat,mlp")
-    p.add_argument("--seeds", type=int, default=10, help="number of seeds, 0..N-1 (default 10)")
-    p.add_argument("--out", help="CSV file for one row per (model, seed)")
+    p.add_argument("--models", help="comma-separated: gcn,sage,gat,mlp (graph adds gin); default all of them")
+    p.add_argument("--seeds", type=int,
+                   help="number of seeds, 0..N-1 (default 10; for --task graph default 1: every fold is "
+                        "run, so N seeds give models x folds x N runs)")
+    p.add_argument("--folds", type=int,
+                   help="graph only: stratified cross-validation folds, all of them run (default 10)")
+    p.add_argument("--readout", choices=["mean", "sum", "max"],
+                   help="graph only: how node embeddings pool into a graph's (default mean)")
+    p.add_argument("--out", help="CSV file for one row per (model, seed), per fold too for --task graph")
     p.add_argument("--epochs", type=int)
     p.add_argument("--hidden", type=int)
     p.add_argument("--lr", type=float)
@@ -36,15 +52,24 @@ def register(sub) -> None:
 
 
 def specs_from_args(args) -> list[RunSpec]:
-    if args.seeds < 1:
-        raise common.UsageError(f"--seeds must be at least 1; got {args.seeds}.")
-    models = common.csv_list(args.models)
+    seeds = DEFAULT_SEEDS[args.task] if args.seeds is None else args.seeds
+    if seeds < 1:
+        raise common.UsageError(f"--seeds must be at least 1; got {seeds}.")
+    models = common.csv_list(DEFAULT_MODELS[args.task] if args.models is None else args.models)
     if not models:
         raise common.UsageError("--models is empty; give a comma-separated list such as gcn,gat.")
     hparams = dict(epochs=args.epochs, hidden=args.hidden, lr=args.lr, weight_decay=args.weight_decay,
                    dropout=args.dropout, patience=args.patience)
-    return [RunSpec.make(args.task, args.dataset, m, seed, **hparams)
-            for m in models for seed in range(args.seeds)]
+    if args.task != "graph":
+        if args.folds is not None or args.readout is not None:
+            raise common.UsageError("--folds and --readout apply to --task graph only.")
+        return [RunSpec.make(args.task, args.dataset, m, seed, **hparams)
+                for m in models for seed in range(seeds)]
+    folds = 10 if args.folds is None else args.folds
+    if folds < 2:
+        raise common.UsageError(f"--folds must be at least 2; got {folds}.")
+    return [RunSpec.make("graph", args.dataset, m, seed, fold=k, folds=folds, readout=args.readout, **hparams)
+            for m in models for seed in range(seeds) for k in range(folds)]
 
 
 def run(args) -> int:
@@ -62,6 +87,8 @@ def run(args) -> int:
 def summary_text(frame: pd.DataFrame, metrics: list[str]) -> str:
     """``model  metric mean +- std (n runs)`` lines, in percent for fractions."""
     lines = [f"{frame['dataset'].iloc[0]} ({frame['task'].iloc[0]}), {frame['seed'].nunique()} seeds"]
+    if "fold" in frame:  # graph classification: the spread is over folds (and seeds)
+        lines[0] += f" x {frame['fold'].nunique()} folds, mean +- std over folds"
     for model, group in frame.groupby("model", sort=False):
         cells = []
         for m in metrics:

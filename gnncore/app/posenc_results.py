@@ -1,0 +1,237 @@
+"""The positional-encoding results as the page shows them: the headline (accuracy against
+input length), a summary table, trained lengths against longer ones, accuracy along the
+answer and the training loss; each with a caption, its downloads, then the zip.
+
+The frames come from :mod:`gnncore.runs`, the charts from :mod:`gnncore.charts.posenc`;
+this module builds them for a list of results and places them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from gnncore.app import export_ui
+from gnncore.charts import accuracy_by_position, accuracy_vs_length, in_vs_out, loss_curves
+from gnncore.charts._stats import mean_std
+from gnncore.charts.theme import display_name, metric_label, order
+from gnncore.runs import history_frame, runs_frame, table_frame
+from gnncore.spec import RunResult, RunSpec
+
+METRICS = ["token_accuracy", "exact_match"]
+SHORT = {"token_accuracy": "Token acc.", "exact_match": "Exact match"}  # table headers
+LEARNED = 0.9  # in-distribution accuracy below this: the model did not learn the task
+METRIC_HELP = ("Token accuracy: the share of answer tokens predicted right. Exact match: the "
+               "share of answers right in every token (and the closing end token): far stricter.")
+CAPTIONS = {
+    "accuracy_vs_length": (
+        "**What to look for:** where each line goes once it leaves the grey area. A line that "
+        "stays up holds past the trained length; one that falls right after the dashed line "
+        "does not. Press et al. (2022, *Train Short, Test Long*) found sinusoidal and rotary "
+        "encodings fall off soon after the training length while ALiBi's linear bias "
+        "extrapolates; Kazemnejad et al. (2023) found, on synthetic tasks like these, that T5's "
+        "relative bias and no encoding at all (NoPE) generalise better than the absolute ones. "
+        "A small model and a short run will not match those numbers, but the ordering is "
+        "what to compare."),
+    "in_vs_out": (
+        "**What to look for:** the drop from the dark bar (lengths seen in training) to the pale "
+        "one (longer inputs) is each encoding's length-generalisation gap. A tall dark bar only "
+        "says the model learned the task; the pale bar says whether what it learned about "
+        "position carries over (Kazemnejad et al. 2023, Anil et al. 2022)."),
+    "accuracy_by_position": (
+        "**What to look for:** a cliff at the dashed line. For copy, the answer's token j must "
+        "find the input's token j by position, and answer positions past the longest trained "
+        "one were never produced in training. Relative encodings (T5, RoPE, ALiBi) tend to hold "
+        "up to about that position and fall after it, since only distances enter their scores; "
+        "an absolute one (sinusoidal) can fail from the first token, because on a longer input "
+        "even the early answer tokens sit at absolute positions they never had in training "
+        "(Press et al. 2022; Kazemnejad et al. 2023). Move the slider: just past the train "
+        "length the cliff is clearest."),
+    "loss_curves": (
+        "**What to look for:** every encoding sees the same fresh examples, so a slower curve "
+        "means position is harder to learn with that encoding (NoPE must infer positions from "
+        "the causal mask alone; Kazemnejad et al. 2023). A low final loss says nothing about "
+        "longer inputs: compare with the headline."),
+}
+
+
+@dataclass
+class PosencComparison:
+    """Everything the results section draws and exports."""
+
+    runs: pd.DataFrame
+    lengths: pd.DataFrame
+    positions: pd.DataFrame
+    history: pd.DataFrame
+    summary: pd.DataFrame
+    charts: dict[str, alt.TopLevelMixin]
+    metric: str
+    position_length: int
+    specs: dict[str, dict] = field(default_factory=dict)
+
+    def __post_init__(self):
+        # Serialised once for the screen and the downloads alike, without schema validation
+        # (the chart builders' tests validate what they build).
+        self.specs = {name: chart.to_dict(validate=False) for name, chart in self.charts.items()}
+
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {"summary": self.summary, "runs": self.runs, "lengths": self.lengths,
+                "positions": self.positions, "history": self.history}
+
+    def data_for(self, chart: str) -> pd.DataFrame:
+        """The tidy frame a chart was built from (what its CSV button gives)."""
+        return {"loss_curves": self.history,
+                "accuracy_by_position": self.positions[self.positions["length"] == self.position_length]
+                if len(self.positions) else self.positions}.get(chart, self.lengths)
+
+
+def posenc_comparison(results: list[RunResult], metric: str = "token_accuracy",
+                      position_length: int | None = None) -> PosencComparison:
+    """Frames and charts for a positional-encoding comparison (pure: no drawing)."""
+    runs, lengths = runs_frame(results), table_frame(results, "length")
+    positions, history = table_frame(results, "position"), history_frame(results)
+    longest = int(lengths["length"].max())
+    position_length = min(position_length or longest, longest)
+    charts = {
+        "accuracy_vs_length": accuracy_vs_length(lengths, metric),
+        "in_vs_out": in_vs_out(lengths, metric),
+        "accuracy_by_position": accuracy_by_position(positions, length=position_length),
+        "loss_curves": loss_curves(history),
+    }
+    return PosencComparison(runs, lengths, positions, history, summary_frame(lengths), charts,
+                            metric, position_length)
+
+
+def summary_frame(lengths: pd.DataFrame) -> pd.DataFrame:
+    """One row per encoding: token accuracy and exact match on the trained lengths and on
+    longer ones (each run averaged over its lengths, then mean ± std over seeds), in %.
+    n/a: the encoding cannot represent inputs that long."""
+    data = lengths.assign(part=lengths["in_distribution"].astype(bool).map({True: "trained", False: "longer"}))
+    rows = {}
+    for metric in METRICS:
+        per_run = data.groupby(["model", "seed", "part"])[metric].mean().reset_index()
+        for part, label in (("trained", "trained"), ("longer", "longer")):
+            stats = mean_std(per_run[per_run["part"] == part], ["model"], metric)
+            for row in stats.itertuples():
+                rows.setdefault(row.model, {})[f"{SHORT[metric]}, {label} (%)"] = _pm(row.mean, row.std, row.runs)
+    out = pd.DataFrame([{"Encoding": display_name(m), **rows.get(m, {})} for m in order(lengths["model"])])
+    out["Runs"] = [int(data.loc[data["model"] == m, "seed"].nunique()) for m in order(lengths["model"])]
+    return out
+
+
+def verdict(lengths: pd.DataFrame, metric: str) -> str:
+    """One line a newcomer can read: each encoding's mean ``metric`` past the trained length,
+    best first, and those with no answer there."""
+    longer = lengths[~lengths["in_distribution"].astype(bool)]
+    if longer.empty:
+        return "The test length equals the train length: no longer inputs were scored."
+    per_run = longer.groupby(["model", "seed"])[metric].mean().reset_index()
+    stats = mean_std(per_run, ["model"], metric).sort_values("mean", ascending=False, na_position="last")
+    parts = [f"{name} **{100 * mean:.0f}%**" if pd.notna(mean) else f"{name}: no answer"
+             for name, mean in zip(stats["name"], stats["mean"])]
+    first, last = int(longer["length"].min()), int(longer["length"].max())
+    text = (f"Past the trained length (inputs of {first}–{last} tokens), mean "
+            f"{metric_label(metric).lower()}: " + " · ".join(parts) + ".")
+    trained = lengths[lengths["in_distribution"].astype(bool)]
+    per_run = trained.groupby(["model", "seed"])["token_accuracy"].mean().reset_index()
+    inside = mean_std(per_run, ["model"], "token_accuracy")
+    weak = inside[inside["mean"] < LEARNED]
+    if len(weak):
+        names = ", ".join(f"{n} ({100 * m:.0f}%)" for n, m in zip(weak["name"], weak["mean"]))
+        text += (f"  \n:warning: Not learned even at the trained lengths (token accuracy below "
+                 f"{100 * LEARNED:.0f}%): {names}. Their scores on longer inputs say little; more "
+                 "training steps may help.")
+    return text
+
+
+def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], training: bool) -> PosencComparison:
+    """Draw the results section; ``training`` while more runs are still to come."""
+    if len(results) < len(specs):
+        st.caption(f"{len(results)} of {len(specs)} runs finished"
+                   + (" so far; the charts grow as runs finish." if training else ": the charts show those."))
+    ss = st.session_state
+    ss.setdefault("pe:metric", METRICS[0])
+    st.segmented_control("Score", METRICS, key="pe:metric", format_func=metric_label, required=True,
+                         help=METRIC_HELP)
+    metric = ss.get("pe:metric") or METRICS[0]
+    longest = max(int(r.spec.params.get("test_length", 1)) for r in results)
+    if ss.get("pe:position_length", longest) > longest:  # a shorter test length than last time
+        ss["pe:position_length"] = longest
+    comparison = _memo(results, metric, ss.get("pe:position_length"))
+    task = results[0].spec.dataset
+    stem = f"posenc_{task}_"
+
+    draw(comparison.specs["accuracy_vs_length"], comparison.lengths, "pe_accuracy_vs_length",
+         stem + "accuracy_vs_length", CAPTIONS["accuracy_vs_length"],
+         lead=verdict(comparison.lengths, metric))
+
+    st.dataframe(comparison.summary, hide_index=True, key="pe:summary")
+    p = results[0].spec.params
+    st.caption(f"Trained: input lengths 1–{p.get('train_length')}; longer: the lengths above, up to "
+               f"{p.get('test_length')}. Mean ± standard deviation over seeds; each run's accuracy is "
+               "first averaged over its input lengths. n/a: the encoding cannot represent inputs that long.")
+    export_ui.table_download(comparison.summary, stem + "summary", "Summary table as CSV", key="pe_summary")
+
+    draw(comparison.specs["in_vs_out"], comparison.lengths, "pe_in_vs_out", stem + "in_vs_out",
+         CAPTIONS["in_vs_out"])
+
+    if longest > 1:
+        trained = int(results[0].spec.params.get("train_length", longest))
+        ss.setdefault("pe:position_length", min(longest, trained + max(1, trained // 2)))
+        st.slider("Input length for the next chart", 1, longest, key="pe:position_length", width=420,
+                  help="The answer's accuracy token by token, for inputs of this length.")
+    draw(comparison.specs["accuracy_by_position"], comparison.data_for("accuracy_by_position"),
+         "pe_accuracy_by_position", stem + "accuracy_by_position", CAPTIONS["accuracy_by_position"])
+
+    draw(comparison.specs["loss_curves"], comparison.history, "pe_loss_curves", stem + "loss_curves",
+         CAPTIONS["loss_curves"])
+
+    st.divider()
+    extra = {name: table_frame(results, name) for name in ("attention", "t5_bias")}
+    frames = {**comparison.frames, **{k: v for k, v in extra.items() if len(v)}}
+    export_ui.comparison_download(comparison.specs, frames, [r.spec for r in results],
+                                  file_name=f"{stem}comparison.zip", readme=readme(results))
+    return comparison
+
+
+def readme(results: list[RunResult]) -> str:
+    p = results[0].spec.params
+    names = ", ".join(display_name(m) for m in order(r.spec.model for r in results))
+    return (f"Positional encodings on the {results[0].spec.dataset} task: {names}; trained on "
+            f"inputs of length 1-{p.get('train_length')}, tested on 1-{p.get('test_length')}. "
+            f"{len(results)} runs.")
+
+
+def draw(spec: dict, data: pd.DataFrame, name: str, file_stem: str, caption: str | None = None,
+         lead: str | None = None) -> None:
+    """One chart as exported (its own theme, natural size), a line of text (``lead``) and
+    what to look for in it (``caption``), then its download buttons."""
+    # theme=None: the chart's own theme, not Streamlit's; autosize "pad" as in vl-convert, so
+    # the screen shows what the exported files contain.
+    screen = {"autosize": {"type": "pad", "contains": "padding"}, **spec}
+    st.vega_lite_chart(spec=screen, theme=None, width="content", key=f"chart:{name}")
+    if lead:
+        st.markdown(lead)
+    if caption:
+        st.caption(caption)
+    export_ui.chart_downloads(spec, data, name, file_stem=file_stem)
+
+
+def _memo(results: list[RunResult], metric: str, position_length: int | None) -> PosencComparison:
+    """The last comparison this session drew, rebuilt only when something it shows changed."""
+    key = (tuple((r.spec.key, r.cached) for r in results), metric, position_length)
+    last = st.session_state.get("_pe_comparison")
+    if last is None or last[0] != key:
+        last = (key, posenc_comparison(results, metric, position_length))
+        st.session_state["_pe_comparison"] = last
+    return last[1]
+
+
+def _pm(mean: float, std: float, runs: int) -> str:
+    if pd.isna(mean):
+        return "n/a"
+    return f"{100 * mean:.1f}" if runs < 2 else f"{100 * mean:.1f} ± {100 * std:.1f}"

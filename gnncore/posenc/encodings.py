@@ -1,0 +1,216 @@
+"""Six positional encodings behind one interface.
+
+An encoding can act at three places in a transformer, and each class overrides only the
+ones it uses:
+
+* ``embed(x)``: add something to the token embeddings x (B, T, d) -- absolute encodings;
+* ``bias(length)``: an additive attention bias (heads, T, T), or None -- relative biases;
+* ``rotate(q, k)``: transform queries and keys (B, heads, T, d_head) -- RoPE.
+
+``max_length`` is the longest sequence an encoding can represent (None: any length).
+One instance is shared by all layers, as in T5 (one bias table for the whole stack) and
+ALiBi (fixed slopes); RoPE and the absolute encodings have nothing per layer either.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+from torch import Tensor, nn
+
+
+@dataclass(frozen=True)
+class EncodingConfig:
+    """What an encoding needs to know about the model it sits in.
+
+    max_length: table size of the learned absolute encoding (the longest training example).
+    t5_buckets, t5_max_distance: T5's defaults (32 buckets, distance 128; Raffel et al. 2020).
+    rope_base: RoPE's 10000 (Su et al. 2021), the same base as the sinusoids.
+    """
+
+    d_model: int
+    heads: int
+    max_length: int = 64
+    t5_buckets: int = 32
+    t5_max_distance: int = 128
+    rope_base: float = 10000.0
+
+
+class PositionalEncoding(nn.Module):
+    """The shared interface; on its own it is NoPE (no positional information at all)."""
+
+    max_length: Optional[int] = None
+
+    def __init__(self, config: EncodingConfig):
+        super().__init__()
+        self.config = config
+
+    def embed(self, x: Tensor) -> Tensor:
+        return x
+
+    def bias(self, length: int) -> Optional[Tensor]:
+        return None
+
+    def rotate(self, q: Tensor, k: Tensor) -> tuple[Tensor, Tensor]:
+        return q, k
+
+
+class NoPE(PositionalEncoding):
+    """No positional encoding (NoPE; Kazemnejad et al. 2023).
+
+    A causal decoder can still infer positions: the causal mask lets position i attend to
+    exactly i + 1 tokens, so averaging attention can count. Kazemnejad et al. found it
+    generalises to longer inputs better than the explicit encodings on several tasks.
+    """
+
+
+def sinusoids(length: int, d_model: int) -> Tensor:
+    """PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(p / 10000^(2i/d)); shape (length, d)."""
+    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
+    inv_freq = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=torch.float32) / d_model)
+    angles = position * inv_freq
+    pe = torch.zeros(length, d_model)
+    pe[:, 0::2] = torch.sin(angles)
+    pe[:, 1::2] = torch.cos(angles)[:, : d_model // 2]
+    return pe
+
+
+class Sinusoidal(PositionalEncoding):
+    """Fixed sinusoidal absolute encoding (Vaswani et al. 2017, "Attention Is All You Need").
+
+    x_p <- x_p + PE(p), with PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(p / 10000^(2i/d)).
+    Defined at every position, but positions past the trained length are vectors the model
+    has never seen.
+    """
+
+    def embed(self, x: Tensor) -> Tensor:
+        return x + sinusoids(x.shape[1], x.shape[2]).to(x.dtype)
+
+
+class LearnedAbsolute(PositionalEncoding):
+    """Learned absolute position embeddings (Gehring et al. 2017; GPT, Radford et al. 2018).
+
+    x_p <- x_p + E[p], one trained vector per position p < max_length. There is no vector
+    past the table, so a longer input is refused (ValueError) rather than clamped.
+    """
+
+    def __init__(self, config: EncodingConfig):
+        super().__init__(config)
+        self.max_length = config.max_length
+        self.table = nn.Embedding(config.max_length, config.d_model)
+        nn.init.normal_(self.table.weight, std=0.02)
+
+    def embed(self, x: Tensor) -> Tensor:
+        if x.shape[1] > self.max_length:
+            raise ValueError(f"learned absolute positions cover {self.max_length} tokens; "
+                             f"this input has {x.shape[1]}")
+        return x + self.table.weight[: x.shape[1]]
+
+
+def t5_bucket(distance: Tensor, buckets: int = 32, max_distance: int = 128) -> Tensor:
+    """T5's causal bucket of a distance d = query - key >= 0 (Raffel et al. 2020).
+
+    The first buckets/2 distances get a bucket each; larger ones share logarithmically
+    wider buckets up to max_distance, and everything further falls in the last bucket.
+    Same as ``_relative_position_bucket(-d, bidirectional=False)`` in HF transformers.
+    """
+    exact = buckets // 2
+    far = exact + (torch.log(distance.float().clamp(min=1) / exact)
+                   / math.log(max_distance / exact) * (buckets - exact)).long()
+    return torch.where(distance < exact, distance, far.clamp(max=buckets - 1))
+
+
+class T5Bias(PositionalEncoding):
+    """T5 relative position bias (Raffel et al. 2020), bucketed and causal.
+
+    score(i, j) <- q_i . k_j / sqrt(d_head) + b[h, bucket(i - j)], one learned scalar per
+    head and bucket, shared by all layers as in T5. Distances past the trained ones land in
+    buckets that were trained (the last bucket covers everything from max_distance on).
+    """
+
+    def __init__(self, config: EncodingConfig):
+        super().__init__(config)
+        self.table = nn.Embedding(config.t5_buckets, config.heads)
+        nn.init.normal_(self.table.weight, std=0.02)
+
+    def bucket(self, distance: Tensor) -> Tensor:
+        return t5_bucket(distance, self.config.t5_buckets, self.config.t5_max_distance)
+
+    def bias(self, length: int) -> Tensor:
+        pos = torch.arange(length)
+        distance = (pos.unsqueeze(1) - pos.unsqueeze(0)).clamp(min=0)  # future keys get masked
+        return self.table(self.bucket(distance)).permute(2, 0, 1)
+
+
+def alibi_slopes(heads: int) -> list[float]:
+    """Head h of n gets slope 2^(-8h/n), h = 1..n (Press et al. 2022).
+
+    For n not a power of two, take the slopes of the power of two just below n and fill
+    up with every other slope of the next power of two (the paper's reference code).
+    """
+    def power_of_two(n: int) -> list[float]:
+        return [2.0 ** (-8.0 * h / n) for h in range(1, n + 1)]
+
+    if math.log2(heads).is_integer():
+        return power_of_two(heads)
+    below = 2 ** math.floor(math.log2(heads))
+    return power_of_two(below) + power_of_two(2 * below)[0::2][: heads - below]
+
+
+class ALiBi(PositionalEncoding):
+    """Attention with Linear Biases (Press et al. 2022, "Train Short, Test Long").
+
+    score(i, j) <- q_i . k_j / sqrt(d_head) - m_h * (i - j), fixed slopes m_h = 2^(-8h/n).
+    Nothing is learned, and a longer input only adds larger (more negative) penalties.
+    """
+
+    def __init__(self, config: EncodingConfig):
+        super().__init__(config)
+        self.register_buffer("slopes", torch.tensor(alibi_slopes(config.heads)), persistent=False)
+
+    def bias(self, length: int) -> Tensor:
+        pos = torch.arange(length, dtype=torch.float32)
+        distance = (pos.unsqueeze(1) - pos.unsqueeze(0)).clamp(min=0)
+        return -self.slopes.view(-1, 1, 1) * distance
+
+
+class RoPE(PositionalEncoding):
+    """Rotary position embedding (Su et al. 2021, "RoFormer").
+
+    Each pair of query/key dimensions i is rotated by the angle p * theta_i, with
+    theta_i = base^(-2i/d_head), so q_m . k_n depends on m - n only. Pairs are (i, i + d/2)
+    (the GPT-NeoX "rotate half" layout), a fixed permutation of the paper's (2i, 2i + 1).
+    """
+
+    def __init__(self, config: EncodingConfig):
+        super().__init__(config)
+        head = config.d_model // config.heads
+        inv_freq = config.rope_base ** (-torch.arange(0, head, 2, dtype=torch.float32) / head)
+        self.register_buffer("inv_freq", inv_freq, persistent=False)
+
+    def angles(self, length: int) -> Tensor:
+        """(length, d_head / 2): p * theta_i."""
+        return torch.arange(length, dtype=torch.float32).unsqueeze(1) * self.inv_freq
+
+    def rotate(self, q: Tensor, k: Tensor) -> tuple[Tensor, Tensor]:
+        angles = self.angles(q.shape[-2]).repeat(1, 2)
+        cos, sin = angles.cos(), angles.sin()
+        return q * cos + _rotate_half(q) * sin, k * cos + _rotate_half(k) * sin
+
+
+def _rotate_half(x: Tensor) -> Tensor:
+    a, b = x.chunk(2, dim=-1)
+    return torch.cat((-b, a), dim=-1)
+
+
+ENCODINGS: dict[str, type[PositionalEncoding]] = {
+    "sinusoidal": Sinusoidal,
+    "learned": LearnedAbsolute,
+    "t5": T5Bias,
+    "alibi": ALiBi,
+    "rope": RoPE,
+    "nope": NoPE,
+}

@@ -1,0 +1,132 @@
+"""A small pre-LN decoder-only transformer whose only variable part is its positional encoding.
+
+Modelled on nanoGPT's ``model.py``: embeddings, a stack of blocks (LayerNorm -> causal
+self-attention -> residual, LayerNorm -> MLP -> residual), a final LayerNorm and a linear
+head. Attention runs on ``F.scaled_dot_product_attention``; an encoding's additive bias is
+folded into the causal mask, and RoPE rotates q and k just before it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from gnncore.posenc.encodings import ENCODINGS, EncodingConfig, PositionalEncoding
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    vocab_size: int
+    encoding: str = "rope"
+    d_model: int = 64
+    layers: int = 2
+    heads: int = 4
+    ffn: int = 256
+    max_length: int = 64  # learned absolute table size; other encodings ignore it
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.heads = config.heads
+        self.qkv = nn.Linear(config.d_model, 3 * config.d_model)
+        self.proj = nn.Linear(config.d_model, config.d_model)
+
+    def forward(self, x: Tensor, mask: Optional[Tensor], encoding: PositionalEncoding,
+                start: int = 0, weights: Optional[list] = None) -> Tensor:
+        """x (B, T, d) -> (B, T - start, d): attention output for the queries start..T-1.
+        mask: additive (1, heads, T, T) with -inf above the diagonal, or None for plain causal.
+        weights: when a list is given, the attention weights are appended to it."""
+        B, T, C = x.shape
+        q, k, v = self.qkv(x).view(B, T, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+        q, k = encoding.rotate(q, k)
+        if start:
+            q = q[:, :, start:]
+            # SDPA's is_causal aligns a shorter query block to the first keys, not the last.
+            mask = (mask if mask is not None else causal_mask(T))[..., start:, :]
+        if weights is None:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None)
+        else:
+            # The same computation written out, for pictures: SDPA does not return weights.
+            scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+            w = (scores + (mask if mask is not None else causal_mask(T))).softmax(dim=-1)
+            weights.append(w)
+            y = w @ v
+        return self.proj(y.transpose(1, 2).reshape(B, T - start, C))
+
+
+class Block(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(config.d_model)
+        self.attention = CausalSelfAttention(config)
+        self.norm2 = nn.LayerNorm(config.d_model)
+        # ReLU as in Vaswani et al. 2017: GELU's backward pass costs 3x ReLU's on this CPU.
+        self.mlp = nn.Sequential(nn.Linear(config.d_model, config.ffn), nn.ReLU(),
+                                 nn.Linear(config.ffn, config.d_model))
+
+    def forward(self, x: Tensor, mask: Optional[Tensor], encoding: PositionalEncoding,
+                start: int = 0, weights: Optional[list] = None) -> Tensor:
+        x = x[:, start:] + self.attention(self.norm1(x), mask, encoding, start, weights)
+        return x + self.mlp(self.norm2(x))
+
+
+def causal_mask(length: int) -> Tensor:
+    """(T, T): 0 on and below the diagonal, -inf above it (no looking at later tokens)."""
+    return torch.full((length, length), float("-inf")).triu(1)
+
+
+class Transformer(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        self.tokens = nn.Embedding(config.vocab_size, config.d_model)
+        self.encoding = ENCODINGS[config.encoding](EncodingConfig(
+            config.d_model, config.heads, max_length=config.max_length))
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.layers))
+        self.norm = nn.LayerNorm(config.d_model)
+        self.head = nn.Linear(config.d_model, config.vocab_size, bias=False)
+        for name, p in self.named_parameters():
+            if p.dim() == 2 and not name.startswith(("encoding.", "tokens.")):
+                nn.init.normal_(p, std=0.02)  # GPT-2's initialisation, as in nanoGPT
+            elif name.endswith("bias"):
+                nn.init.zeros_(p)
+        # Token embeddings keep PyTorch's N(0, 1): on the scale of the sinusoids (each
+        # coordinate in [-1, 1]). GPT-2's 0.02 would leave the tokens drowned by them.
+
+    @property
+    def max_length(self) -> Optional[int]:
+        """Longest input the model can take (None: any)."""
+        return self.encoding.max_length
+
+    def attention_mask(self, length: int) -> Optional[Tensor]:
+        """The encoding's bias folded into the causal mask, (1, heads, T, T); None if no bias."""
+        bias = self.encoding.bias(length)
+        return None if bias is None else (bias + causal_mask(length)).unsqueeze(0)
+
+    def forward(self, tokens: Tensor, start: int = 0, weights: Optional[list] = None) -> Tensor:
+        """tokens (B, T) -> logits (B, T - start, vocab) for the positions start..T-1.
+
+        Only the last layer is cut to those positions: every earlier layer must run at all
+        positions, because later ones read its keys and values. With the loss on the output
+        only, ``start`` = the SEP position saves about half of the last layer.
+        weights: pass a list to collect each layer's attention weights (B, heads, T', T),
+        computed explicitly instead of by SDPA.
+        """
+        x = self.encoding.embed(self.tokens(tokens))
+        mask = self.attention_mask(tokens.shape[1])
+        for i, block in enumerate(self.blocks):
+            x = block(x, mask, self.encoding, start if i == len(self.blocks) - 1 else 0, weights)
+        return self.head(self.norm(x))
+
+    @torch.no_grad()
+    def attention_weights(self, tokens: Tensor) -> list[Tensor]:
+        """Per layer, the attention weights (B, heads, T, T) for a few examples."""
+        weights: list[Tensor] = []
+        self(tokens, weights=weights)
+        return weights

@@ -1,0 +1,44 @@
+"""Positional encodings: six small transformers, trained short and tested long, and a look
+inside each encoding."""
+
+import streamlit as st
+
+from gnncore.app import posenc_inspect, posenc_results, posenc_sidebar, setup_page, training
+
+setup_page("Positional Encodings", "📏")
+training.restore_from_url(posenc_sidebar.restore)  # after a browser refresh: the sidebar as it was
+choice = posenc_sidebar.posenc_sidebar()
+
+st.title("Positional encodings: train short, test long")
+st.caption("Six small transformers that differ only in how they are told where each token is. "
+           "Each learns a sequence task on short inputs and is then tested on longer ones: which "
+           "encodings still work past the length they were trained on? The **Look inside** tab "
+           "shows what each encoding gives the model, no training needed.")
+
+request = None
+if not choice.encodings:
+    st.info("Pick at least one positional encoding in the sidebar.")
+else:
+    request = training.open_request(choice.specs)
+    if request.error:
+        st.error(request.error)
+    else:
+        st.markdown(posenc_sidebar.plan_text(choice, request.specs, request.results))
+        note = posenc_sidebar.learned_note(choice)
+        if note:
+            st.info(note, icon=":material/info:")
+        training.train_controls(request, unit="step")
+
+finished = request.results if request is not None and not request.error else []
+results_tab, inside_tab = st.tabs(["Results", "Look inside"], key="pe:tab", on_change="rerun")
+if results_tab.open:
+    with results_tab:
+        if finished:
+            posenc_results.show_posenc_comparison(finished, request.specs, training=request.running)
+        elif request is not None and request.running:
+            st.caption("The charts appear as soon as the first run finishes; meanwhile, look inside.")
+        else:
+            st.caption("Results appear here after training. Meanwhile the **Look inside** tab needs none.")
+if inside_tab.open:
+    with inside_tab:
+        posenc_inspect.show_look_inside(finished)

@@ -1,0 +1,180 @@
+"""The positional-encoding page, driven through its widgets with AppTest: defaults, a tiny
+run trained in the background and read back from the charts, bad settings, and the
+look-inside tab before any training."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from gnncore.app import export_ui, posenc_results
+from gnncore.posenc import train as engine
+from gnncore.runs import RunStore, table_frame
+from gnncore.spec import RunSpec
+
+PAGE = Path(__file__).resolve().parents[2] / "pages" / "2_Positional_Encodings.py"
+TINY = {"train_length": 3, "test_length": 5, "steps": 30, "d_model": 16, "layers": 1, "batch_size": 16}
+
+
+@pytest.fixture(autouse=True)
+def private_store(tmp_path, monkeypatch):
+    """Data, store and network as the brief asks (the parent conftest does the same), and
+    fresh Streamlit caches for every test."""
+    monkeypatch.setenv("GNNCORE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("GNNCORE_STORE", str(tmp_path / "runs.sqlite"))
+    monkeypatch.setenv("GNNCORE_OFFLINE", "1")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+
+
+def open_page() -> AppTest:
+    return AppTest.from_file(str(PAGE), default_timeout=60).run()
+
+
+def choose(at: AppTest, encodings=("rope", "learned"), **settings) -> AppTest:
+    at.multiselect(key="pe:encodings").set_value(list(encodings))
+    for name, value in {**TINY, **settings}.items():
+        at.number_input(key=f"pe:{name}").set_value(value)
+    return at.run()
+
+
+def look_inside(at: AppTest, section: str | None = None) -> AppTest:
+    at.session_state["pe:tab"] = "Look inside"
+    if section:
+        at.session_state["pe:inside"] = section
+    return at.run()
+
+
+def charts(at: AppTest) -> dict[str, list[dict]]:
+    """The Vega-Lite charts on the page by title: their data rows (inline and Arrow)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    out = {}
+    for element in at.get("vega_lite_chart"):
+        spec = json.loads(element.proto.spec)
+        rows = [r for values in spec.get("datasets", {}).values() for r in values]
+        for named in element.proto.datasets:
+            rows += convert_arrow_bytes_to_pandas_df(named.data.data).to_dict("records")
+        heading = spec.get("title", {})
+        out[heading.get("text", "") if isinstance(heading, dict) else str(heading)] = rows
+    return out
+
+
+def drawn(at: AppTest, words: str) -> pd.DataFrame:
+    return pd.DataFrame(next(rows for heading, rows in charts(at).items() if words in heading))
+
+
+def test_sidebar_starts_at_the_engine_defaults_and_says_what_it_will_cost(pages):
+    at = open_page()
+    pages.no_exceptions(at)
+    defaults = engine.defaults(RunSpec.make("posenc", "copy", "rope"))
+    assert at.selectbox(key="pe:task").value == "copy"
+    assert at.multiselect(key="pe:encodings").value == ["sinusoidal", "learned", "t5", "alibi", "rope", "nope"]
+    for name in ("train_length", "test_length", "steps", "d_model", "layers", "heads"):
+        assert at.number_input(key=f"pe:{name}").value == defaults[name], name
+    assert at.number_input(key="pe:seeds").value == 1
+    assert at.button(key="train").label == "Train 6 runs"
+    plan = at.markdown[0].value
+    assert "6 runs" in plan and "Expected time" in plan and "about" in plan
+    assert len(at.info) == 1 and "Learned absolute" in at.info[0].value  # past its table
+    assert [t.label for t in at.tabs] == ["Results", "Look inside"]
+
+
+def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pages):
+    at = choose(open_page())
+    assert at.button(key="train").label == "Train 2 runs"
+    at.button(key="train").click()
+    at = pages.run_until_idle(at, deadline=60)
+    pages.no_exceptions(at)
+    assert not at.error
+    assert pages.texts(at.success)[0].startswith("Done: 2 runs trained")
+
+    stored = table_frame(RunStore().results("posenc"), "length")
+    assert set(stored["model"]) == {"rope", "learned"} and stored["length"].max() == 5
+    headline = drawn(at, "by input length")
+    lines = headline.dropna(subset=["name"]) if "name" in headline else headline
+    rope = lines[lines["name"] == "RoPE"].set_index("length")["mean"]
+    expected = stored[stored["model"] == "rope"].set_index("length")["token_accuracy"]
+    assert rope.sort_index().tolist() == pytest.approx(expected.sort_index().tolist())
+    learned = lines[lines["name"] == "Learned absolute"].set_index("length")["mean"]
+    assert learned[[4, 5]].isna().all() and learned[[1, 2, 3]].notna().all()  # a gap past its table
+    assert len(charts(at)) == 4
+    assert {"Accuracy along the answer", "Training loss during training"} <= {
+        h.split(" on the")[0] for h in charts(at)}
+    verdict = next(m.value for m in at.markdown if m.value.startswith("Past the trained length"))
+    assert "RoPE" in verdict and "Learned absolute: no answer" in verdict
+
+    table = at.dataframe[0].value
+    assert list(table["Encoding"]) == ["Learned absolute", "RoPE"]
+    assert table.loc[0, "Token acc., longer (%)"] == "n/a"
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("PNG") == labels.count("SVG") == labels.count("HTML") == labels.count("CSV") == 4
+    assert "Summary table as CSV" in labels and "Download the comparison (zip)" in labels
+
+    comparison = posenc_results.posenc_comparison(RunStore().results("posenc"))
+    archive = zipfile.ZipFile(io.BytesIO(export_ui.comparison_zip_file(
+        comparison.specs, comparison.frames, [r.spec for r in RunStore().results("posenc")])()))
+    names = set(archive.namelist())
+    assert {"specs.json", "README.txt", "data/lengths.csv", "data/positions.csv",
+            "charts/accuracy_vs_length.png", "charts/accuracy_vs_length.svg",
+            "charts/loss_curves.html"} <= names
+    assert len(json.loads(archive.read("specs.json"))) == 2
+    assert "python -m gnncore posenc --task copy" in archive.read("README.txt").decode()
+
+    at.segmented_control(key="pe:metric").set_value("exact_match").run()
+    assert any(h.startswith("Exact match by input length") for h in charts(at))
+
+    at = look_inside(at, "attention")
+    pages.no_exceptions(at)
+    maps = drawn(at, "What trained models attend to")
+    cells = maps.dropna(subset=["weight"])
+    assert set(zip(cells["name"], cells["example"])) == {("RoPE", "train"), ("RoPE", "test"),
+                                                         ("Learned absolute", "train")}
+    assert maps["line"].dropna().str.startswith("No map").any()
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"train_length": 5, "test_length": 3}, "test_length must lie between the train length"),
+    ({"d_model": 16, "heads": 3}, "heads (3) must divide d_model (16)"),
+])
+def test_bad_settings_give_one_sentence_and_no_train_button(pages, settings, words):
+    at = choose(open_page(), **settings)
+    pages.no_exceptions(at)
+    assert len(at.error) == 1 and words in at.error[0].value
+    assert "\n" not in at.error[0].value and "Traceback" not in at.error[0].value
+    assert "train" not in [b.key for b in at.button]
+    pages.no_exceptions(look_inside(at))  # the pictures need no valid run
+    assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_look_inside_draws_every_picture_before_any_training(pages):
+    at = look_inside(open_page())
+    pages.no_exceptions(at)
+    heatmaps = drawn(at, "Three ways to write position p")
+    sinusoid = heatmaps.dropna(subset=["dimension"]) if "dimension" in heatmaps else heatmaps
+    assert len(sinusoid) == 64 * 64  # the default 64 positions x d_model 64
+    expected = {"rotation": ["A shift is a rotation", "depends only on m − n"],
+                "rope": ["RoPE: attention score"], "alibi": ["ALiBi"],
+                "t5": ["T5 relative bias"], "attention": []}
+    for section, titles in expected.items():
+        at = look_inside(at, section)
+        pages.no_exceptions(at)
+        shown = list(charts(at))
+        assert len(shown) == len(titles), (section, shown)
+        for words in titles:
+            assert any(words in h for h in shown), (section, words, shown)
+    assert "need trained models" in at.info[-1].value
+    at = look_inside(at, "alibi")
+    at.slider(key="pe:in:alibi_heads").set_value(2).run()
+    bias = drawn(at, "ALiBi").dropna(subset=["query"])
+    cell = bias[(bias["head"] == 1) & (bias["query"] == 5) & (bias["key"] == 1) & (~bias["masked"])]
+    assert cell["bias"].item() == pytest.approx(-(2 ** -8) * 4)  # head 2 of 2: slope 1/256

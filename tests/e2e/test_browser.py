@@ -1,0 +1,118 @@
+"""End to end in a real browser: a real ``streamlit run`` server on localhost, driven by
+Debian's Chromium through Playwright (Playwright's own browser download cannot work here;
+``.ci/run`` installs both). Pick a dataset and two models, train a few epochs, see the
+charts drawn, download the CSV and read it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("GNNCORE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+STARTUP = 120  # seconds: the first page load imports torch and PyG
+TRAINING = 180
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the browser test needs playwright "
+                               "(pip install -r requirements-test.txt)")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"the browser test needs Debian's chromium at {CHROMIUM}", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """``streamlit run app.py`` on a free port, with the test's offline environment."""
+    port = free_port()
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    log_path = tmp_path / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def browser_page():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+        finally:
+            browser.close()
+
+
+def test_train_two_models_in_the_browser_and_download_the_csv(server, browser_page):
+    page = browser_page
+    page.set_default_timeout(STARTUP * 1000)
+    page.goto(f"{server}/GNN_Arena")
+    main = page.get_by_test_id("stMainBlockContainer")
+    page.get_by_role("combobox", name="Dataset").click()
+    page.get_by_role("option", name="Synthetic CSBM").click()
+    page.get_by_role("group", name="Homophily").wait_for()  # the synthetic graph's knobs appear
+
+    page.get_by_role("button", name="Remove GraphSAGE").click()
+    page.get_by_role("button", name="Remove GAT").click()
+    for label, value in (("Seeds per model", "2"), ("Epochs", "5")):
+        box = page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Enter")
+    main.get_by_text("GCN, MLP on Synthetic CSBM: 2 seeds each, 5 epochs, 4 runs in all.").wait_for()
+
+    main.get_by_role("button", name="Train 4 runs").click()
+    main.get_by_text(re.compile(r"^Done: 4 runs trained")).wait_for(timeout=TRAINING * 1000)
+    page.wait_for_function(
+        "document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 3",
+        timeout=60_000)
+    assert main.get_by_text("Test accuracy per model on CSBM").count() == 1
+    assert page.get_by_test_id("stException").count() == 0
+
+    with page.expect_download() as download:
+        main.get_by_role("button", name="Summary table as CSV").click()
+    assert download.value.suggested_filename == "gnn_CSBM_summary.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert [r["Model"] for r in rows] == ["GCN", "MLP"]
+    assert [r["Runs"] for r in rows] == ["2", "2"]
+    accuracy = [float(r["Test accuracy mean (%)"]) for r in rows]
+    assert all(0 <= a <= 100 for a in accuracy)

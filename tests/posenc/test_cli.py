@@ -1,0 +1,70 @@
+"""``python -m gnncore posenc``: the CSV, the summary, and bad input."""
+
+import pandas as pd
+import pytest
+
+from gnncore.cli import main
+from gnncore.runs import RunStore
+
+FAST = ["--steps", "3", "--d-model", "16", "--heads", "2", "--batch-size", "4"]
+
+
+@pytest.fixture(autouse=True)
+def store(tmp_path, monkeypatch):
+    """A private run store, whatever the environment says."""
+    monkeypatch.setenv("GNNCORE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("GNNCORE_STORE", str(tmp_path / "data" / "runs.sqlite"))
+    return tmp_path / "data" / "runs.sqlite"
+
+
+def test_writes_one_row_per_encoding_seed_and_length(tmp_path, capsys):
+    out = tmp_path / "results.csv"
+    code = main(["posenc", "--task", "copy", "--encodings", "learned,alibi", "--train-length", "3",
+                 "--test-length", "5", "--seeds", "2", "--out", str(out), *FAST])
+    assert code == 0
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["task", "encoding", "seed", "length", "in_distribution",
+                                   "token_accuracy", "exact_match"]
+    assert len(frame) == 2 * 2 * 5
+    assert set(frame["task"]) == {"copy"} and set(frame["seed"]) == {0, 1}
+    assert frame["in_distribution"].tolist()[:5] == [True] * 3 + [False] * 2
+    # learned absolute has no positions past its table (9 tokens at input length 3): empty there
+    learned = frame[frame["encoding"] == "learned"]
+    assert learned[learned["length"] > 3]["token_accuracy"].isna().all()
+    assert learned[learned["length"] <= 3]["token_accuracy"].notna().all()
+    assert frame[frame["encoding"] == "alibi"]["exact_match"].notna().all()
+    text = out.read_text().splitlines()
+    assert text[-1].startswith("copy,learned,1,5,False,,") or "learned" not in text[-1]
+    stdout = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in stdout.splitlines() if line.split()}
+    assert "n/a" in lines["learned"] and "n/a" not in lines["alibi"]
+    assert f"wrote 20 rows to {out}" in stdout
+
+
+def test_a_second_call_reads_the_store(capsys, store):
+    args = ["posenc", "--encodings", "nope", "--train-length", "2", "--test-length", "3", *FAST]
+    assert main(args) == 0
+    first = capsys.readouterr().out
+    assert main(args) == 0
+    assert capsys.readouterr().out == first
+    assert len(RunStore(store)) == 1
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--train-length", "16", "--test-length", "8"], "test_length"),
+    (["--d-model", "64", "--heads", "6"], "heads (6) must divide d_model (64)"),
+    (["--steps", "0"], "steps must be at least 1"),
+    (["--task", "addition"], "Unknown task 'addition'"),
+    (["--encodings", "rope,absolute"], "Unknown encoding 'absolute'"),
+    (["--seeds", "0"], "--seeds"),
+    (["--steps", "many"], "invalid int value"),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, words, tmp_path, capsys, store):
+    out = tmp_path / "results.csv"
+    assert main(["posenc", *args, "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0]
+    assert not out.exists()
+    assert not store.exists() or len(RunStore(store)) == 0
