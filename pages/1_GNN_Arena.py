@@ -21,11 +21,15 @@ if request.error:
     st.error(request.error)
     st.stop()
 
-st.markdown(choice.summary)
-training.train_controls(request)
 
-finished = request.results
-if finished:
-    results.show_gnn_comparison(finished, request.specs, training=request.running)
-elif not request.running:
-    st.caption("Results appear here as runs finish.")
+def show_results() -> None:
+    finished = request.results
+    if finished:
+        results.show_gnn_comparison(finished, request.specs, training=request.running)
+    elif not request.running:
+        st.caption("Results appear here as runs finish.")
+
+
+st.markdown(choice.summary)
+if not training.train_controls(request, results=show_results):  # while training, it draws them
+    show_results()

@@ -26,7 +26,8 @@ WHY = (
     "**Why inject position at all?** Attention scores every pair of tokens by their content "
     "alone: shuffle the input and each token gets the same scores as before. \"dog bites man\" "
     "and \"man bites dog\" would look the same, so the model must be told where each token is. "
-    "The pictures below follow Fleetwood's *You could have designed state of the art "
+    "(A causal decoder gets one hint for free: each token sees only the tokens before it, which "
+    "is how NoPE can still count; Kazemnejad et al. 2023.) The pictures below follow Fleetwood's *You could have designed state of the art "
     "positional encoding* (2024): from writing the position into the vector, to rotating q "
     "and k, to biasing the scores directly.")
 SECTIONS = {
@@ -37,6 +38,7 @@ SECTIONS = {
     "t5": "T5 buckets",
     "attention": "Attention maps",
 }
+KEEP = "page"  # widget values survive a visit to the other tab
 MEAN = "mean"  # the head option that averages every head
 T5 = EncodingConfig(d_model=64, heads=4)  # the engine's T5 bucket settings
 
@@ -46,7 +48,7 @@ def show_look_inside(results: list[RunResult]) -> None:
     st.markdown(WHY)
     st.session_state.setdefault("pe:inside", "encodings")
     section = st.segmented_control("Picture", list(SECTIONS), format_func=SECTIONS.get,
-                                   key="pe:inside", required=True)
+                                   key="pe:inside", persist_state=KEEP, required=True)
     SHOW[section or "encodings"](results)
 
 
@@ -54,8 +56,8 @@ def show_look_inside(results: list[RunResult]) -> None:
 
 def _encodings(results: list[RunResult]) -> None:
     row = st.container(horizontal=True, gap="large")
-    length = row.slider("Positions", 8, 128, 64, step=8, key="pe:in:length", width=300)
-    d_model = row.slider("d_model", 4, 128, 64, step=4, key="pe:in:d_model", width=300)
+    length = row.slider("Positions", 8, 128, 64, step=8, key="pe:in:length", persist_state=KEEP, width=300)
+    d_model = row.slider("d_model", 4, 128, 64, step=4, key="pe:in:d_model", persist_state=KEEP, width=300)
     spec, data = _heatmaps(length, d_model)
     draw(spec, data, "pe_in_encodings", "posenc_encodings",
          caption=(
@@ -78,8 +80,9 @@ def _encodings(results: list[RunResult]) -> None:
 
 def _rotation(results: list[RunResult]) -> None:
     row = st.container(horizontal=True, gap="large")
-    positions = row.slider("Positions", 4, 32, 17, key="pe:in:positions", width=300)
+    positions = row.slider("Positions", 4, 32, 17, key="pe:in:positions", persist_state=KEEP, width=300)
     d_head = row.select_slider("d_head (d_model / heads)", [4, 8, 16, 32, 64], 16, key="pe:in:d_head",
+                               persist_state=KEEP,
                                width=300)
     thetas = pictures.rope_frequencies(d_head)
     spec, data = _circles(positions, tuple(thetas[:3]))
@@ -91,7 +94,8 @@ def _rotation(results: list[RunResult]) -> None:
              "the same as the sinusoids'. RoPE rotates q and k by these angles instead of adding a "
              "vector to the token (Su et al. 2021)."))
     pair = st.select_slider("Frequency for the next chart", list(range(len(thetas))), 1,
-                            key="pe:in:pair", format_func=lambda i: f"pair {i}: θ = {thetas[i]:.3g}",
+                            key="pe:in:pair", persist_state=KEEP,
+                            format_func=lambda i: f"pair {i}: θ = {thetas[i]:.3g}",
                             width=420)
     spec, data = _angles(positions, thetas[pair])
     draw(spec, data, "pe_in_angles", "posenc_query_key_angles",
@@ -104,8 +108,10 @@ def _rotation(results: list[RunResult]) -> None:
 
 def _rope(results: list[RunResult]) -> None:
     row = st.container(horizontal=True, gap="large")
-    distance = row.slider("Largest distance", 16, 256, 96, step=8, key="pe:in:rope_distance", width=300)
-    d_head = row.select_slider("d_head", [4, 8, 16, 32, 64], 16, key="pe:in:rope_d_head", width=300)
+    distance = row.slider("Largest distance", 16, 256, 96, step=8, key="pe:in:rope_distance",
+                          persist_state=KEEP, width=300)
+    d_head = row.select_slider("d_head", [4, 8, 16, 32, 64], 16, key="pe:in:rope_d_head",
+                               persist_state=KEEP, width=300)
     spec, data = _rope_score(distance, d_head)
     draw(spec, data, "pe_in_rope_score", "posenc_rope_score",
          caption=(
@@ -117,8 +123,8 @@ def _rope(results: list[RunResult]) -> None:
 
 def _alibi(results: list[RunResult]) -> None:
     row = st.container(horizontal=True, gap="large")
-    length = row.slider("Positions", 4, 32, 16, key="pe:in:alibi_length", width=300)
-    heads = row.slider("Heads", 1, 16, 4, key="pe:in:alibi_heads", width=300)
+    length = row.slider("Positions", 4, 32, 16, key="pe:in:alibi_length", persist_state=KEEP, width=300)
+    heads = row.slider("Heads", 1, 16, 4, key="pe:in:alibi_heads", persist_state=KEEP, width=300)
     spec, data = _alibi_matrices(length, heads)
     draw(spec, data, "pe_in_alibi", "posenc_alibi_bias",
          caption=(
@@ -129,7 +135,8 @@ def _alibi(results: list[RunResult]) -> None:
 
 
 def _t5(results: list[RunResult]) -> None:
-    distance = st.slider("Largest distance", 16, 256, 160, step=8, key="pe:in:t5_distance", width=300)
+    distance = st.slider("Largest distance", 16, 256, 160, step=8, key="pe:in:t5_distance",
+                         persist_state=KEEP, width=300)
     spec, data = _t5_mapping(distance)
     draw(spec, data, "pe_in_t5_buckets", "posenc_t5_buckets",
          caption=(
@@ -163,9 +170,9 @@ def _attention(results: list[RunResult]) -> None:
     first = trained[0].spec.params
     layers, heads = int(first.get("layers", 1)), int(first.get("heads", 1))
     row = st.container(horizontal=True, gap="large")
-    layer = row.selectbox("Layer", list(range(layers)), layers - 1, key="pe:in:layer",
+    layer = row.selectbox("Layer", list(range(layers)), layers - 1, key="pe:in:layer", persist_state=KEEP,
                           format_func=lambda i: f"layer {i + 1} of {layers}", width=200)
-    head = row.selectbox("Head", [MEAN, *range(heads)], key="pe:in:head", width=200,
+    head = row.selectbox("Head", [MEAN, *range(heads)], key="pe:in:head", persist_state=KEEP, width=200,
                          format_func=lambda h: "mean over heads" if h == MEAN else f"head {h + 1}")
     spec, data = _attention_memo(trained, layer, None if head == MEAN else head)
     task = trained[0].spec.dataset

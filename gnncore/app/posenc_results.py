@@ -21,6 +21,7 @@ from gnncore.charts.theme import display_name, metric_label, order
 from gnncore.runs import history_frame, runs_frame, table_frame
 from gnncore.spec import RunResult, RunSpec
 
+KEEP = "page"  # widget values survive a visit to the other tab
 METRICS = ["token_accuracy", "exact_match"]
 SHORT = {"token_accuracy": "Token acc.", "exact_match": "Exact match"}  # table headers
 LEARNED = 0.9  # in-distribution accuracy below this: the model did not learn the task
@@ -117,7 +118,8 @@ def summary_frame(lengths: pd.DataFrame) -> pd.DataFrame:
         for part, label in (("trained", "trained"), ("longer", "longer")):
             stats = mean_std(per_run[per_run["part"] == part], ["model"], metric)
             for row in stats.itertuples():
-                rows.setdefault(row.model, {})[f"{SHORT[metric]}, {label} (%)"] = _pm(row.mean, row.std, row.runs)
+                cell = _pm(row.mean, row.std, row.runs)
+                rows.setdefault(row.model, {})[f"{SHORT[metric]}, {label} (%)"] = cell
     out = pd.DataFrame([{"Encoding": display_name(m), **rows.get(m, {})} for m in order(lengths["model"])])
     out["Runs"] = [int(data.loc[data["model"] == m, "seed"].nunique()) for m in order(lengths["model"])]
     return out
@@ -155,11 +157,15 @@ def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], train
                    + (" so far; the charts grow as runs finish." if training else ": the charts show those."))
     ss = st.session_state
     ss.setdefault("pe:metric", METRICS[0])
-    st.segmented_control("Score", METRICS, key="pe:metric", format_func=metric_label, required=True,
+    st.segmented_control("Score", METRICS, key="pe:metric", persist_state=KEEP, format_func=metric_label,
+                         required=True,
                          help=METRIC_HELP)
     metric = ss.get("pe:metric") or METRICS[0]
     longest = max(int(r.spec.params.get("test_length", 1)) for r in results)
-    if ss.get("pe:position_length", longest) > longest:  # a shorter test length than last time
+    trained = int(results[0].spec.params.get("train_length", longest))
+    # Half as long again as the train length: where the cliff in accuracy along the answer shows best.
+    ss.setdefault("pe:position_length", min(longest, trained + max(1, trained // 2)))
+    if ss["pe:position_length"] > longest:  # a shorter test length than last time
         ss["pe:position_length"] = longest
     comparison = _memo(results, metric, ss.get("pe:position_length"))
     task = results[0].spec.dataset
@@ -180,9 +186,8 @@ def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], train
          CAPTIONS["in_vs_out"])
 
     if longest > 1:
-        trained = int(results[0].spec.params.get("train_length", longest))
-        ss.setdefault("pe:position_length", min(longest, trained + max(1, trained // 2)))
-        st.slider("Input length for the next chart", 1, longest, key="pe:position_length", width=420,
+        st.slider("Input length for the next chart", 1, longest, key="pe:position_length",
+                  persist_state=KEEP, width=420,
                   help="The answer's accuracy token by token, for inputs of this length.")
     draw(comparison.specs["accuracy_by_position"], comparison.data_for("accuracy_by_position"),
          "pe_accuracy_by_position", stem + "accuracy_by_position", CAPTIONS["accuracy_by_position"])

@@ -22,6 +22,7 @@ from gnncore.posenc.tasks import TASKS
 from gnncore.spec import RunResult, RunSpec
 
 KIND = "posenc"
+KEEP = "session"  # widget values survive a visit to another page
 DEFAULT_TASK = "copy"
 MAX_SEEDS = 10
 # Shown always: (label, min, max, step, help).
@@ -81,12 +82,14 @@ def posenc_sidebar() -> PosencChoice:
     with st.sidebar:
         st.subheader("Experiment")
         ss.setdefault("pe:task", DEFAULT_TASK)
-        task = st.selectbox("Task", list(TASKS), key="pe:task", format_func=task_label,
+        task = st.selectbox("Task", list(TASKS), key="pe:task", persist_state=KEEP,
+                            format_func=task_label,
                             help="Copy and reverse need positions; sort and mode have answers that "
                                  "do not depend on the order of the input (Kazemnejad et al. 2023).")
         st.caption(f"The answer: {TASKS[task].description}.")
         ss.setdefault("pe:encodings", list(ENCODINGS))
         encodings = st.multiselect("Positional encodings", list(ENCODINGS), key="pe:encodings",
+                                   persist_state=KEEP,
                                    format_func=display_name, placeholder="Pick at least one encoding",
                                    help="Six small transformers, identical except for how they "
                                         "learn where each token is. NoPE: no encoding at all.")
@@ -94,19 +97,22 @@ def posenc_sidebar() -> PosencChoice:
         for name, (label, lo, hi, step, text) in MAIN.items():
             ss.setdefault(f"pe:{name}", defaults[name])
             settings[name] = int(st.number_input(label, lo, hi, step=step, key=f"pe:{name}",
-                                                 help=f"{text} Default {defaults[name]:,}."))
+                                                 persist_state=KEEP, help=f"{text} Default {defaults[name]:,}."))
         ss.setdefault("pe:seeds", 1)
         seeds = int(st.number_input("Seeds per encoding", 1, MAX_SEEDS, step=1, key="pe:seeds",
+                                    persist_state=KEEP,
                                     help="Each encoding trains once per seed (0, 1, ...); the charts "
                                          "show the mean and a ± 1 standard deviation band."))
         with st.expander("Model size and training"):
-            st.caption("Defaults: the engine's toy size, tuned so every encoding but NoPE learns "
-                       "the copy task at the trained lengths.")
+            st.caption(f"Defaults: the engine's toy transformer ({defaults['layers']} layers, "
+                       f"d_model {defaults['d_model']}, {defaults['heads']} heads) and its training "
+                       "settings, tuned on the copy task.")
             for name, (label, lo, hi, step, fmt, text) in ADVANCED.items():
                 ss.setdefault(f"pe:{name}", defaults[name])
                 if isinstance(defaults[name], int):
                     lo, hi, step = int(lo), int(hi), int(step)
                 value = st.number_input(label, lo, hi, step=step, format=fmt, key=f"pe:{name}",
+                                        persist_state=KEEP,
                                         help=f"{text} Default {defaults[name]:g}.")
                 settings[name] = _clean(value)
             st.button("Reset to defaults", key="pe:reset", on_click=_reset, args=(defaults,),

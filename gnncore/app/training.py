@@ -91,13 +91,19 @@ def restore_from_url(restore: Callable[[list[RunSpec]], None]) -> None:
         restore(job.specs)
 
 
-def train_controls(request: Request, noun: str = "run", unit: str = "epoch") -> None:
+def train_controls(request: Request, noun: str = "run", unit: str = "epoch",
+                   results: Callable[[], None] | None = None) -> bool:
     """What the request's training looks like: the progress panel while its job runs, else
-    how the last job ended (one sentence) and the Train button for the runs still missing."""
+    how the last job ended (one sentence) and the Train button for the runs still missing.
+
+    ``results``, if given, draws the results so far. While the job runs it is called inside
+    the progress panel, which refreshes it without redrawing the page (see
+    :mod:`gnncore.app.progress`). Returns True when it did so: the page must not draw them too.
+    """
     job, other = request.job, active_job()
     if request.running:
-        progress_panel(job, shown=len(request.results), unit=unit, noun=noun)
-        return
+        progress_panel(job, unit=unit, noun=noun, results=results)
+        return results is not None
     if job is not None and job.state == jobs.FAILED:
         st.error(job.error)
     elif job is not None and job.state == jobs.STOPPED:
@@ -129,7 +135,8 @@ def train_controls(request: Request, noun: str = "run", unit: str = "epoch") -> 
     if busy:
         st.info(f"Still training an earlier selection ({other.finished_count} of {other.total} "
                 f"{noun}s done); its results are kept. Stop it to train this one.")
-        progress_panel(other, shown=other.finished_count, unit=unit, noun=noun)
+        progress_panel(other, unit=unit, noun=noun)
+    return False
 
 
 def _seconds(t: float) -> str:

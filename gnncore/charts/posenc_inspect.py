@@ -226,7 +226,8 @@ def alibi_matrices(frame: pd.DataFrame, columns: int = 4) -> alt.TopLevelMixin:
                           columns=["head", "slope", "query", "key", "bias"])
     data = pd.concat([frame[["head", "slope", "query", "key", "bias"]], future], ignore_index=True)
     data["masked"] = data["bias"].isna()
-    data["value"] = [("masked: a future key" if m else f"{b:.3f}") for m, b in zip(data["masked"], data["bias"])]
+    data["value"] = [("masked: a future key" if m else f"{b:.3f}")
+                     for m, b in zip(data["masked"], data["bias"])]
     data["bias"] = data["bias"].fillna(0.0)  # drawn grey by the condition below, not as a value
     data["panel"] = [f"head {int(h) + 1}: slope {_fraction(s)}" for h, s in zip(data["head"], data["slope"])]
     panels = list(dict.fromkeys(data.sort_values("head", kind="stable")["panel"]))
@@ -260,7 +261,8 @@ def t5_bucket_mapping(frame: pd.DataFrame, buckets: int = 32, max_distance: int 
     longest = int(frame["distance"].max())
     shade = alt.Chart(pd.DataFrame([{"start": 0, "end": min(exact, longest)}])).mark_rect(
         color=TRAINED_SHADE).encode(x="start:Q", x2="end:Q")
-    shade_text = alt.Chart(pd.DataFrame([{"x": 0, "label": f"one bucket per distance (0–{exact - 1})"}])).mark_text(
+    shade_label = pd.DataFrame([{"x": 0, "label": f"one bucket per distance (0–{exact - 1})"}])
+    shade_text = alt.Chart(shade_label).mark_text(
         align="left", baseline="bottom", dy=-4, color=MUTED, fontSize=12).encode(
         x="x:Q", y=alt.value(0), text="label:N")
     layers = [shade, shade_text]
@@ -421,7 +423,8 @@ def _ticks(n: int, target: int = 9) -> list[int]:
     if n <= target:
         return list(range(n))
     raw = (n - 1) / (target - 1)
-    step = next(s for s in (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100) if s >= raw) if raw <= 100 else int(raw)
+    steps = [s for s in (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100) if s >= raw]
+    step = steps[0] if steps else math.ceil(raw)
     return list(range(0, n, step))
 
 

@@ -121,12 +121,13 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
     assert "Summary table as CSV" in labels and "Download the comparison (zip)" in labels
 
     comparison = posenc_results.posenc_comparison(RunStore().results("posenc"))
+    headline = {"accuracy_vs_length": comparison.specs["accuracy_vs_length"]}  # rendering all: slow
     archive = zipfile.ZipFile(io.BytesIO(export_ui.comparison_zip_file(
-        comparison.specs, comparison.frames, [r.spec for r in RunStore().results("posenc")])()))
+        headline, comparison.frames, [r.spec for r in RunStore().results("posenc")])()))
     names = set(archive.namelist())
-    assert {"specs.json", "README.txt", "data/lengths.csv", "data/positions.csv",
+    assert {"specs.json", "README.txt", "data/lengths.csv", "data/positions.csv", "data/history.csv",
             "charts/accuracy_vs_length.png", "charts/accuracy_vs_length.svg",
-            "charts/loss_curves.html"} <= names
+            "charts/accuracy_vs_length.html"} <= names
     assert len(json.loads(archive.read("specs.json"))) == 2
     assert "python -m gnncore posenc --task copy" in archive.read("README.txt").decode()
 
@@ -140,6 +141,11 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
     assert set(zip(cells["name"], cells["example"])) == {("RoPE", "train"), ("RoPE", "test"),
                                                          ("Learned absolute", "train")}
     assert maps["line"].dropna().str.startswith("No map").any()
+
+    at.session_state["pe:tab"] = "Results"  # back again: the score chosen before is kept
+    at.run()
+    assert at.segmented_control(key="pe:metric").value == "exact_match"
+    assert any(h.startswith("Exact match by input length") for h in charts(at))
 
 
 @pytest.mark.parametrize("settings, words", [
@@ -178,3 +184,20 @@ def test_look_inside_draws_every_picture_before_any_training(pages):
     bias = drawn(at, "ALiBi").dropna(subset=["query"])
     cell = bias[(bias["head"] == 1) & (bias["query"] == 5) & (bias["key"] == 1) & (~bias["masked"])]
     assert cell["bias"].item() == pytest.approx(-(2 ** -8) * 4)  # head 2 of 2: slope 1/256
+
+
+def test_refresh_puts_the_sidebar_back_and_finds_the_runs(pages):
+    at = choose(open_page(), encodings=("alibi", "nope"), steps=20)
+    at.button(key="train").click()
+    at = pages.run_until_idle(at, deadline=60)
+    key = at.query_params["run"]
+    key = key[0] if isinstance(key, list) else key
+
+    refreshed = AppTest.from_file(str(PAGE), default_timeout=60)
+    refreshed.query_params["run"] = key  # a new session, same URL
+    refreshed.run()
+    pages.no_exceptions(refreshed)
+    assert refreshed.multiselect(key="pe:encodings").value == ["alibi", "nope"]
+    assert refreshed.number_input(key="pe:steps").value == 20
+    assert refreshed.number_input(key="pe:train_length").value == TINY["train_length"]
+    assert len(charts(refreshed)) == 4 and not refreshed.error

@@ -77,3 +77,18 @@ def test_dense_feature_dropout_matches_inverted_dropout_statistics():
     assert abs(len(kept) / x.numel() - 0.4) < 0.01
     assert torch.allclose(kept, torch.full_like(kept, 2.5))
     assert abs(float(out.mean()) - 1.0) < 0.02
+
+
+def test_gat_attention_dropout_keeps_rows_summing_to_one_in_expectation(graph):
+    from gnncore.gnn.models import GATConvUniformDropout
+    data, x = graph
+    conv = GATConvUniformDropout(16, 4, heads=2, dropout=0.5, add_self_loops=False)
+    edges = graph_input("gat", data.edge_index, data.num_nodes)
+    conv.eval()
+    _, (_, alpha) = conv(x, edges, return_attention_weights=True)
+    totals = torch.zeros(200, 2).index_add_(0, edges[1], alpha)
+    assert torch.allclose(totals, torch.ones(200, 2), atol=1e-5)
+    conv.train()
+    torch.manual_seed(0)
+    _, (_, dropped) = conv(x, edges, return_attention_weights=True)
+    assert 0.4 < float((dropped == 0).float().mean()) < 0.6 and conv.dropout == 0.5
