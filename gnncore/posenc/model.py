@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 import torch
@@ -76,6 +77,7 @@ class Block(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
+@lru_cache(maxsize=256)
 def causal_mask(length: int) -> Tensor:
     """(T, T): 0 on and below the diagonal, -inf above it (no looking at later tokens)."""
     return torch.full((length, length), float("-inf")).triu(1)
