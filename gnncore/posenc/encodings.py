@@ -70,7 +70,8 @@ class NoPE(PositionalEncoding):
 
 @lru_cache(maxsize=256)
 def sinusoids(length: int, d_model: int) -> Tensor:
-    """PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(p / 10000^(2i/d)); shape (length, d)."""
+    """PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(p / 10000^(2i/d)); shape (length, d).
+    Cached per shape: callers must not change the result in place."""
     position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
     inv_freq = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=torch.float32) / d_model)
     angles = position * inv_freq
@@ -148,7 +149,7 @@ class T5Bias(PositionalEncoding):
 
 @lru_cache(maxsize=256)
 def distances(length: int) -> Tensor:
-    """(T, T): query - key, 0 for future keys (they are masked anyway)."""
+    """(T, T): query - key, 0 for future keys (they are masked anyway). Cached: read only."""
     pos = torch.arange(length)
     return (pos.unsqueeze(1) - pos.unsqueeze(0)).clamp(min=0)
 

@@ -79,7 +79,8 @@ class Block(nn.Module):
 
 @lru_cache(maxsize=256)
 def causal_mask(length: int) -> Tensor:
-    """(T, T): 0 on and below the diagonal, -inf above it (no looking at later tokens)."""
+    """(T, T): 0 on and below the diagonal, -inf above it (no looking at later tokens).
+    Cached: callers must not change it in place."""
     return torch.full((length, length), float("-inf")).triu(1)
 
 
@@ -98,8 +99,9 @@ class Transformer(nn.Module):
                 nn.init.normal_(p, std=0.02)  # GPT-2's initialisation, as in nanoGPT
             elif name.endswith("bias"):
                 nn.init.zeros_(p)
-        # Token embeddings keep PyTorch's N(0, 1): on the scale of the sinusoids (each
-        # coordinate in [-1, 1]). GPT-2's 0.02 would leave the tokens drowned by them.
+        # Token embeddings keep PyTorch's N(0, 1), the scale of the sinusoids (coordinates in
+        # [-1, 1]) and of Vaswani et al.'s sqrt(d)-scaled embeddings: with GPT-2's 0.02 the
+        # sinusoids drowned the tokens and the sinusoidal model stayed at chance on copy.
 
     @property
     def max_length(self) -> Optional[int]:
