@@ -174,10 +174,12 @@ class GraphModel(nn.Module):
     2020's GraphSAGE and GIN do the same): shallow features such as atom types survive the
     smoothing of deeper layers. The head normalises too, because a sum readout grows with
     the graph: without it the first updates blow up and every ReLU of the head dies
-    (seen on ENZYMES). In training, batches therefore need at least two graphs. The convolution stack differs per
-    architecture, the readout and the head are shared. With ``arch="mlp"`` the
-    convolutions are linear layers that never see an edge, which is Errica et al.'s
-    structure-agnostic baseline (an MLP per node, pooled, then an MLP on the pooled vector).
+    (seen on ENZYMES). In training, batches therefore need at least two graphs.
+
+    The convolution stack differs per architecture, the readout and the head are shared.
+    With ``arch="mlp"`` the convolutions are linear layers that never see an edge, which is
+    Errica et al.'s structure-agnostic baseline (an MLP per node, pooled, then an MLP on
+    the pooled vector).
 
     Args:
         arch: ``gcn``, ``sage``, ``gat``, ``gin`` or ``mlp``.

@@ -100,8 +100,9 @@ def validate(spec: RunSpec) -> None:
                         f"{MAX_TEST_LENGTH}, not {test}.")
     d_model, heads = p.get("d_model", 64), p.get("heads", 1)
     if d_model % heads:
+        divisors = ", ".join(str(h) for h in range(1, d_model + 1) if d_model % h == 0)
         raise SpecError(f"heads ({heads}) must divide d_model ({d_model}); for d_model {d_model} "
-                        f"choose one of {', '.join(str(h) for h in range(1, d_model + 1) if d_model % h == 0)}.")
+                        f"choose one of {divisors}.")
     if spec.model == "rope" and (d_model // heads) % 2:
         raise SpecError(f"RoPE rotates pairs of dimensions, so d_model / heads must be even, "
                         f"not {d_model // heads}.")

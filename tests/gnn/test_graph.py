@@ -53,7 +53,8 @@ def test_fold_split_partitions_and_every_graph_is_tested_once():
 
 def two_graphs():
     g = torch.Generator().manual_seed(0)
-    a = Data(x=torch.randn(5, 3, generator=g), edge_index=torch.tensor([[0, 1, 1, 2, 3, 4], [1, 0, 2, 1, 4, 3]]))
+    a = Data(x=torch.randn(5, 3, generator=g),
+             edge_index=torch.tensor([[0, 1, 1, 2, 3, 4], [1, 0, 2, 1, 4, 3]]))
     b = Data(x=torch.randn(4, 3, generator=g), edge_index=torch.tensor([[0, 1, 2, 3], [1, 0, 3, 2]]))
     return a, b
 
