@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from gnncore.gnn.datasets import DatasetUnavailable
-from gnncore.runs import RunStore, run_all
+from gnncore.runs import RunStore, resolve, run_all
 from gnncore.spec import Progress, RunResult, RunSpec, SpecError
 
 
@@ -43,8 +43,8 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False) -> list[
             last[0] = line
 
     try:
-        store = RunStore()
-        results = list(run_all(specs, store=store, on_progress=show, use_cache=use_cache))
+        specs = [resolve(s) for s in specs]  # validate before the store file is created
+        results = list(run_all(specs, store=RunStore(), on_progress=show, use_cache=use_cache))
     except (SpecError, DatasetUnavailable) as e:
         raise UsageError(str(e)) from None
     if not quiet:

@@ -27,6 +27,7 @@ from gnncore import config
 from gnncore.gnn.datasets import info, load_tu
 from gnncore.gnn.models import GRAPH_ARCHITECTURES, READOUTS, GraphModel, count_parameters, graph_input
 from gnncore.gnn.node import check_hparams, check_model
+from gnncore.gnn.selection import BestEpoch
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
 SPLIT_SEED = 0          # the folds are fixed: the same for every model and run seed
@@ -129,7 +130,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     loader = DataLoader([graphs[i] for i in train_idx], batch_size=p["batch_size"], shuffle=True,
                         drop_last=len(train_idx) % p["batch_size"] == 1)
 
-    history, best, since_best, elapsed = [], None, 0, 0.0
+    history, elapsed = [], 0.0
+    selection = BestEpoch(lambda row: (row["val_accuracy"], -row["val_loss"]), p["patience"])
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
         start = time.perf_counter()
@@ -155,15 +157,12 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         row = dict(epoch=epoch, loss=total_loss / seen, val_loss=val_loss, train_accuracy=correct / seen,
                    val_accuracy=val_acc, test_accuracy=test_acc)
         history.append(row)
-        if best is None or (val_acc, -val_loss) > (best["val_accuracy"], -best["val_loss"]):
-            best, since_best = row, 0
-        else:
-            since_best += 1
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": val_acc, "loss": row["loss"]}))
-        if p["patience"] and since_best >= p["patience"]:
+        if selection.update(row):
             break
 
+    best = selection.row
     metrics = dict(test_accuracy=best["test_accuracy"], val_accuracy=best["val_accuracy"],
                    train_accuracy=best["train_accuracy"], best_epoch=best["epoch"],
                    epochs_run=len(history), ms_per_epoch=1000 * elapsed / len(history),

@@ -28,6 +28,7 @@ from gnncore.gnn.metrics import average_precision, roc_auc
 from gnncore.gnn.models import (ARCHITECTURES, NodeModel, count_parameters, graph_input,
                                  sparse_if_mostly_zero)
 from gnncore.gnn.node import CSBM_DEFAULTS, check_hparams, check_model
+from gnncore.gnn.selection import BestEpoch
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
 VAL_FRACTION, TEST_FRACTION = 0.05, 0.10  # Kipf & Welling 2016, Sec. 3
@@ -146,7 +147,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     num_pos = s.train_pos.size(1)
     targets = torch.cat([torch.ones(num_pos), torch.zeros(num_pos)])
 
-    history, best, since_best, elapsed = [], None, 0, 0.0
+    history, elapsed = [], 0.0
+    selection = BestEpoch(lambda row: (row["val_auc"], row["val_ap"]), p["patience"])
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
         start = time.perf_counter()
@@ -167,15 +169,12 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         row = dict(epoch=epoch, loss=loss.item(), val_auc=val_auc, val_ap=val_ap,
                    test_auc=test_auc, test_ap=test_ap)
         history.append(row)
-        if best is None or (val_auc, val_ap) > (best["val_auc"], best["val_ap"]):
-            best, since_best = row, 0
-        else:
-            since_best += 1
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_auc": val_auc, "loss": row["loss"]}))
-        if p["patience"] and since_best >= p["patience"]:
+        if selection.update(row):
             break
 
+    best = selection.row
     metrics = dict(test_auc=best["test_auc"], test_ap=best["test_ap"], val_auc=best["val_auc"],
                    val_ap=best["val_ap"], best_epoch=best["epoch"], epochs_run=len(history),
                    ms_per_epoch=1000 * elapsed / len(history), params=count_parameters(model))

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from gnncore.gnn.datasets import info, load_node_data
 from gnncore.gnn.models import (ARCHITECTURES, NodeModel, count_parameters, graph_input,
                                  sparse_if_mostly_zero)
+from gnncore.gnn.selection import BestEpoch
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
 # Paper defaults. GCN: Kipf & Welling 2017, Sec. 5.1 (weight decay on the first layer only,
@@ -103,7 +104,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     opt = optimizer(spec, model)
     y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
 
-    history, best, since_best, elapsed = [], None, 0, 0.0
+    history, elapsed = [], 0.0
+    selection = BestEpoch(lambda row: (row["val_accuracy"], -row["val_loss"]), p["patience"])
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
         start = time.perf_counter()
@@ -123,15 +125,12 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         row = dict(epoch=epoch, loss=loss.item(), val_loss=val_loss, train_accuracy=accs[0],
                    val_accuracy=accs[1], test_accuracy=accs[2])
         history.append(row)
-        if best is None or (accs[1], -val_loss) > (best["val_accuracy"], -best["val_loss"]):
-            best, since_best = row, 0
-        else:
-            since_best += 1
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": accs[1], "loss": row["loss"]}))
-        if p["patience"] and since_best >= p["patience"]:
+        if selection.update(row):
             break
 
+    best = selection.row
     metrics = dict(test_accuracy=best["test_accuracy"], val_accuracy=best["val_accuracy"],
                    train_accuracy=best["train_accuracy"], best_epoch=best["epoch"],
                    epochs_run=len(history), ms_per_epoch=1000 * elapsed / len(history),
