@@ -106,9 +106,12 @@ class Progress:
     metrics: dict[str, float] = field(default_factory=dict)
     run_index: int = 0
     run_count: int = 1
+    overall: float | None = None  # fraction of all runs done, when runs train in parallel
 
     @property
     def fraction(self) -> float:
+        if self.overall is not None:
+            return self.overall
         done = self.run_index + (self.step / self.total if self.total else 1.0)
         return min(1.0, done / max(1, self.run_count))
 

@@ -29,6 +29,7 @@ def test_gnn_writes_one_row_per_model_and_seed(tmp_path, capsys):
     (["--dataset", "CSBM", "--hidden", "0"], "Hidden must be"),
     (["--dataset", "CSBM", "--seeds", "0"], "--seeds must be at least 1"),
     (["--dataset", "CSBM", "--epochs", "ten"], "invalid int value"),
+    (["--dataset", "CSBM", "--workers", "0"], "--workers must be at least 1"),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, phrase, tmp_path, capsys):
     out = tmp_path / "r.csv"

@@ -22,18 +22,19 @@ from typing import Callable, Iterable, Sequence
 import streamlit as st
 
 from gnncore.gnn.datasets import DatasetUnavailable
-from gnncore.runs import RunStore, run_all
+from gnncore.runs import RunStore, default_workers, run_all
 from gnncore.spec import Cancelled, Progress, RunResult, RunSpec, SpecError
 
 log = logging.getLogger(__name__)
 
 RUNNING, DONE, STOPPED, FAILED = "running", "done", "stopped", "failed"
 
-# On a 2-core machine shared with the Streamlit server, one intra-op thread per job trains
-# faster than two: the full-batch models here are small enough that a second OpenMP thread
-# mostly spins waiting for the core the server (or another job) is using.
-# torch.set_num_threads is process-wide, which is fine here: training only ever happens in
-# job threads, and the script threads do no tensor work worth parallelising.
+# A job spreads its runs over worker processes of one thread each (gnncore.runs.default_workers:
+# one per core, up to 2). Where it trains in its own thread (one run left, or one worker),
+# one intra-op thread is faster than two on a 2-core machine shared with the Streamlit
+# server: the models are small enough that a second OpenMP thread mostly spins waiting for
+# the core the server is using. torch.set_num_threads is process-wide, which is fine here:
+# the script threads do no tensor work worth parallelising.
 TRAIN_THREADS = 1
 
 Runner = Callable[..., Iterable[RunResult]]
@@ -48,7 +49,7 @@ def request_key(specs: Sequence[RunSpec], store: RunStore | None = None) -> str:
 
 
 class Job:
-    """One request's runs, trained one after another in a daemon thread.
+    """One request's runs, trained in a daemon thread (which hands them to worker processes).
 
     Reading is lock-free for the page: ``results`` only grows, and ``progress``,
     ``state`` and ``error`` are replaced whole. ``stop()`` asks the engine to stop at its
@@ -56,7 +57,8 @@ class Job:
     """
 
     def __init__(self, specs: Sequence[RunSpec], store: RunStore | None = None,
-                 runner: Runner = run_all, threads: int | None = TRAIN_THREADS):
+                 runner: Runner = run_all, threads: int | None = TRAIN_THREADS,
+                 workers: int | None = None):
         self.specs = list(specs)
         self.store = store
         self.key = request_key(self.specs, store)
@@ -69,6 +71,7 @@ class Job:
         self._stop = threading.Event()
         self._runner = runner
         self._threads = threads
+        self._workers = workers or default_workers()
         self._thread = threading.Thread(target=self._work, name=f"gnncore-job-{self.key}", daemon=True)
 
     # -- control --
@@ -117,7 +120,7 @@ class Job:
             torch.set_num_threads(self._threads)
         try:
             for result in self._runner(self.specs, self.store, on_progress=self._report,
-                                       should_stop=self._stop.is_set):
+                                       should_stop=self._stop.is_set, workers=self._workers):
                 with self._lock:
                     self._results.append(result)
             self.state = DONE

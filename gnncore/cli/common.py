@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from gnncore.gnn.datasets import DatasetUnavailable
-from gnncore.runs import RunStore, resolve, run_all
+from gnncore.runs import RunStore, default_workers, resolve, run_all
 from gnncore.spec import Progress, RunResult, RunSpec, SpecError
 
 
@@ -28,8 +28,16 @@ def csv_list(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False) -> list[RunResult]:
-    """Run the specs with a one-line progress report; bad input becomes a UsageError."""
+def add_workers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=None,
+                        help="training processes run side by side (default $GNNCORE_WORKERS, "
+                             "else one per core up to 2); results do not depend on it")
+
+
+def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
+            workers: int | None = None) -> list[RunResult]:
+    """Run the specs with a one-line progress report; bad input becomes a UsageError.
+    Results come back in the order of ``specs``, however many workers trained them."""
     last = [""]
 
     quiet = quiet or not sys.stderr.isatty()
@@ -44,7 +52,12 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False) -> list[
 
     try:
         specs = [resolve(s) for s in specs]  # validate before the store file is created
-        results = list(run_all(specs, store=RunStore(), on_progress=show, use_cache=use_cache))
+        if workers is not None and workers < 1:
+            raise SpecError(f"--workers must be at least 1; got {workers}.")
+        order = {s.key: i for i, s in enumerate(specs)}
+        results = sorted(run_all(specs, store=RunStore(), on_progress=show, use_cache=use_cache,
+                                 workers=workers or default_workers()),
+                         key=lambda r: order[r.spec.key])
     except (SpecError, DatasetUnavailable) as e:
         raise UsageError(str(e)) from None
     if not quiet:

@@ -48,6 +48,7 @@ def register(sub) -> None:
     p.add_argument("--dropout", type=float)
     p.add_argument("--patience", type=int, help="early stopping after N epochs without progress; 0 = off")
     p.add_argument("--no-cache", action="store_true", help="train again even if the run store has the result")
+    common.add_workers(p)
     p.set_defaults(func=run)
 
 
@@ -73,7 +74,7 @@ def specs_from_args(args) -> list[RunSpec]:
 
 
 def run(args) -> int:
-    results = common.execute(specs_from_args(args), use_cache=not args.no_cache)
+    results = common.execute(specs_from_args(args), use_cache=not args.no_cache, workers=args.workers)
     frame = runs_frame(results)
     frame["task"] = frame["kind"]
     if args.out:

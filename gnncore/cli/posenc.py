@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, help="peak learning rate")
     p.add_argument("--batch-size", type=int, help="examples per step")
     p.add_argument("--no-cache", action="store_true", help="train again even if stored")
+    common.add_workers(p)
     p.set_defaults(func=run)
 
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
                "heads": args.heads, "lr": args.lr, "batch_size": args.batch_size}
     specs = [RunSpec.make("posenc", args.task, encoding, seed, **hparams)
              for encoding in args.encodings for seed in range(args.seeds)]
-    results = common.execute(specs, use_cache=not args.no_cache)
+    results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
     frame = length_frame(results)
     if args.out:
         common.write_csv(frame, args.out)

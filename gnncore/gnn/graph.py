@@ -24,7 +24,7 @@ from torch_geometric.data import Batch
 from torch_geometric.loader import DataLoader
 
 from gnncore import config
-from gnncore.gnn.datasets import info, load_tu
+from gnncore.gnn.datasets import info, load_tu, prepare  # prepare: engine hook
 from gnncore.gnn.models import GRAPH_ARCHITECTURES, READOUTS, GraphModel, count_parameters, graph_input
 from gnncore.gnn.node import check_hparams, check_model
 from gnncore.gnn.selection import BestEpoch

@@ -23,7 +23,7 @@ from torch_geometric.data import Data
 from torch_geometric.transforms import RandomLinkSplit
 from torch_geometric.utils import negative_sampling
 
-from gnncore.gnn.datasets import info, load_node_data
+from gnncore.gnn.datasets import info, load_node_data, prepare  # prepare: engine hook
 from gnncore.gnn.metrics import average_precision, roc_auc
 from gnncore.gnn.models import (ARCHITECTURES, NodeModel, count_parameters, graph_input,
                                  sparse_if_mostly_zero)

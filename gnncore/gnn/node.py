@@ -11,7 +11,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from gnncore.gnn.datasets import info, load_node_data
+from gnncore.gnn.datasets import info, load_node_data, prepare  # prepare: engine hook
 from gnncore.gnn.models import (ARCHITECTURES, NodeModel, count_parameters, graph_input,
                                  sparse_if_mostly_zero)
 from gnncore.gnn.selection import BestEpoch

@@ -41,7 +41,9 @@ def free_port() -> int:
 def server(tmp_path):
     """``streamlit run app.py`` on a free port, with the test's offline environment."""
     port = free_port()
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
+    # Two worker processes, as a user's server has: the one test of spawning them from a
+    # real Streamlit server (the other tests train in-process).
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GNNCORE_WORKERS": "2",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     log_path = tmp_path / "server.log"
     with open(log_path, "w") as log:

@@ -1,0 +1,34 @@
+"""Runs spread over worker processes give what one process gives, and stop as asked."""
+
+import pytest
+
+from gnncore.runs import RunStore, resolve, run_all
+from gnncore.spec import Cancelled, RunSpec
+
+
+def specs(epochs=5):
+    return [RunSpec.make("node", "CSBM", model, seed, epochs=epochs)
+            for model in ("gcn", "mlp") for seed in (0, 1)]
+
+
+def test_two_workers_give_the_results_of_one_and_store_them_all():
+    serial = {r.spec.key: r for r in run_all(specs(), workers=1)}
+    store, reports = RunStore(), []
+    parallel = list(run_all(specs(), store=store, workers=2, on_progress=reports.append))
+    assert sorted(r.spec.key for r in parallel) == sorted(serial)
+    for r in parallel:
+        assert r.metrics["test_accuracy"] == serial[r.spec.key].metrics["test_accuracy"]
+        assert r.history[-1]["loss"] == pytest.approx(serial[r.spec.key].history[-1]["loss"])
+        assert not r.cached and store.get(r.spec) is not None
+    fractions = [p.fraction for p in reports]
+    assert reports and all(0 <= f <= 1 for f in fractions) and max(fractions) == pytest.approx(1.0)
+    assert {p.run_index for p in reports} == set(range(len(serial)))
+
+
+def test_stop_reaches_runs_in_flight_and_keeps_only_finished_ones():
+    store = RunStore()
+    todo = specs(epochs=2000)
+    with pytest.raises(Cancelled):
+        list(run_all(todo, store=store, workers=2, should_stop=lambda: True))
+    assert len(store) == 0
+    assert all(store.get(resolve(s)) is None for s in todo)
