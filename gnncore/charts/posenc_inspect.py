@@ -326,10 +326,12 @@ def attention_cells(frame: pd.DataFrame, layer: int = 0, head: int | None = None
     """The cells of one layer's attention maps per (model, example): one head's weights, or
     with ``head=None`` the mean over heads (cells a head left out count as 0).
 
-    frame: the run table ``attention`` (model, example, length, layer, head, query, key,
-    weight), one run per model. Returns (model, name, example, length, panel, query, key,
-    weight) with ``panel`` a readable column label.
+    frame: the run table ``attention`` (model, example, length, layer, head, query,
+    key_position, weight), one run per model. Returns (model, name, example, length, panel,
+    query, key, weight) with ``panel`` a readable column label.
     """
+    if "key_position" in frame:  # named so, not "key", so as not to hide the run's key column
+        frame = frame.drop(columns="key", errors="ignore").rename(columns={"key_position": "key"})
     require(frame, ["model", "example", "length", "layer", "head", "query", "key", "weight"],
             "attention_cells")
     rows = frame[frame["layer"] == layer]

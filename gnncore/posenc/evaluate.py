@@ -101,7 +101,7 @@ def attention_rows(model: Transformer, task: Task, train_length: int, test_lengt
             top, key = w[0].topk(min(keep, w.shape[-1]), dim=-1)  # (heads, T, keep)
             for head, query, k in (top >= floor).nonzero().tolist():
                 rows.append({"example": example, "length": n, "layer": layer, "head": head,
-                             "query": query, "key": int(key[head, query, k]),
+                             "query": query, "key_position": int(key[head, query, k]),
                              "weight": round(float(top[head, query, k]), 4)})
     return rows
 

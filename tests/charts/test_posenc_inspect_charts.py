@@ -151,7 +151,8 @@ def attention_like():
             for head in range(2):
                 for q in range(n):
                     rows.append({"model": model, "seed": 0, "heads": 2, "example": example, "length": n,
-                                 "layer": 0, "head": head, "query": q, "key": q, "weight": 0.5 + 0.25 * head})
+                                 "layer": 0, "head": head, "query": q, "key_position": q, "weight": 0.5 + 0.25 * head,
+                                 "key": f"run-{model}"})
     return pd.DataFrame(rows)
 
 

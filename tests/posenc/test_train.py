@@ -81,7 +81,7 @@ def test_attention_table_holds_a_train_and_a_test_example(copy_run):
     rows = copy_run.tables["attention"]
     assert {r["example"] for r in rows} == {"train", "test"}
     assert {r["layer"] for r in rows} == {0, 1} and {r["head"] for r in rows} == {0, 1, 2, 3}
-    assert all(r["key"] <= r["query"] and 0 < r["weight"] <= 1 for r in rows)
+    assert all(r["key_position"] <= r["query"] and 0 < r["weight"] <= 1 for r in rows)
     assert "t5_bias" not in copy_run.tables
 
 
