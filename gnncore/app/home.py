@@ -14,8 +14,9 @@ from gnncore.gnn.datasets import DATASETS
 # What each page is for, by its file name without the number prefix; a page not listed
 # here still gets a link.
 PAGE_BLURBS = {
-    "GNN_Arena": "Train GCN, GraphSAGE, GAT and an MLP baseline on the same graph over several "
-                 "seeds; watch them train, compare accuracy, cost and learning curves.",
+    "GNN_Arena": "Train GCN, GraphSAGE, GAT (and GIN) against an MLP baseline on node "
+                 "classification, link prediction or graph classification; watch them train, "
+                 "compare scores, cost and learning curves.",
     "Positional_Encodings": "Small transformers that differ only in their positional encoding, "
                             "trained on short sequences and tested on longer ones.",
 }
@@ -29,6 +30,43 @@ def pages(root: Path = config.PROJECT_ROOT) -> list[tuple[str, str, str]]:
         stem = path.stem.split("_", 1)[1] if path.stem.split("_", 1)[0].isdigit() else path.stem
         out.append((f"pages/{path.name}", stem.replace("_", " "), PAGE_BLURBS.get(stem, "")))
     return out
+
+
+def navigation() -> None:
+    """The app's menu, Home first, then every page in ``pages/``; runs the chosen one.
+
+    ``st.navigation`` rather than Streamlit's automatic ``pages/`` menu, which would name
+    the home page after its file ("app").
+    """
+    icons = {"GNN_Arena": "🕸️", "Positional_Encodings": "📐"}
+    entries = [st.Page(render, title="Home", icon="🧪", default=True)]
+    for path, label, _ in pages():
+        slug = label.replace(" ", "_")
+        entries.append(st.Page(path, title=label, icon=icons.get(slug), url_path=slug))
+    st.navigation(entries).run()
+
+
+def render() -> None:
+    """The home page: what the app does, its pages, and the datasets at hand."""
+    from gnncore.app import setup_page
+
+    setup_page("Home", "🧪")
+    st.title("Compare neural architectures side by side")
+    st.markdown(
+        "Train several architectures on the same data, over several seeds, and see which is "
+        "better, by how much, and at what cost. Every run's settings come from the papers "
+        "unless you change them; every finished run is kept in a local run store, so asking "
+        "again is instant. Every chart exports as PNG, SVG or interactive HTML, its data as CSV, "
+        "and the whole comparison as one zip.")
+    st.subheader("Pages")
+    page_links()
+    st.subheader("Datasets")
+    st.caption("**built-in**: generated, no file needed · **cached**: on this disk · "
+               "**in offline mirror**: copied into the cache on first use · "
+               "**downloads on first use**: fetched by PyTorch Geometric the first time · "
+               "**not available offline**: no network allowed here (`GNNCORE_OFFLINE`) and the "
+               "files are in neither the cache nor the mirror (`GNNCORE_MIRROR`).")
+    dataset_table()
 
 
 def page_links() -> None:

@@ -1,8 +1,10 @@
 """The GNN comparison as the page shows it: summary table, final scores with the published
-marks, cost against accuracy, learning curves; each with its downloads, then the zip.
+marks, cost against the score, learning curves; each with its downloads, then the zip.
 
 The frames come from :mod:`gnncore.runs`, the charts from :mod:`gnncore.charts`; this
-module only builds them for a list of results and places them.
+module only builds them for a list of results and places them. What is scored follows the
+task (the runs' kind): test accuracy for nodes, test ROC-AUC (and average precision) for
+links, test accuracy over cross-validation folds for graphs.
 """
 
 from __future__ import annotations
@@ -19,7 +21,22 @@ from gnncore.charts.theme import metric_label
 from gnncore.runs import history_frame, runs_frame
 from gnncore.spec import RunResult, RunSpec
 
-CURVE_METRICS = ["val_accuracy", "test_accuracy", "train_accuracy", "loss", "val_loss"]
+TASK_NAMES = {"node": "node classification", "link": "link prediction", "graph": "graph classification"}
+# The headline metric of each task first, then those the summary table shows beside it.
+METRICS = {"node": ["test_accuracy"], "link": ["test_auc", "test_ap"], "graph": ["test_accuracy"]}
+# Learning-curve choices: what each engine logs per epoch (its history rows), first the one
+# it picks the reported epoch by.
+_ACCURACY_CURVES = ["val_accuracy", "test_accuracy", "train_accuracy", "loss", "val_loss"]
+CURVE_METRICS = {"node": _ACCURACY_CURVES, "graph": _ACCURACY_CURVES,
+                 "link": ["val_auc", "val_ap", "test_auc", "test_ap", "loss"]}
+# How the summary's numbers were chosen, per task, after "<metric> ...".
+SELECTION = {
+    "node": "at the epoch of best validation accuracy, mean ± standard deviation over seeds.",
+    "link": "at the epoch of best validation AUC, mean ± standard deviation over seeds; each seed "
+            "draws its own 85 / 5 / 10 split of the edges.",
+    "graph": "on each outer fold at the epoch of best validation accuracy on the inner split, "
+             "mean ± standard deviation over {over}, as in Errica et al. (2020).",
+}
 
 
 @dataclass
@@ -31,6 +48,7 @@ class Comparison:
     summary: pd.DataFrame
     charts: dict[str, alt.TopLevelMixin]
     metric: str
+    task: str = "node"
     specs: dict[str, dict] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -48,18 +66,26 @@ class Comparison:
         return self.history if chart == "learning_curves" else self.runs
 
 
-def gnn_comparison(results: list[RunResult], metric: str = "test_accuracy",
-                   curve_metric: str = "val_accuracy") -> Comparison:
-    """Frames and charts for a node-classification comparison (pure: no drawing)."""
+def gnn_comparison(results: list[RunResult], metric: str | None = None,
+                   curve_metric: str | None = None) -> Comparison:
+    """Frames and charts for a comparison of one task's runs (pure: no drawing).
+
+    ``metric`` and ``curve_metric`` default to the task's headline metric and the one its
+    engine selects the reported epoch by.
+    """
     runs, history = runs_frame(results), history_frame(results)
     first = results[0].spec
-    refs = load_references(first.kind, first.dataset)
+    task = first.kind
+    metric = metric or METRICS[task][0]
+    curve_metric = curve_metric or CURVE_METRICS[task][0]
+    refs = load_references(task, first.dataset)
+    also = [m for m in METRICS[task] if m != metric and m in runs]
     charts = {
         f"final_{metric}": final_scores(runs, metric, refs),
         f"cost_vs_{metric}": cost_vs_score(runs, metric),
         "learning_curves": learning_curves(history, curve_metric),
     }
-    return Comparison(runs, history, summary_table(runs, metric, refs), charts, metric)
+    return Comparison(runs, history, summary_table(runs, metric, refs, also=also), charts, metric, task)
 
 
 def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training: bool) -> Comparison:
@@ -69,10 +95,15 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
         st.caption(f"{len(results)} of {len(specs)} runs finished"
                    + (" so far; the charts grow as runs finish." if training else
                       ": the charts show those."))
-    comparison = _memo(results, st.session_state.get("curve_metric", "val_accuracy"))
+    task, dataset = results[0].spec.kind, results[0].spec.dataset
+    curves = CURVE_METRICS[task]
+    if st.session_state.get("curve_metric") not in curves:  # the task changed: its own default
+        st.session_state["curve_metric"] = curves[0]
+    comparison = _memo(results, st.session_state["curve_metric"])
     label = metric_label(comparison.metric)
-    dataset = results[0].spec.dataset
-    stem = f"gnn_{dataset}_"  # file names: gnn_Cora_learning_curves.png
+    # File names: gnn_Cora_learning_curves.png for nodes (as before links and graphs came),
+    # gnn_link_Cora_..., gnn_graph_PROTEINS_...
+    stem = f"gnn_{dataset}_" if task == "node" else f"gnn_{task}_{dataset}_"
 
     hidden = {c: None for c in comparison.summary.columns  # the text column shows them as "81.5 ± 0.6"
               if c.endswith(" (%)") and (" mean" in c or " std" in c)}
@@ -80,25 +111,33 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
               for c in ("Parameters", "Best epoch") if c in comparison.summary}
     st.dataframe(comparison.summary, hide_index=True, key="summary_table",
                  column_config={**hidden, **counts})
-    st.caption(f"{label} at the epoch of best validation accuracy, mean ± standard deviation over "
-               "seeds. ms / epoch is wall-clock time on this machine: it depends on what else "
-               "the machine is doing, so compare models within one comparison.")
+    st.caption(f"{summary_caption(comparison)} ms / epoch is wall-clock time on this machine: it "
+               "depends on what else the machine is doing, so compare models within one comparison.")
     export_ui.table_download(comparison.summary, stem + "summary", "Summary table as CSV", key="summary")
 
     # One chart per row: the charts have a fixed width (so that the exports match the
     # screen) and side by side they would be cut off on a laptop screen.
     for name in list(comparison.charts)[:2]:
         _chart(comparison, name, stem)
-    st.selectbox("Learning curve", CURVE_METRICS, key="curve_metric", format_func=metric_label,
-                 width=260)
+    st.selectbox("Learning curve", curves, key="curve_metric", format_func=metric_label, width=260)
     _chart(comparison, "learning_curves", stem)
 
     st.divider()
     export_ui.comparison_download(comparison.specs, comparison.frames, [r.spec for r in results],
                                   file_name=f"{stem}comparison.zip",
-                                  readme=f"GNN comparison on {dataset}: {label.lower()} of "
-                                         f"{runs_label(comparison.runs)}.")
+                                  readme=f"GNN comparison, {TASK_NAMES[task]} on {dataset}: "
+                                         f"{label.lower()} of {runs_label(comparison.runs)}.")
     return comparison
+
+
+def summary_caption(comparison: Comparison) -> str:
+    """What the summary table's scores are: which epoch they come from, what they spread over."""
+    task, runs = comparison.task, comparison.runs
+    shown = [comparison.metric] + [m for m in METRICS[task] if m != comparison.metric and m in runs]
+    what = " and ".join([metric_label(shown[0])] + [metric_label(m).lower() for m in shown[1:]])
+    several_seeds = "seed" in runs and runs["seed"].nunique() > 1
+    over = "all runs (every fold with every seed)" if several_seeds else "folds"
+    return f"{what} {SELECTION[task].format(over=over)}"
 
 
 def runs_label(runs: pd.DataFrame) -> str:
@@ -108,9 +147,11 @@ def runs_label(runs: pd.DataFrame) -> str:
 
 
 def _memo(results: list[RunResult], curve_metric: str) -> Comparison:
-    """The last comparison this session drew, rebuilt only when the results or the curve
-    changed (building and serialising the charts costs most of a rerun)."""
-    key = (tuple((r.spec.key, r.cached) for r in results), curve_metric)
+    """The last comparison this session drew, rebuilt only when the results, the task (and
+    with it the metric) or the curve changed (building and serialising the charts costs most
+    of a rerun)."""
+    task = results[0].spec.kind
+    key = (task, METRICS[task][0], tuple((r.spec.key, r.cached) for r in results), curve_metric)
     last = st.session_state.get("_comparison")
     if last is None or last[0] != key:
         last = (key, gnn_comparison(results, curve_metric=curve_metric))

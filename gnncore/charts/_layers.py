@@ -82,5 +82,29 @@ def seed_count(frame: pd.DataFrame) -> int:
     return int(frame.groupby("model")["seed"].nunique().max())
 
 
+def fold_count(frame: pd.DataFrame) -> int:
+    """Cross-validation folds per model (graph classification); 0 for runs without folds."""
+    if "fold" not in frame or frame.empty or frame["fold"].isna().all():
+        return 0
+    return int(frame.groupby("model")["fold"].nunique().max())
+
+
+def spread_over(frame: pd.DataFrame) -> str:
+    """What a mean and its band are taken over: ``3 seeds``, ``10 folds``, or
+    ``20 runs (10 folds x 2 seeds)``; a cross-validated score spreads over folds, not seeds."""
+    seeds, folds = seed_count(frame), fold_count(frame)
+    if not folds:
+        return plural(seeds, "seed")
+    if seeds == 1:
+        return plural(folds, "fold")
+    return f"{plural(folds * seeds, 'run')} ({folds} folds x {plural(seeds, 'seed')})"
+
+
+def spread_unit(frame: pd.DataFrame) -> str:
+    """``seeds``, ``folds`` or ``runs``: the word after "standard deviation over"."""
+    seeds, folds = seed_count(frame), fold_count(frame)
+    return "seeds" if not folds else "folds" if seeds == 1 else "runs"
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")

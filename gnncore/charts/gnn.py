@@ -1,24 +1,27 @@
 """Charts for the GNN arena, built from the tidy frames of :mod:`gnncore.runs`.
 
 * :func:`learning_curves`: a metric per epoch, one line per model, mean ± std over seeds;
-* :func:`final_scores`: a final metric per model, every seed as a dot, mean ± std, and the
-  published number where ``data/reference_results.csv`` has one;
+* :func:`final_scores`: a final metric per model, every seed (or cross-validation fold) as a
+  dot, mean ± std, and the published number where ``data/reference_results.csv`` has one;
 * :func:`cost_vs_score`: milliseconds per epoch against the metric, parameters as size;
 * :func:`summary_table`: the same numbers as a readable DataFrame.
 
 Each builder takes a frame as ``runs_frame`` / ``history_frame`` give it, returns a styled
-Altair chart and imports no Streamlit. A frame holding several datasets gives one panel per
+Altair chart and imports no Streamlit. Runs with a ``fold`` column (graph classification)
+spread over folds, and the subtitles and tooltips say so. A frame holding several datasets gives one panel per
 dataset, stacked, with the same colours.
 """
 
 from __future__ import annotations
 
+from typing import Sequence
 
 import altair as alt
 import pandas as pd
 
 from gnncore import config
-from gnncore.charts._layers import band_stats, color_by_name, mean_band, per_dataset, plural, seed_count
+from gnncore.charts._layers import (band_stats, color_by_name, fold_count, mean_band, per_dataset,
+                                    spread_over, spread_unit)
 from gnncore.charts._stats import datasets_of, mean_std, numeric, require, sort_models
 from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, is_fraction,
                                   metric_label, order, percent_axis, style, title, value_format)
@@ -41,7 +44,7 @@ def load_references(task: str | None = None, dataset: str | None = None) -> pd.D
 
 
 def learning_curves(history: pd.DataFrame, metric: str = "val_accuracy") -> alt.TopLevelMixin:
-    """``metric`` per epoch: one line per model (mean over seeds) in a ± 1 std band."""
+    """``metric`` per epoch: one line per model (mean over seeds, or folds) in a ± 1 std band."""
     require(history, ["model", "epoch", metric], "learning_curves")
     colors = color_scale(history["model"])
     return style(per_dataset(history, lambda f, d: _curves(f, metric, colors, d)))
@@ -68,33 +71,41 @@ def cost_vs_score(runs: pd.DataFrame, metric: str = "test_accuracy") -> alt.TopL
 
 
 def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
-                  references: pd.DataFrame | None = None) -> pd.DataFrame:
+                  references: pd.DataFrame | None = None, also: Sequence[str] = ()) -> pd.DataFrame:
     """One row per (dataset, model): readable text columns plus numeric ones for sorting.
 
     Fractions are shown in percent: ``"81.5 ± 0.6"``. Columns: Dataset, Model, ``<Metric>``
-    (text), ``<Metric> mean`` and ``<Metric> std`` (numbers), Published, Source, Best epoch,
-    ms / epoch, Parameters, Runs (those whose data the frame has).
+    (text), ``<Metric> mean`` and ``<Metric> std`` (numbers), the same for each metric in
+    ``also`` (link prediction's average precision beside its AUC), Published (and
+    ``<Metric> published`` for those in ``also``), Source, Best epoch, ms / epoch,
+    Parameters, Runs (those whose data the frame has).
     """
-    require(runs, ["model", metric], "summary_table")
-    scale = 100.0 if is_fraction(metric) else 1.0
-    label, pct = metric_label(metric), " (%)" if scale == 100 else ""
+    metrics = [metric, *[m for m in also if m != metric]]
+    require(runs, ["model", *metrics], "summary_table")
     by = [c for c in ("dataset", "model") if c in runs]
     stats = mean_std(runs, by, metric)
     out = pd.DataFrame({"Dataset": stats["dataset"]} if "dataset" in stats else {})
     out["Model"] = stats["name"]
-    out[label + pct] = [_pm(m * scale, s * scale, n)
-                        for m, s, n in zip(stats["mean"], stats["std"], stats["runs"])]
-    out[f"{label} mean{pct}"] = (stats["mean"] * scale).round(2)
-    out[f"{label} std{pct}"] = (stats["std"] * scale).round(2)
+    for m in metrics:
+        scale, label, pct = _percent(m)
+        col = stats if m == metric else mean_std(runs, by, m)
+        out[label + pct] = [_pm(a * scale, s * scale, n)
+                            for a, s, n in zip(col["mean"], col["std"], col["runs"])]
+        out[f"{label} mean{pct}"] = (col["mean"] * scale).round(2)
+        out[f"{label} std{pct}"] = (col["std"] * scale).round(2)
 
-    refs = matching_references(runs, metric, references)
-    published, sources = [], []
-    for row in stats.itertuples():
-        hit = _lookup(refs, getattr(row, "dataset", None), row.model)
-        published.append("" if hit is None else _pm(hit["mean"] * scale, hit["std"] * scale, 2, digits=1))
-        sources.append("" if hit is None else hit["source"])
-    if any(published):
-        out["Published" + pct] = published
+    sources = [""] * len(stats)
+    for m in metrics:
+        scale, label, pct = _percent(m)
+        refs = matching_references(runs, m, references)
+        published = []
+        for i, row in enumerate(stats.itertuples()):
+            hit = _lookup(refs, getattr(row, "dataset", None), row.model)
+            published.append("" if hit is None else _pm(hit["mean"] * scale, hit["std"] * scale, 2, digits=1))
+            sources[i] = sources[i] or ("" if hit is None else hit["source"])
+        if any(published):
+            out[("Published" if m == metric else f"{label} published") + pct] = published
+    if any(sources):
         out["Source"] = sources
 
     for column, name, digits in (("best_epoch", "Best epoch", 0), ("ms_per_epoch", "ms / epoch", 2),
@@ -140,11 +151,10 @@ def _on(dataset: str | None) -> str:
 
 def _curves(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None):
     stats = band_stats(frame, "epoch", metric)
-    seeds = seed_count(frame)
     lines = mean_band(stats, "epoch", "Epoch", metric, colors, "Model", panel=dataset)
     return alt.layer(*lines).properties(
         title=title(f"{metric_label(metric)} during training{_on(dataset)}",
-                    f"Line: mean over {plural(seeds, 'seed')}; shaded band: ± 1 standard deviation. "
+                    f"Line: mean over {spread_over(frame)}; shaded band: ± 1 standard deviation. "
                     "Hover for the numbers."))
 
 
@@ -153,7 +163,7 @@ def _curves(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | 
 def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFrame,
             dataset: str | None):
     label, fmt = metric_label(metric), value_format(metric)
-    folds = "fold" in frame and frame["fold"].notna().any()
+    folds = fold_count(frame) > 0
     seeds = "seed" in frame and frame["seed"].nunique() > 1
     unit = ("run (one seed on one fold)" if folds and seeds else "fold" if folds else "seed")
     dots = sort_models(numeric(frame, [metric]).dropna(subset=[metric]))
@@ -185,7 +195,7 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
     stat_tooltip = [alt.Tooltip("name:N", title="Model"),
                     alt.Tooltip("mean:Q", title=f"{label}, mean", format=fmt),
                     alt.Tooltip("std:Q", title="Standard deviation", format=fmt),
-                    alt.Tooltip("runs:Q", title="Runs")]
+                    alt.Tooltip("runs:Q", title="Folds" if folds and not seeds else "Runs")]
     spread = alt.Chart(stats).mark_rule(strokeWidth=3).encode(
         x=alt.X("lower:Q", title=label, axis=x_axis, scale=x_scale), x2="upper:Q", y=y,
         color=color_by_name(colors, legend=False), tooltip=stat_tooltip)
@@ -249,13 +259,19 @@ def _cost(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | No
     labels = base.mark_text(align="left", dx=12, dy=-10, fontWeight="bold").encode(
         x=x, y=y, text="name:N", color=by_model)
     subtitle = ["Up and to the left is better: higher score, less time per epoch.",
-                "Lines: ± 1 standard deviation over seeds" + ("; point size: number of parameters."
-                                                              if has_params else ".")]
+                f"Lines: ± 1 standard deviation over {spread_unit(frame)}"
+                + ("; point size: number of parameters." if has_params else ".")]
     return alt.layer(points, y_error, x_error, labels).properties(
         title=title(f"{label} against training time{_on(dataset)}", subtitle))
 
 
 # ---- table helpers ----
+
+def _percent(metric: str) -> tuple[float, str, str]:
+    """(scale, label, unit suffix): fractions are shown in percent."""
+    scale = 100.0 if is_fraction(metric) else 1.0
+    return scale, metric_label(metric), " (%)" if scale == 100 else ""
+
 
 def _pm(mean: float, std: float, runs: int, digits: int = 1) -> str:
     if pd.isna(mean):

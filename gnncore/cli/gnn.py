@@ -39,7 +39,8 @@ def register(sub) -> None:
     p.add_argument("--folds", type=int,
                    help="graph only: stratified cross-validation folds, all of them run (default 10)")
     p.add_argument("--readout", choices=["mean", "sum", "max"],
-                   help="graph only: how node embeddings pool into a graph's (default mean)")
+                   help="graph only: how node embeddings pool into a graph's (default sum for "
+                        "gin and the mlp baseline, as their papers do; mean for the others)")
     p.add_argument("--out", help="CSV file for one row per (model, seed), per fold too for --task graph")
     p.add_argument("--epochs", type=int)
     p.add_argument("--hidden", type=int)

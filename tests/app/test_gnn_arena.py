@@ -1,6 +1,6 @@
 """The GNN arena page, driven through its widgets with AppTest: sidebar defaults, training
 in the background, what the table and the charts show, stopping, refreshing, a dataset that
-cannot be had, and the exported files."""
+cannot be had, the exported files, and the three tasks (node, link, graph)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,23 @@ import json
 import zipfile
 
 import pytest
+import streamlit as st
 from mirror import needs_mirror
 
 from gnncore.app import export_ui, results
+from gnncore.gnn import graph as graph_engine
+from gnncore.gnn import link as link_engine
+from gnncore.gnn.datasets import DATASETS, dataset_names
 from gnncore.gnn.node import PAPER_DEFAULTS
 from gnncore.runs import RunStore, runs_frame
+from gnncore.spec import RunSpec
 
 PAGE = "pages/1_GNN_Arena.py"
 
 
-def choose(at, dataset="CSBM", models=("gcn", "mlp"), seeds=2, epochs=3):
+def choose(at, dataset="CSBM", models=("gcn", "mlp"), seeds=2, epochs=3, task=None):
+    if task is not None:  # a run of its own: the task decides the dataset and model options
+        at.selectbox(key="task").set_value(task).run()
     at.selectbox(key="dataset").set_value(dataset)
     at.multiselect(key="models").set_value(list(models))
     at.number_input(key="seeds").set_value(seeds)
@@ -62,7 +69,8 @@ def _finished(pages, at) -> int:
 def test_sidebar_starts_at_paper_defaults_and_follows_the_dataset(pages):
     at = pages.open(PAGE)
     pages.no_exceptions(at)
-    assert at.selectbox(key="task").options == ["Node classification"]
+    assert at.selectbox(key="task").options == ["Node classification", "Link prediction",
+                                                "Graph classification"]
     assert at.selectbox(key="dataset").value == "Cora"
     assert at.multiselect(key="models").value == ["gcn", "sage", "gat", "mlp"]
     assert at.number_input(key="seeds").value == 5
@@ -206,3 +214,150 @@ def test_exports_are_valid_png_svg_html_csv_and_zip(pages):
     assert {"specs.json", "data/runs.csv", "charts/learning_curves.png"} <= names
     assert len(json.loads(archive.read("specs.json"))) == 4
     pages.no_exceptions(at)
+
+
+# ---- link prediction and graph classification ----
+
+def file_names(monkeypatch) -> list[str]:
+    """Record the file name of every download button the page draws from now on."""
+    names, original = [], st.download_button
+
+    def recording(*args, **kwargs):
+        names.append(kwargs.get("file_name"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    return names
+
+
+def main_captions(at) -> str:
+    return " ".join(e.value for e in at.main.caption)
+
+
+def test_switching_the_task_switches_datasets_models_and_settings(pages):
+    at = pages.open(PAGE)
+    titles = lambda task: [DATASETS[n].title for n in dataset_names(task)]  # noqa: E731
+    assert at.selectbox(key="dataset").options == titles("node")
+    assert not [w for w in at.number_input if w.key == "folds"]
+
+    at.selectbox(key="task").set_value("link").run()
+    pages.no_exceptions(at)
+    assert at.selectbox(key="dataset").options == titles("link")
+    assert at.selectbox(key="dataset").value == "Cora"  # Cora has links to predict too
+    assert at.multiselect(key="models").value == ["gcn", "sage", "gat", "mlp"]
+    link_gcn = link_engine.defaults(RunSpec.make("link", "Cora", "gcn"))
+    assert at.number_input(key="hp:gcn:hidden").value == link_gcn["hidden"]
+    assert at.number_input(key="hp:gcn:embedding").value == link_gcn["embedding"]
+    assert at.number_input(key="seeds").value == 5
+
+    at.selectbox(key="task").set_value("graph").run()
+    pages.no_exceptions(at)
+    assert at.selectbox(key="dataset").options == titles("graph")
+    assert at.selectbox(key="dataset").value == "PROTEINS"
+    assert at.multiselect(key="models").value == ["gcn", "sage", "gat", "gin", "mlp"]
+    assert at.number_input(key="folds").value == 10
+    assert at.selectbox(key="readout").value == "paper"
+    assert at.number_input(key="seeds").value == 1  # every fold runs: one seed each
+    assert at.number_input(key="epochs").value == graph_engine.DEFAULTS["epochs"]
+    assert at.number_input(key="patience").value == graph_engine.DEFAULTS["patience"]
+    assert at.number_input(key="hp:gin:batch_size").value == graph_engine.DEFAULTS["batch_size"]
+    summary = " ".join(pages.texts(at.main.markdown))
+    assert "10 folds x 1 seed" in summary and "50 runs in all" in summary
+    assert at.button(key="train").label == "Train 50 runs"
+
+    at.multiselect(key="models").set_value(["gin"]).run()
+    at.selectbox(key="task").set_value("node").run()  # GIN is for graphs only
+    pages.no_exceptions(at)
+    assert at.selectbox(key="dataset").value == "Cora"
+    assert at.multiselect(key="models").value == ["gcn", "sage", "gat", "mlp"]
+    assert at.number_input(key="seeds").value == 5 and at.number_input(key="epochs").value == 200
+    assert at.number_input(key="hp:gcn:hidden").value == PAPER_DEFAULTS["gcn"]["hidden"]
+
+
+def test_link_prediction_on_csbm_shows_auc_and_average_precision(pages, monkeypatch):
+    names = file_names(monkeypatch)
+    at = train(pages, choose(pages.open(PAGE), "CSBM", ("gcn", "mlp"), seeds=2, epochs=3, task="link"))
+    pages.no_exceptions(at)
+    assert not at.error
+
+    stored = runs_frame(RunStore().results("link"))
+    assert len(stored) == 4 and set(stored["model"]) == {"gcn", "mlp"}
+    table = at.dataframe[0].value
+    assert list(table["Model"]) == ["GCN", "MLP"] and list(table["Runs"]) == [2, 2]
+    for name, model in (("GCN", "gcn"), ("MLP", "mlp")):
+        runs = stored[stored["model"] == model]
+        row = table[table["Model"] == name]
+        assert row["Test ROC-AUC mean (%)"].item() == pytest.approx(100 * runs["test_auc"].mean(), abs=0.01)
+        assert row["Test average precision mean (%)"].item() == pytest.approx(100 * runs["test_ap"].mean(),
+                                                                              abs=0.01)
+    assert "best validation AUC" in main_captions(at)
+
+    dots = [r for r in drawn(at, "Test ROC-AUC per model") if "jitter" in r]  # one per run
+    assert sorted((r["model"], int(r["seed"])) for r in dots) == [(m, s) for m in ("gcn", "mlp") for s in (0, 1)]
+    assert {round(r["test_auc"], 6) for r in dots} == {round(v, 6) for v in stored["test_auc"]}
+    curves = drawn(at, "during training")
+    assert "Validation ROC-AUC during training on CSBM" in charts(at)
+    assert {r["epoch"] for r in curves if "epoch" in r} == {1, 2, 3}
+    assert at.selectbox(key="curve_metric").options[0] == "Validation ROC-AUC"
+    assert "Test ROC-AUC against training time on CSBM" in charts(at)
+    assert "gnn_link_CSBM_comparison.zip" in names and "gnn_link_CSBM_summary.csv" in names
+
+
+def test_results_follow_the_task_when_it_changes_after_training(pages):
+    at = train(pages, choose(pages.open(PAGE), "CSBM", ("gcn",), seeds=1, epochs=2))
+    at.selectbox(key="curve_metric").set_value("train_accuracy").run()
+    assert "Training accuracy during training on CSBM" in charts(at)
+
+    at.selectbox(key="task").set_value("link").run()  # CSBM, GCN and one seed stay
+    assert at.selectbox(key="dataset").value == "CSBM" and at.number_input(key="seeds").value == 1
+    at = train(pages, at)
+    pages.no_exceptions(at)
+    assert at.selectbox(key="curve_metric").value == "val_auc"  # link runs log no training accuracy
+    assert "Validation ROC-AUC during training on CSBM" in charts(at)
+    assert list(at.dataframe[0].value.columns[:3]) == ["Dataset", "Model", "Test ROC-AUC (%)"]
+
+
+@needs_mirror("TUDataset/MUTAG/raw")
+def test_graph_classification_on_mutag_scores_every_fold_and_restores_after_refresh(pages, monkeypatch):
+    names = file_names(monkeypatch)
+    at = pages.open(PAGE)
+    at.selectbox(key="task").set_value("graph").run()
+    at.number_input(key="folds").set_value(3)
+    at.selectbox(key="readout").set_value("sum")
+    at = train(pages, choose(at, "MUTAG", ("gcn", "gin"), seeds=1, epochs=2), deadline=90)
+    pages.no_exceptions(at)
+    assert not at.error
+
+    stored = runs_frame(RunStore().results("graph"))
+    assert sorted(zip(stored["model"], stored["fold"])) == [(m, k) for m in ("gcn", "gin") for k in range(3)]
+    assert set(stored["folds"]) == {3} and set(stored["readout"]) == {"sum"}
+    table = at.dataframe[0].value
+    assert list(table["Model"]) == ["GCN", "GIN"] and list(table["Runs"]) == [3, 3]
+    gcn = stored[stored["model"] == "gcn"]["test_accuracy"]
+    assert table.loc[0, "Test accuracy mean (%)"] == pytest.approx(100 * gcn.mean(), abs=0.01)
+    assert table.loc[0, "Published (%)"] == "85.6 ± 5.8"  # Xu et al. 2019's GCN on MUTAG
+    caption = main_captions(at)
+    assert "over folds" in caption and "Errica et al. (2020)" in caption and "inner split" in caption
+
+    spec, rows = charts(at)["Test accuracy per model on MUTAG"]
+    dots = [r for r in rows if "jitter" in r]  # one per run, here one per fold
+    folds = [(m, k) for m in ("gcn", "gin") for k in range(3)]
+    assert sorted((r["model"], int(r["fold"])) for r in dots) == folds
+    assert "Each dot is one fold" in spec["title"]["subtitle"][0]
+    tooltips = [t.get("title") for lay in spec["layer"] for t in lay["encoding"].get("tooltip", [])]
+    assert "Fold" in tooltips
+    curves_title = next(t for t in charts(at) if "during training" in t)
+    assert "3 folds" in charts(at)[curves_title][0]["title"]["subtitle"]
+    assert "gnn_graph_MUTAG_comparison.zip" in names
+
+    # A refresh with the job's URL puts the graph sidebar back as it was.
+    key = at.query_params["run"]
+    refreshed = pages.open(PAGE, query={"run": key[0] if isinstance(key, list) else key})
+    pages.no_exceptions(refreshed)
+    assert refreshed.selectbox(key="task").value == "graph"
+    assert refreshed.selectbox(key="dataset").value == "MUTAG"
+    assert refreshed.multiselect(key="models").value == ["gcn", "gin"]
+    assert refreshed.number_input(key="folds").value == 3
+    assert refreshed.selectbox(key="readout").value == "sum"
+    assert refreshed.number_input(key="epochs").value == 2
+    assert refreshed.dataframe[0].value["Runs"].sum() == 6

@@ -18,7 +18,7 @@ MODELS = ["mlp", "gat", "gcn"]  # deliberately not in display order
 def runs_like(dataset="Cora", kind="node", models=MODELS, seeds=3, metric="test_accuracy", folds=0):
     """A frame shaped like runs.runs_frame: one row per run."""
     rng = np.random.default_rng(0)
-    base = {"gcn": 0.81, "gat": 0.83, "mlp": 0.57, "sage": 0.80}
+    base = {"gcn": 0.81, "gat": 0.83, "mlp": 0.57, "sage": 0.80, "gin": 0.74}
     rows = []
     for m in models:
         for s in range(seeds):
@@ -26,21 +26,22 @@ def runs_like(dataset="Cora", kind="node", models=MODELS, seeds=3, metric="test_
                 row = {"key": f"{m}{s}{f}", "kind": kind, "dataset": dataset, "model": m, "seed": s,
                        "hidden": 16, metric: base[m] + rng.normal(0, 0.01), "val_accuracy": 0.8,
                        "best_epoch": 100 + s, "epochs_run": 200, "ms_per_epoch": 5.0 + s + len(m),
-                       "params": {"gcn": 23063, "gat": 92373, "mlp": 23063, "sage": 184391}[m]}
+                       "params": {"gcn": 23063, "gat": 92373, "mlp": 23063, "sage": 184391, "gin": 30000}[m]}
                 if folds:
                     row["fold"] = f
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
-def history_like(models=MODELS, seeds=3, epochs=6, dataset="Cora"):
+def history_like(models=MODELS, seeds=3, epochs=6, dataset="Cora", folds=0):
     """A frame shaped like runs.history_frame: one row per (run, epoch)."""
     rng = np.random.default_rng(1)
-    rows = [{"key": f"{m}{s}", "kind": "node", "dataset": dataset, "model": m, "seed": s, "epoch": e,
-             "loss": 2 / e, "val_loss": 2 / e, "train_accuracy": 0.9,
+    rows = [{"key": f"{m}{s}{f}", "kind": "graph" if folds else "node", "dataset": dataset, "model": m,
+             "seed": s, "epoch": e, "loss": 2 / e, "val_loss": 2 / e, "train_accuracy": 0.9,
              "val_accuracy": float(np.clip(0.1 * e + rng.normal(0, 0.05), 0, 1)),
-             "test_accuracy": 0.5}
-            for m in models for s in range(seeds) for e in range(1, epochs + 1)]
+             "test_accuracy": 0.5, **({"fold": f, "folds": folds} if folds else {})}
+            for m in models for s in range(seeds) for f in range(max(folds, 1))
+            for e in range(1, epochs + 1)]
     return pd.DataFrame(rows)
 
 
@@ -234,3 +235,96 @@ def test_reference_table_is_complete_and_filters():
     cora = load_references(task="node", dataset="cora")
     assert set(cora["model"]) >= {"gcn", "gat"} and (cora["task"] == "node").all()
     assert load_references(dataset="NoSuchGraph").empty
+
+
+# ---- link prediction and graph classification ----
+
+def link_runs(seeds=3):
+    """Link-prediction runs on Cora: test AUC and average precision per run."""
+    runs = runs_like(kind="link", models=["gcn", "mlp"], metric="test_auc", seeds=seeds)
+    return runs.assign(test_ap=runs["test_auc"] - 0.01).drop(columns="test_accuracy", errors="ignore")
+
+
+def graph_runs(folds=10, seeds=1, dataset="PROTEINS"):
+    """Graph-classification runs: one per (model, seed, fold), as the arena asks for them."""
+    runs = runs_like(dataset=dataset, kind="graph", models=["gcn", "gin", "mlp"], seeds=seeds, folds=folds)
+    return runs.assign(folds=folds, readout="mean")
+
+
+def test_link_summary_table_shows_auc_and_average_precision_beside_the_gae_figures():
+    runs = link_runs()
+    table = summary_table(runs, "test_auc", load_references("link", "Cora"), also=["test_ap"])
+    assert list(table["Model"]) == ["GCN", "MLP"]
+    gcn = table.set_index("Model").loc["GCN"]
+    auc, ap = (runs.loc[runs["model"] == "gcn", m] * 100 for m in ("test_auc", "test_ap"))
+    assert gcn["Test ROC-AUC (%)"] == f"{auc.mean():.1f} ± {auc.std():.1f}"
+    assert gcn["Test average precision (%)"] == f"{ap.mean():.1f} ± {ap.std():.1f}"
+    assert gcn["Test average precision mean (%)"] == pytest.approx(ap.mean(), abs=0.01)
+    assert gcn["Published (%)"] == "91.0" and gcn["Test average precision published (%)"] == "92.0"
+    assert "GAE" in gcn["Source"]
+    assert table.set_index("Model").loc["MLP", "Published (%)"] == ""
+    # the node table is as it was: one metric, one published column
+    assert "Test average precision (%)" not in summary_table(runs_like())
+
+
+def test_link_final_scores_and_curves_use_the_auc():
+    runs = link_runs()
+    spec = final_scores(runs, "test_auc").to_dict()
+    dots = layer(spec, "circle")
+    assert sorted(dots["values"]["test_auc"]) == pytest.approx(sorted(runs["test_auc"]))
+    assert dots["encoding"]["x"]["title"] == "Test ROC-AUC"
+    assert dots["encoding"]["x"]["axis"]["format"] == ".0%"
+    assert "Each dot is one seed;" in panels(spec)[0]["title"]["subtitle"][0]
+    assert list(layer(spec, "point")["values"]["model"]) == ["gcn"]
+
+    history = history_like(models=["gcn", "mlp"]).rename(columns={"val_accuracy": "val_auc"})
+    curves = learning_curves(history, "val_auc").to_dict()
+    assert panels(curves)[0]["title"]["text"] == "Validation ROC-AUC during training on Cora"
+    assert "3 seeds" in panels(curves)[0]["title"]["subtitle"]
+
+
+def test_graph_final_scores_have_a_dot_per_fold_and_say_so():
+    runs = graph_runs()
+    spec = final_scores(runs, references=load_references("graph", "PROTEINS")).to_dict()
+    dots = layer(spec, "circle")
+    assert len(dots["values"]) == 30 and sorted(set(dots["values"]["fold"])) == list(range(10))
+    assert "Fold" in [t["title"] for t in dots["encoding"]["tooltip"]]
+    assert panels(spec)[0]["title"]["subtitle"][0].startswith("Each dot is one fold;")
+    spread = layer(spec, "rule")
+    assert "Folds" in [t["title"] for t in spread["encoding"]["tooltip"]]
+    mean, std = expected_stats(runs, "model", "test_accuracy")
+    got = spread["values"].set_index("model")
+    assert got["std"].to_dict() == pytest.approx(std.to_dict()) and (got["runs"] == 10).all()
+    published = layer(spec, "point")["values"].set_index("model")["published"]
+    assert published.to_dict() == pytest.approx({"gin": 0.733, "mlp": 0.758})  # Errica et al. 2020
+
+    two_seeds = final_scores(graph_runs(folds=3, seeds=2)).to_dict()
+    assert "one seed on one fold" in panels(two_seeds)[0]["title"]["subtitle"][0]
+
+
+def test_graph_curves_cost_and_table_spread_over_folds():
+    curves = learning_curves(history_like(models=["gcn", "gin"], seeds=1, folds=4)).to_dict()
+    assert "mean over 4 folds;" in panels(curves)[0]["title"]["subtitle"]
+    band = layer(curves, "area")["values"]
+    assert (band["runs"] == 4).all()
+    mixed = learning_curves(history_like(models=["gin"], seeds=2, folds=3)).to_dict()
+    assert "6 runs (3 folds x 2 seeds)" in panels(mixed)[0]["title"]["subtitle"]
+
+    runs = graph_runs(folds=5)
+    cost = cost_vs_score(runs).to_dict()
+    assert "standard deviation over folds" in panels(cost)[0]["title"]["subtitle"][1]
+    node_cost = cost_vs_score(runs_like()).to_dict()
+    assert "standard deviation over seeds" in panels(node_cost)[0]["title"]["subtitle"][1]
+    table = summary_table(runs, references=load_references("graph", "PROTEINS"))
+    gin = table.set_index("Model").loc["GIN"]
+    values = runs.loc[runs["model"] == "gin", "test_accuracy"] * 100
+    assert gin["Test accuracy (%)"] == f"{values.mean():.1f} ± {values.std():.1f}"
+    assert gin["Runs"] == 5 and gin["Published (%)"] == "73.3 ± 4.0"
+
+
+def test_reference_rows_per_task():
+    link = load_references("link", "Cora")
+    assert set(link["metric"]) == {"test_auc", "test_ap"} and set(link["model"]) == {"gcn"}
+    graph = load_references("graph", "proteins")
+    assert set(graph["model"]) == {"sage", "gin", "mlp"} and (graph["metric"] == "test_accuracy").all()
+    assert load_references("link", "PROTEINS").empty
