@@ -76,6 +76,13 @@ FIELDS = {
 }
 
 
+# Per-model settings with a few named values: (label, {value: what it means}, help).
+CHOICES = {
+    "select": ("Reported epoch", {"accuracy": "best validation accuracy", "loss": "lowest validation loss"},
+               "Which validation metric picks the epoch whose test score is reported."),
+}
+
+
 @dataclass
 class ArenaChoice:
     """What the sidebar asks for: ``specs`` is one spec per (model, seed), and per fold too
@@ -238,6 +245,11 @@ def _model_expander(task: str, dataset: str, model: str) -> dict:
         for name, default in defaults.items():
             key = _key(model, name)
             st.session_state.setdefault(key, default)
+            if name in CHOICES:
+                label, options, text = CHOICES[name]
+                values[name] = st.selectbox(label, list(options), key=key, format_func=options.get,
+                                            help=f"{text} Paper default here: {options[default]}.")
+                continue
             label, lo, hi, step, fmt, text = FIELDS.get(name, (name.replace("_", " ").capitalize(),
                                                                None, None, None, None, ""))
             if isinstance(default, int):

@@ -87,6 +87,8 @@ def test_sidebar_starts_at_paper_defaults_and_follows_the_dataset(pages):
     at.selectbox(key="dataset").set_value("PubMed").run()
     assert at.number_input(key="hp:gat:out_heads").value == 8
     assert at.number_input(key="hp:gat:lr").value == 0.01
+    assert at.selectbox(key="hp:gat:select").value == "loss"  # the GAT paper's PubMed protocol
+    assert at.selectbox(key="hp:gcn:select").value == "accuracy"
     assert at.number_input(key="hp:gcn:hidden").value == 32
 
     at.button(key="reset:gcn").click().run()

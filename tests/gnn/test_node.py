@@ -2,7 +2,7 @@ import pytest
 
 from gnncore.gnn import node
 from gnncore.runs import resolve
-from gnncore.spec import Cancelled, RunSpec
+from gnncore.spec import Cancelled, RunSpec, SpecError
 from mirror import needs_mirror
 
 
@@ -24,6 +24,15 @@ def test_reported_test_accuracy_is_the_one_at_best_validation():
     assert metrics["test_accuracy"] == best["test_accuracy"]
     assert metrics["val_accuracy"] == max(h["val_accuracy"] for h in history)
     assert len(history) == metrics["epochs_run"] == 40
+
+
+def test_select_by_loss_reports_the_epoch_of_lowest_validation_loss():
+    result = node.train(spec("sage", epochs=40, select="loss"))
+    history, metrics = result.history, result.metrics
+    best = min(history, key=lambda h: h["val_loss"])
+    assert metrics["best_epoch"] == best["epoch"] and metrics["test_accuracy"] == best["test_accuracy"]
+    with pytest.raises(SpecError, match="Select must be one of accuracy, loss"):
+        resolve(RunSpec.make("node", "CSBM", "gcn", select="vibes"))
 
 
 def test_same_seed_same_history_other_seed_differs():
@@ -56,6 +65,8 @@ def test_defaults_come_from_the_papers():
     assert (gcn["hidden"], gcn["dropout"], gcn["lr"], gcn["weight_decay"], gcn["epochs"]) == (16, 0.5, 0.01, 5e-4, 200)
     assert (gat["hidden"], gat["heads"], gat["dropout"], gat["lr"]) == (8, 8, 0.6, 0.005)
     assert spec("gat", dataset="PubMed").params["out_heads"] == 8
+    assert spec("gat", dataset="PubMed").params["select"] == "loss"  # Velickovic et al., Sec. 3.3
+    assert spec("gcn", dataset="PubMed").params["select"] == "accuracy"
 
 
 @needs_mirror("Planetoid/Cora")
