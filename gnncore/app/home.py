@@ -38,8 +38,9 @@ def navigation() -> None:
     ``st.navigation`` rather than Streamlit's automatic ``pages/`` menu, which would name
     the home page after its file ("app").
     """
-    icons = {"GNN_Arena": "🕸️", "Positional_Encodings": "📐"}
-    entries = [st.Page(render, title="Home", icon="🧪", default=True)]
+    # Material icons: Streamlit ships their font, where emoji need one on the user's system.
+    icons = {"GNN_Arena": ":material/hub:", "Positional_Encodings": ":material/linear_scale:"}
+    entries = [st.Page(render, title="Home", icon=":material/home:", default=True)]
     for path, label, _ in pages():
         slug = label.replace(" ", "_")
         entries.append(st.Page(path, title=label, icon=icons.get(slug), url_path=slug))
