@@ -27,7 +27,9 @@ else:
         note = posenc_sidebar.learned_note(choice)
         if note:
             st.info(note, icon=":material/info:")
-        training.train_controls(request, unit="step")
+        # A run takes tens of seconds here, and redrawing this page's many charts costs the server
+        # and the browser ~3 s of CPU (taken from training): at most every 30 s while training.
+        training.train_controls(request, unit="step", results_every=30)
 
 finished = request.results if request is not None and not request.error else []
 results_tab, inside_tab = st.tabs(["Results", "Look inside"], key="pe:tab", on_change="rerun")

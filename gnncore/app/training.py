@@ -92,17 +92,19 @@ def restore_from_url(restore: Callable[[list[RunSpec]], None]) -> None:
 
 
 def train_controls(request: Request, noun: str = "run", unit: str = "epoch",
-                   results: Callable[[], None] | None = None) -> bool:
+                   results: Callable[[], None] | None = None, results_every: float = 5.0) -> bool:
     """What the request's training looks like: the progress panel while its job runs, else
     how the last job ended (one sentence) and the Train button for the runs still missing.
 
     ``results``, if given, draws the results so far. While the job runs it is called inside
     the progress panel, which refreshes it without redrawing the page (see
     :mod:`gnncore.app.progress`). Returns True when it did so: the page must not draw them too.
+    ``results_every``: seconds between redraws of the results while training (every redraw
+    takes CPU from the training, in the server and in the browser).
     """
     job, other = request.job, active_job()
     if request.running:
-        progress_panel(job, unit=unit, noun=noun, results=results)
+        progress_panel(job, unit=unit, noun=noun, results=results, results_every=results_every)
         return results is not None
     if job is not None and job.state == jobs.FAILED:
         st.error(job.error)
