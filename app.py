@@ -1,8 +1,5 @@
-"""The app's entry point: the menu (Home, GNN Arena, Positional Encodings) and the chosen page.
-
-The home page itself is ``gnncore.app.home.render``; the other pages are in ``pages/``.
-"""
+"""Home page: what the app does, a link to each page, and which datasets are at hand."""
 
 from gnncore.app import home
 
-home.navigation()
+home.render()

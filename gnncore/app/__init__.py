@@ -22,6 +22,10 @@ APP_NAME = "gnncore arena"
 def setup_page(title: str, icon: str, layout: str = "wide") -> None:
     """Page config and the sidebar header every page shares; call it first on every page."""
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout=layout)
+    from gnncore.app.home import sidebar_menu
+
     with st.sidebar:
+        sidebar_menu()
+        st.divider()
         st.caption(f"**{APP_NAME}**: train architectures side by side on real data, "
                    "compare them, export the comparison.")

@@ -20,6 +20,8 @@ PAGE_BLURBS = {
     "Positional_Encodings": "Small transformers that differ only in their positional encoding, "
                             "trained on short sequences and tested on longer ones.",
 }
+# Material icons: Streamlit ships their font, where emoji need one on the user's system.
+PAGE_ICONS = {"GNN_Arena": ":material/hub:", "Positional_Encodings": ":material/linear_scale:"}
 TASK_NAMES = {"node": "node classification", "link": "link prediction", "graph": "graph classification"}
 
 
@@ -32,19 +34,23 @@ def pages(root: Path = config.PROJECT_ROOT) -> list[tuple[str, str, str]]:
     return out
 
 
-def navigation() -> None:
-    """The app's menu, Home first, then every page in ``pages/``; runs the chosen one.
+def sidebar_menu() -> None:
+    """The app's menu, drawn by every page (``setup_page``): Home, then every page in ``pages/``.
 
-    ``st.navigation`` rather than Streamlit's automatic ``pages/`` menu, which would name
-    the home page after its file ("app").
+    Streamlit's own menu for a ``pages/`` folder names the home page after its file
+    ("app") and has no way to rename it; ``st.navigation`` cannot replace it either, since
+    with a ``pages/`` folder a page opened by its URL never runs ``app.py``. So that menu is
+    hidden (``client.showSidebarNavigation = false`` in ``.streamlit/config.toml``) and
+    this one drawn instead.
     """
-    # Material icons: Streamlit ships their font, where emoji need one on the user's system.
-    icons = {"GNN_Arena": ":material/hub:", "Positional_Encodings": ":material/linear_scale:"}
-    entries = [st.Page(render, title="Home", icon=":material/home:", default=True)]
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link("app.py", label="Home", icon=":material/home:")
+    except StreamlitAPIException:
+        return  # a page run on its own (AppTest), not under app.py: nothing to link to
     for path, label, _ in pages():
-        slug = label.replace(" ", "_")
-        entries.append(st.Page(path, title=label, icon=icons.get(slug), url_path=slug))
-    st.navigation(entries).run()
+        st.page_link(path, label=label, icon=PAGE_ICONS.get(label.replace(" ", "_")))
 
 
 def render() -> None:

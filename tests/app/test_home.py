@@ -11,9 +11,11 @@ def test_home_links_every_page_and_lists_dataset_availability(pages):
     at = pages.open("app.py")
     pages.no_exceptions(at)
     assert at.title[0].value
-    links = {link.proto.page for link in at.get("page_link")}  # the pages' URL paths
+    links = {link.proto.page for link in at.main.get("page_link")}  # the pages' URL paths
     on_disk = {p.stem.split("_", 1)[1] for p in (ROOT / "pages").glob("*.py")}
     assert links == on_disk and "GNN_Arena" in links
+    menu = [(link.proto.label, link.proto.page) for link in at.sidebar.get("page_link")]
+    assert menu[0] == ("Home", "") and {page for _, page in menu[1:]} == on_disk
 
     table = at.dataframe[0].value
     assert len(table) == len(DATASETS)
