@@ -32,3 +32,23 @@ def test_stop_reaches_runs_in_flight_and_keeps_only_finished_ones():
         list(run_all(todo, store=store, workers=2, should_stop=lambda: True))
     assert len(store) == 0
     assert all(store.get(resolve(s)) is None for s in todo)
+
+
+def test_every_run_trains_on_one_thread_and_the_callers_setting_comes_back(monkeypatch):
+    import torch
+
+    from gnncore.gnn import node
+    seen, train = [], node.train
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(node, "train", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        list(run_all(specs()[:1], workers=1))
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
