@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import time
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 from types import ModuleType
 from typing import Iterable, Iterator
@@ -30,7 +30,7 @@ from typing import Iterable, Iterator
 import pandas as pd
 
 from gnncore import config
-from gnncore.spec import Cancelled, Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn
+from gnncore.spec import Cancelled, Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, one_thread
 
 ENGINES = {
     "node": "gnncore.gnn.node",
@@ -93,25 +93,6 @@ def _run_serial(todo, count, on_progress, should_stop, workers=1) -> Iterator[Ru
         with one_thread():
             result = engine(spec.kind).train(spec, on_progress=report, should_stop=should_stop)
         yield result
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Train on one torch thread, then restore the caller's setting.
-
-    Every run trains on one thread wherever it runs (here, or in a worker process), so its
-    result does not depend on the machine's cores or on ``workers``: the thread count
-    changes the order of floating-point sums, and over a training run that is enough to
-    move a score (GIN on PROTEINS, 10 folds: 73.4 on one thread, 75.5 on two).
-    """
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def default_workers() -> int:

@@ -29,13 +29,8 @@ log = logging.getLogger(__name__)
 
 RUNNING, DONE, STOPPED, FAILED = "running", "done", "stopped", "failed"
 
-# A job spreads its runs over worker processes of one thread each (gnncore.runs.default_workers:
-# one per core, up to 2). Where it trains in its own thread (one run left, or one worker),
-# one intra-op thread is faster than two on a 2-core machine shared with the Streamlit
-# server: the models are small enough that a second OpenMP thread mostly spins waiting for
-# the core the server is using. torch.set_num_threads is process-wide, which is fine here:
-# the script threads do no tensor work worth parallelising.
-TRAIN_THREADS = 1
+# A job spreads its runs over worker processes (gnncore.runs.default_workers: one per core,
+# up to 2); every run trains on one torch thread wherever it runs (gnncore.spec.one_thread).
 
 Runner = Callable[..., Iterable[RunResult]]
 
@@ -57,8 +52,7 @@ class Job:
     """
 
     def __init__(self, specs: Sequence[RunSpec], store: RunStore | None = None,
-                 runner: Runner = run_all, threads: int | None = TRAIN_THREADS,
-                 workers: int | None = None):
+                 runner: Runner = run_all, workers: int | None = None):
         self.specs = list(specs)
         self.store = store
         self.key = request_key(self.specs, store)
@@ -70,7 +64,6 @@ class Job:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._runner = runner
-        self._threads = threads
         self._workers = workers or default_workers()
         self._thread = threading.Thread(target=self._work, name=f"gnncore-job-{self.key}", daemon=True)
 
@@ -115,9 +108,6 @@ class Job:
     # -- the worker thread --
 
     def _work(self) -> None:
-        if self._threads:
-            import torch
-            torch.set_num_threads(self._threads)
         try:
             for result in self._runner(self.specs, self.store, on_progress=self._report,
                                        should_stop=self._stop.is_set, workers=self._workers):

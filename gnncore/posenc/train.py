@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -21,7 +20,8 @@ from gnncore.posenc.encodings import ENCODINGS
 from gnncore.posenc.evaluate import attention_rows, evaluate, t5_bias_rows
 from gnncore.posenc.model import ModelConfig, Transformer
 from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
-from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
+from gnncore.spec import (Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop,
+                          one_thread)
 
 MAX_TEST_LENGTH = 128  # keeps evaluation to seconds and the position table to ~8k rows
 PROGRESS_EVERY = 10  # steps between progress reports
@@ -136,22 +136,6 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         "ms_per_step": round(1000 * train_seconds / hp["steps"], 3),
     }
     return RunResult(spec, metrics, history, tables)
-
-
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one thread, then restore the caller's setting.
-
-    The ops of a model this small give a second thread little to share, and on a 2-core
-    machine shared with other work a second OpenMP thread mostly waits for a busy core:
-    a training step took 5-10x longer with 2 threads than with 1 there.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def build_model(spec: RunSpec) -> Transformer:
