@@ -151,11 +151,22 @@ def _on(dataset: str | None) -> str:
 
 def _curves(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None):
     stats = band_stats(frame, "epoch", metric)
-    lines = mean_band(stats, "epoch", "Epoch", metric, colors, "Model", panel=dataset)
+    # Runs stopped early end at different epochs; past the point where most of a model's runs
+    # have stopped, its mean would be that of the few still going and jump about.
+    # (Counted from the rows present, not from the values: a missing value is a gap to keep.)
+    present = frame.groupby(["model", "epoch"]).size().rename("present").reset_index()
+    stats = stats.merge(present, on=["model", "epoch"], how="left")
+    most = stats.groupby("model")["present"].transform("max")
+    kept = stats[stats["present"] * 2 >= most].drop(columns="present")
+    lines = mean_band(kept, "epoch", "Epoch", metric, colors, "Model", panel=dataset)
+    subtitle = [f"Line: mean over {spread_over(frame)}; shaded band: ± 1 standard deviation. "
+                "Hover for the numbers."]
+    if (stats["present"] < most).any():
+        subtitle.append("Runs stop early at different epochs: a line ends when fewer than half "
+                        "of its runs are still training.")
     return alt.layer(*lines).properties(
         title=title(f"{metric_label(metric)} during training{_on(dataset)}",
-                    f"Line: mean over {spread_over(frame)}; shaded band: ± 1 standard deviation. "
-                    "Hover for the numbers."))
+                    subtitle if len(subtitle) > 1 else subtitle[0]))
 
 
 # ---- final scores ----

@@ -24,7 +24,8 @@ INK = "#222222"
 MUTED = "#666666"
 REFERENCE_COLOR = "#111111"
 
-MODEL_NAMES = {"gcn": "GCN", "sage": "GraphSAGE", "gat": "GAT", "mlp": "MLP", "gin": "GIN"}
+# Reading order too: the GNNs, then the structure-agnostic MLP baseline last.
+MODEL_NAMES = {"gcn": "GCN", "sage": "GraphSAGE", "gat": "GAT", "gin": "GIN", "mlp": "MLP"}
 MODEL_COLORS = {"gcn": "#4C78A8", "sage": "#F58518", "gat": "#54A24B", "mlp": "#8C8C8C",
                 "gin": "#B279A2"}
 

@@ -80,6 +80,20 @@ def test_colours_are_fixed_per_model_in_display_order():
     assert other_scale["domain"] == ["GCN", "GraphSAGE"]
 
 
+def test_learning_curve_ends_where_most_runs_of_a_model_have_stopped_early():
+    history = history_like(seeds=4)
+    stopped = (history["model"] == "gcn") & (history["seed"] >= 1) & (history["epoch"] > 3)
+    history = history[~(stopped & (history["seed"] >= 2)) & ~(stopped & (history["epoch"] > 5))]
+    spec = learning_curves(history).to_dict()
+    values = layer(spec, "line")["values"]
+    gcn = values[values["model"] == "gcn"]
+    # 4 runs to epoch 3, 2 to epoch 5 (half: kept), then 1 (dropped)
+    assert gcn["epoch"].max() == 5 and set(gcn["runs"]) == {4, 2}
+    other = values[values["model"] != "gcn"]
+    assert other["epoch"].max() == history["epoch"].max()
+    assert any("a line ends when fewer than half" in line for line in spec["title"]["subtitle"])
+
+
 def test_learning_curve_keeps_a_missing_epoch_as_a_gap():
     history = history_like(seeds=2)
     history.loc[(history["model"] == "gcn") & (history["epoch"] == 3), "val_accuracy"] = None
