@@ -92,3 +92,22 @@ def test_gat_attention_dropout_keeps_rows_summing_to_one_in_expectation(graph):
     torch.manual_seed(0)
     _, (_, dropped) = conv(x, edges, return_attention_weights=True)
     assert 0.4 < float((dropped == 0).float().mean()) < 0.6 and conv.dropout == 0.5
+
+
+def test_gat_drops_each_source_nodes_features_once_for_all_its_edges(graph):
+    """As the GAT authors' code: the transformed features of a node are dropped once (per
+    head and channel) before aggregation, so every edge out of a node sees the same mask."""
+    from gnncore.gnn.models import GATConvUniformDropout
+    data, x = graph
+    conv = GATConvUniformDropout(16, 4, heads=2, dropout=0.5, add_self_loops=False).train()
+    x_j = torch.ones(6, 2, 4)
+    alpha = torch.ones(6, 2)
+    sources = torch.tensor([0, 0, 0, 1, 1, 2])
+    torch.manual_seed(0)
+    out = conv.message(x_j, alpha, sources, 3)
+    assert torch.equal(out[0], out[1]) and torch.equal(out[1], out[2]) and torch.equal(out[3], out[4])
+    assert set(out.unique().tolist()) <= {0.0, 2.0}
+    torch.manual_seed(0)
+    many = torch.stack([conv.message(x_j, alpha, sources, 3) for _ in range(2000)])
+    assert abs(float(many.mean()) - 1.0) < 0.03  # inverted dropout: unbiased
+    assert torch.equal(conv.eval().message(x_j, alpha, sources, 3), x_j)
