@@ -94,20 +94,26 @@ def test_gat_attention_dropout_keeps_rows_summing_to_one_in_expectation(graph):
     assert 0.4 < float((dropped == 0).float().mean()) < 0.6 and conv.dropout == 0.5
 
 
-def test_gat_drops_each_source_nodes_features_once_for_all_its_edges(graph):
+def test_gat_drops_each_source_nodes_features_once_for_all_its_edges():
     """As the GAT authors' code: the transformed features of a node are dropped once (per
-    head and channel) before aggregation, so every edge out of a node sees the same mask."""
+    head and channel) before aggregation, after the attention logits were computed from
+    them; eval mode is PyG's GATConv exactly."""
+    from torch_geometric.nn import GATConv
+
     from gnncore.gnn.models import GATConvUniformDropout
-    data, x = graph
-    conv = GATConvUniformDropout(16, 4, heads=2, dropout=0.5, add_self_loops=False).train()
-    x_j = torch.ones(6, 2, 4)
-    alpha = torch.ones(6, 2)
-    sources = torch.tensor([0, 0, 0, 1, 1, 2])
     torch.manual_seed(0)
-    out = conv.message(x_j, alpha, sources, 3)
-    assert torch.equal(out[0], out[1]) and torch.equal(out[1], out[2]) and torch.equal(out[3], out[4])
-    assert set(out.unique().tolist()) <= {0.0, 2.0}
+    conv = GATConvUniformDropout(3, 4, heads=2, dropout=0.5, add_self_loops=False)
+    reference = GATConv(3, 4, heads=2, add_self_loops=False)
+    reference.load_state_dict(conv.state_dict())
+    x = torch.randn(4, 3)
+    star = torch.tensor([[0, 0, 0], [1, 2, 3]])  # node 0 sends to 1, 2 and 3 (one edge each)
+    assert torch.allclose(conv.eval()(x, star), reference(x, star))
+    conv.train()
+    x_src = torch.ones(4, 2, 4)
+    alpha = torch.ones(3, 2)  # attention 1 on every edge: a receiver gets its sender's features
     torch.manual_seed(0)
-    many = torch.stack([conv.message(x_j, alpha, sources, 3) for _ in range(2000)])
-    assert abs(float(many.mean()) - 1.0) < 0.03  # inverted dropout: unbiased
-    assert torch.equal(conv.eval().message(x_j, alpha, sources, 3), x_j)
+    out = conv.propagate(star, x=(x_src, x_src), alpha=alpha).view(4, 2, 4)
+    assert torch.equal(out[1], out[2]) and torch.equal(out[2], out[3])  # one mask for node 0
+    assert set(out[1].unique().tolist()) <= {0.0, 2.0}  # inverted dropout at rate 0.5
+    draws = torch.stack([conv.propagate(star, x=(x_src, x_src), alpha=alpha)[1] for _ in range(2000)])
+    assert abs(float(draws.mean()) - 1.0) < 0.03
