@@ -43,5 +43,7 @@ def show_results() -> None:
 
 
 st.markdown(choice.summary)
-if not training.train_controls(request, results=show_results):  # while training, it draws them
+# Redrawing the charts costs the server and the browser ~1 s of CPU, taken from training:
+# while training, the results are redrawn every 10 s.
+if not training.train_controls(request, results=show_results, results_every=10):  # it draws them
     show_results()
