@@ -9,10 +9,7 @@ Each engine is a module with three functions:
 
 * ``defaults(spec) -> dict``: hyperparameters to fill in where the spec is silent;
 * ``validate(spec) -> None``: raise :class:`~gnncore.spec.SpecError` with one sentence;
-* ``train(spec, on_progress, should_stop) -> RunResult``;
-
-and optionally ``prepare(dataset) -> None``, which gets a dataset's files ready (copied,
-processed) before parallel workers start reading them.
+* ``train(spec, on_progress, should_stop) -> RunResult``.
 """
 
 from __future__ import annotations
@@ -77,22 +74,29 @@ def run_all(specs: Iterable[RunSpec], store: "RunStore | None" = None, on_progre
         if on_progress:
             on_progress(Progress(spec, 1, 1, {}, i, len(resolved)))
         yield hit
-    runs = _run_parallel if workers > 1 and len(todo) > 1 else _run_serial
-    for result in runs(todo, len(resolved), on_progress, should_stop, workers):
+    if workers > 1 and len(todo) > 1:
+        runs = _run_parallel(todo, len(resolved), on_progress, should_stop, workers)
+    else:
+        runs = _run_serial(todo, len(resolved), on_progress, should_stop)
+    for result in runs:
         if store is not None:
             store.put(result)
         yield result
 
 
-def _run_serial(todo, count, on_progress, should_stop, workers=1) -> Iterator[RunResult]:
+def _train(spec: RunSpec, report: ProgressFn, should_stop: StopFn) -> RunResult:
+    """One run, on one torch thread (see :func:`~gnncore.spec.one_thread`), wherever it runs."""
+    with one_thread():
+        return engine(spec.kind).train(spec, on_progress=report, should_stop=should_stop)
+
+
+def _run_serial(todo, count, on_progress, should_stop) -> Iterator[RunResult]:
     for i, spec in todo:
         def report(p: Progress, i: int = i) -> None:
             if on_progress:
                 on_progress(Progress(p.spec, p.step, p.total, p.metrics, i, count))
 
-        with one_thread():
-            result = engine(spec.kind).train(spec, on_progress=report, should_stop=should_stop)
-        yield result
+        yield _train(spec, report, should_stop)
 
 
 def default_workers() -> int:
@@ -108,16 +112,15 @@ def default_workers() -> int:
 
 # ---- worker processes ----
 # Written with the standard library's ProcessPoolExecutor; what it does not do (progress
-# from inside a run, a stop that reaches a run in flight, preparing the data once) is below.
+# from inside a run, a stop that reaches a run in flight) is below. Workers that load the same
+# dataset take turns writing its cache (gnncore.gnn.datasets._cache_lock).
 
 _worker_queue = None
 _worker_stop = None
 
 
-def _init_worker(queue, stop, threads: int) -> None:
+def _init_worker(queue, stop) -> None:
     global _worker_queue, _worker_stop
-    import torch
-    torch.set_num_threads(threads)
     _worker_queue, _worker_stop = queue, stop
 
 
@@ -125,7 +128,7 @@ def _train_in_worker(index: int, spec: RunSpec) -> RunResult:
     def report(p: Progress) -> None:
         _worker_queue.put((index, p.step, p.total, p.metrics))
 
-    return engine(spec.kind).train(spec, on_progress=report, should_stop=_worker_stop.is_set)
+    return _train(spec, report, _worker_stop.is_set)
 
 
 def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[RunResult]:
@@ -134,15 +137,11 @@ def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[Ru
     Progress comes back through a queue; a stop sets an event every run checks once per
     epoch and cancels the runs not yet started; runs finished before a stop or an error are
     still yielded (and so stored). The first error in any run is raised after that.
-    Datasets are prepared once here first, so workers never write the cache at once.
     """
     import multiprocessing
+    from queue import Empty
     from concurrent.futures import CancelledError, ProcessPoolExecutor, wait, FIRST_COMPLETED
 
-    for kind, dataset in dict.fromkeys((s.kind, s.dataset) for _, s in todo):
-        prepare = getattr(engine(kind), "prepare", None)
-        if prepare:
-            prepare(dataset)
     ctx = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded server
     queue, stop = ctx.Queue(), ctx.Event()
     specs = dict(todo)
@@ -155,7 +154,7 @@ def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[Ru
         while True:
             try:
                 i, step, total, metrics = queue.get_nowait()
-            except Exception:  # queue.Empty
+            except Empty:
                 return
             partial[i] = step / total if total else 1.0
             if on_progress:
@@ -164,7 +163,7 @@ def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[Ru
                                      overall=min(1.0, (count - len(todo) + done) / count)))
 
     pool = ProcessPoolExecutor(min(workers, len(todo)), mp_context=ctx,
-                               initializer=_init_worker, initargs=(queue, stop, 1))
+                               initializer=_init_worker, initargs=(queue, stop))
     try:
         futures = {pool.submit(_train_in_worker, i, spec): i for i, spec in todo}
         pending = set(futures)

@@ -11,8 +11,10 @@ import os
 import shutil
 import stat
 from dataclasses import dataclass, field
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import torch
 import torch_geometric.transforms as T
@@ -150,15 +152,38 @@ def _unavailable(d: DatasetInfo, missing: list[str], cache: Path) -> DatasetUnav
 def _pyg_dataset(d: DatasetInfo, **kwargs):
     from torch_geometric import datasets as pyg
 
-    root = _ensure_raw(d)
-    cls = getattr(pyg, d.family)
+    # Copying from the mirror and PyG's processing write the cache: one process at a time
+    # (the page's worker processes, or the page and the CLI, may ask at once).
+    with _cache_lock(d.name):
+        root = _ensure_raw(d)
+        cls = getattr(pyg, d.family)
+        try:
+            return cls(str(root), d.name, **kwargs)
+        except Exception as e:  # a failed download: no network, proxy, moved URL ...
+            missing = _missing(d, config.data_dir())
+            if missing:
+                raise _unavailable(d, missing, config.data_dir()) from e
+            raise
+
+
+@contextmanager
+def _cache_lock(name: str) -> Iterator[None]:
+    """An exclusive lock on one dataset's cache, across processes (``flock`` on a file in
+    the cache). Written here because PyG does not lock its ``processed/`` files. Where
+    ``fcntl`` does not exist (Windows) it does nothing."""
     try:
-        return cls(str(root), d.name, **kwargs)
-    except Exception as e:  # a failed download: no network, proxy, moved URL ...
-        missing = _missing(d, config.data_dir())
-        if missing:
-            raise _unavailable(d, missing, config.data_dir()) from e
-        raise
+        import fcntl
+    except ImportError:
+        yield
+        return
+    path = config.data_dir() / ".locks" / f"{name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # ---- node-level data ----
@@ -276,15 +301,3 @@ def load_tu(name: str):
         shutil.rmtree(dataset.processed_dir, ignore_errors=True)
         dataset = _pyg_dataset(d, **kwargs)
     return dataset
-
-
-def prepare(name: str) -> None:
-    """Have the dataset's files ready in the cache (copied, processed) before parallel
-    workers read them: two processes must not write PyG's ``processed/`` files at once."""
-    d = DATASETS[name]
-    if d.builtin:
-        return
-    if d.family == "TUDataset":
-        load_tu(name)
-    else:
-        _load_graph(name, str(config.data_dir()))

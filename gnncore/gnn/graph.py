@@ -24,9 +24,9 @@ from torch_geometric.data import Batch
 from torch_geometric.loader import DataLoader
 
 from gnncore import config
-from gnncore.gnn.datasets import info, load_tu, prepare  # prepare: engine hook
+from gnncore.gnn.datasets import info, load_tu
 from gnncore.gnn.models import GRAPH_ARCHITECTURES, READOUTS, GraphModel, count_parameters, graph_input
-from gnncore.gnn.node import check_hparams, check_model
+from gnncore.gnn.node import SELECT, check_hparams, check_model
 from gnncore.gnn.selection import BestEpoch
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
@@ -134,8 +134,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     loader = DataLoader([graphs[i] for i in train_idx], batch_size=p["batch_size"], shuffle=True,
                         drop_last=len(train_idx) % p["batch_size"] == 1)
 
-    history, elapsed = [], 0.0
-    selection = BestEpoch(lambda row: (row["val_accuracy"], -row["val_loss"]), p["patience"])
+    elapsed = 0.0
+    selection = BestEpoch(SELECT["accuracy"], p["patience"])
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
         start = time.perf_counter()
@@ -160,16 +160,12 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         # train_accuracy: running accuracy over the epoch's batches, in training mode.
         row = dict(epoch=epoch, loss=total_loss / seen, val_loss=val_loss, train_accuracy=correct / seen,
                    val_accuracy=val_acc, test_accuracy=test_acc)
-        history.append(row)
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": val_acc, "loss": row["loss"]}))
         if selection.update(row):
             break
 
-    best = selection.row
-    metrics = dict(test_accuracy=best["test_accuracy"], val_accuracy=best["val_accuracy"],
-                   train_accuracy=best["train_accuracy"], best_epoch=best["epoch"],
-                   epochs_run=len(history), ms_per_epoch=1000 * elapsed / len(history),
-                   params=count_parameters(model), train_graphs=len(train_idx),
-                   val_graphs=len(val_idx), test_graphs=len(test_idx))
-    return RunResult(spec, metrics, history)
+    metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
+               "params": count_parameters(model), "train_graphs": len(train_idx),
+               "val_graphs": len(val_idx), "test_graphs": len(test_idx)}
+    return RunResult(spec, metrics, selection.history)

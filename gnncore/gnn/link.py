@@ -23,7 +23,7 @@ from torch_geometric.data import Data
 from torch_geometric.transforms import RandomLinkSplit
 from torch_geometric.utils import negative_sampling
 
-from gnncore.gnn.datasets import info, load_node_data, prepare  # prepare: engine hook
+from gnncore.gnn.datasets import info, load_node_data
 from gnncore.gnn.metrics import average_precision, roc_auc
 from gnncore.gnn.models import (ARCHITECTURES, NodeModel, count_parameters, graph_input,
                                  sparse_if_mostly_zero)
@@ -147,7 +147,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     num_pos = s.train_pos.size(1)
     targets = torch.cat([torch.ones(num_pos), torch.zeros(num_pos)])
 
-    history, elapsed = [], 0.0
+    elapsed = 0.0
     selection = BestEpoch(lambda row: (row["val_auc"], row["val_ap"]), p["patience"])
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
@@ -168,14 +168,11 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         elapsed += time.perf_counter() - start
         row = dict(epoch=epoch, loss=loss.item(), val_auc=val_auc, val_ap=val_ap,
                    test_auc=test_auc, test_ap=test_ap)
-        history.append(row)
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_auc": val_auc, "loss": row["loss"]}))
         if selection.update(row):
             break
 
-    best = selection.row
-    metrics = dict(test_auc=best["test_auc"], test_ap=best["test_ap"], val_auc=best["val_auc"],
-                   val_ap=best["val_ap"], best_epoch=best["epoch"], epochs_run=len(history),
-                   ms_per_epoch=1000 * elapsed / len(history), params=count_parameters(model))
-    return RunResult(spec, metrics, history)
+    metrics = {**selection.summary(elapsed, "test_auc", "test_ap", "val_auc", "val_ap"),
+               "params": count_parameters(model)}
+    return RunResult(spec, metrics, selection.history)

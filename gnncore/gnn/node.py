@@ -12,7 +12,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from gnncore.gnn.datasets import info, load_node_data, prepare  # prepare: engine hook
+from gnncore.gnn.datasets import info, load_node_data
 from gnncore.gnn.models import (ARCHITECTURES, NodeModel, count_parameters, graph_input,
                                  sparse_if_mostly_zero)
 from gnncore.gnn.selection import BestEpoch
@@ -115,7 +115,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     opt = optimizer(spec, model)
     y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
 
-    history, elapsed = [], 0.0
+    elapsed = 0.0
     selection = BestEpoch(SELECT[p.get("select", "accuracy")], p["patience"])
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
@@ -135,15 +135,11 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         elapsed += time.perf_counter() - start
         row = dict(epoch=epoch, loss=loss.item(), val_loss=val_loss, train_accuracy=accs[0],
                    val_accuracy=accs[1], test_accuracy=accs[2])
-        history.append(row)
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": accs[1], "loss": row["loss"]}))
         if selection.update(row):
             break
 
-    best = selection.row
-    metrics = dict(test_accuracy=best["test_accuracy"], val_accuracy=best["val_accuracy"],
-                   train_accuracy=best["train_accuracy"], best_epoch=best["epoch"],
-                   epochs_run=len(history), ms_per_epoch=1000 * elapsed / len(history),
-                   params=count_parameters(model))
-    return RunResult(spec, metrics, history)
+    metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
+               "params": count_parameters(model)}
+    return RunResult(spec, metrics, selection.history)

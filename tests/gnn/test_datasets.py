@@ -93,3 +93,25 @@ def test_mirror_is_copied_into_the_cache_never_written(monkeypatch, tmp_path):
     assert (tmp_path / "Planetoid" / "Cora" / "raw" / "ind.cora.x").exists()
     assert sorted(p.name for p in (MIRROR / "Planetoid" / "Cora").rglob("*")) == before
     assert availability("Cora") == "cached"
+
+
+def test_cache_lock_lets_one_writer_in_at_a_time():
+    """Worker processes loading one dataset take turns writing its cache (flock: two
+    opens of the lock file exclude each other even within one process)."""
+    import threading
+    import time
+
+    from gnncore.gnn.datasets import _cache_lock
+    order = []
+
+    def second():
+        with _cache_lock("Cora"):
+            order.append("second in")
+
+    with _cache_lock("Cora"):
+        other = threading.Thread(target=second)
+        other.start()
+        time.sleep(0.3)
+        order.append("first out")
+    other.join(5)
+    assert order == ["first out", "second in"]
