@@ -24,7 +24,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch_geometric.nn import GATConv, GCNConv, SAGEConv  # noqa: E402
 
 from gnncore.gnn import node  # noqa: E402
-from gnncore.gnn.datasets import load_node_data  # noqa: E402
+from gnncore.gnn.datasets import DatasetUnavailable, load_node_data  # noqa: E402
 from gnncore.runs import resolve  # noqa: E402
 from gnncore.spec import RunSpec  # noqa: E402
 
@@ -89,12 +89,20 @@ def main() -> None:
     ap.add_argument("--models", default="gcn,sage,gat,mlp")
     ap.add_argument("--threads", type=int, help="torch threads (default: PyTorch's choice)")
     args = ap.parse_args()
+    models = args.models.split(",")
+    unknown = sorted(set(models) - {"gcn", "sage", "gat", "mlp"})
+    if unknown or args.epochs < 1:
+        sys.exit(f"Unknown model '{unknown[0]}'; choose from gcn, sage, gat, mlp." if unknown
+                 else f"--epochs must be at least 1, not {args.epochs}.")
     if args.threads:
         torch.set_num_threads(args.threads)
-    data = load_node_data("Cora")
+    try:
+        data = load_node_data("Cora")
+    except DatasetUnavailable as e:
+        sys.exit(str(e))
     print(f"Cora, {args.epochs} epochs, torch {torch.__version__}, {torch.get_num_threads()} threads")
     ratios = []
-    for arch in args.models.split(","):
+    for arch in models:
         spec = resolve(RunSpec.make("node", "Cora", arch, 0, epochs=args.epochs))
         bare_loop(arch, spec, data, 5)  # warm-up: allocator, lazy init
         ours(spec.replace(epochs=5))

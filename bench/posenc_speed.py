@@ -4,9 +4,10 @@
     python bench/posenc_speed.py [--repeats 7 --steps 20 --threads 1]
 
 Both models: d_model 64, 2 layers, 4 heads of 16, feed-forward 256 with ReLU, batch 64 of
-copy examples at input length 16 (35 tokens), AdamW (fused) with gradient clipping, loss on
-the output tokens only. x-transformers runs with SDPA ("flash") attention where it allows
-it, else its own einsum attention, whichever is faster here. Blocks of steps alternate
+copy examples at input length 16 (35 tokens; the first 34 are fed, the last predicts
+nothing), AdamW (fused) with gradient clipping, loss on the output tokens only.
+x-transformers runs with SDPA ("flash") attention where it allows it, else its own einsum
+attention, whichever is faster here. Blocks of steps alternate
 between the two so that load from other processes hits both alike; each side's time is
 its fastest block. Ends with one line per encoding: ``rope ratio=0.45`` (ours / theirs).
 """
@@ -14,6 +15,7 @@ its fastest block. Ends with one line per encoding: ``rope ratio=0.45`` (ours / 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -55,9 +57,10 @@ def our_step(model, optimizer, batch) -> float:
 
 
 def their_step(model, optimizer, batch) -> float:
+    # The same inputs as ours: the last token (EOS) predicts nothing and is left out.
     start = int(batch.lengths[0]) + 1
-    logits = model(batch.tokens)[:, start:]
-    loss = F.cross_entropy(logits.flatten(0, 1), batch.targets[:, start:].flatten(), ignore_index=IGNORE)
+    logits = model(batch.tokens[:, :-1])[:, start:]
+    loss = F.cross_entropy(logits.flatten(0, 1), batch.targets[:, start:-1].flatten(), ignore_index=IGNORE)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0, foreach=True)
@@ -79,14 +82,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="timed blocks per model")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the engine uses 1)")
     args = parser.parse_args()
+    encodings = args.encodings.split(",")
+    unknown = sorted(set(encodings) - set(THEIRS))
+    if unknown:
+        sys.exit(f"No x-transformers counterpart for '{unknown[0]}'; choose from {', '.join(THEIRS)}.")
+    if args.steps < 1 or args.repeats < 1 or args.threads < 1:
+        sys.exit("--steps, --repeats and --threads must each be at least 1.")
+    if importlib.util.find_spec("x_transformers") is None:
+        sys.exit("x-transformers is not installed; run: pip install -r bench/requirements-bench.txt")
     torch.set_num_threads(args.threads)
     task = TASKS["copy"]
     batch = task.batch(torch.full((BATCH,), LENGTH), torch.Generator().manual_seed(0))
     max_length = task.sequence_length(LENGTH)
-    print(f"batch {BATCH} x {batch.tokens.shape[1]} tokens, d_model {D_MODEL}, {LAYERS} layers, "
+    print(f"batch {BATCH} x {batch.tokens.shape[1] - 1} tokens, d_model {D_MODEL}, {LAYERS} layers, "
           f"{HEADS} heads, ffn {FFN}, {args.threads} thread(s); ms per step, fastest block")
     ratios = {}
-    for encoding in args.encodings.split(","):
+    for encoding in encodings:
         torch.manual_seed(0)
         models = {"ours": Transformer(ModelConfig(task.vocab_size, encoding, D_MODEL, LAYERS, HEADS, FFN,
                                                   max_length=max_length))}

@@ -30,6 +30,7 @@ HISTORY_POINTS = 100  # logged steps per run, whatever the number of steps
 # and with its last layer cut to the output positions: two groups made a step 15-20%
 # faster than one padded batch here; three added more per-call overhead than they saved.
 LENGTH_GROUPS = 2
+DECAY_FROM = 0.8  # the learning rate decays over the last 20% of the steps (see learning_rate)
 
 INTEGER = ("train_length", "test_length", "steps", "d_model", "layers", "heads", "ffn",
            "batch_size", "warmup", "eval_examples")
@@ -45,8 +46,9 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
     ffn 4 x d_model: the feed-forward width ratio of Vaswani et al. 2017 (2048 / 512).
     steps 2000, batch_size 32, lr 7e-3, warmup steps / 20: tuned on copy at train length 16
         so that every encoding but NoPE reaches >= 0.99 in-distribution token accuracy
-        (3 seeds each). Per unit of compute, batches of 32 learned faster than batches of
-        64; with 1200 steps, or lr 1e-2, some seeds of ALiBi and T5 stayed below 0.7.
+        (seeds 0-8 for ALiBi and T5, 0-3 for the others, with the schedule of
+        ``learning_rate``). Per unit of compute, batches of 32 learned faster than batches
+        of 64; with 1200 steps, or lr 1e-2, some seeds of ALiBi and T5 stayed below 0.7.
     weight_decay 0.1: nanoGPT's and GPT-3's value, on weight matrices only.
     eval_examples 128: examples per test length; every run is scored on the same ones.
     """
@@ -165,15 +167,17 @@ def train_step(model: Transformer, optimizer: torch.optim.Optimizer, batches: li
 
     The gradient is that of the whole batch: each group adds its summed token losses over
     the batch's scored-token count. The loss covers the output and EOS only, so a group's
-    logits start at the SEP position of its shortest example.
+    logits start at the SEP position of its shortest example. The last column (the longest
+    example's EOS, or padding) predicts nothing and, being last, is read by no other
+    position, so it is left out (as an autoregressive wrapper's ``seq[:, :-1]`` does).
     """
     scored = sum(int((b.targets != IGNORE).sum()) for b in batches)
     optimizer.zero_grad(set_to_none=True)
     total = 0.0
     for batch in batches:
         start = int(batch.lengths.min()) + 1
-        logits = model(batch.tokens, start)
-        loss = F.cross_entropy(logits.flatten(0, 1), batch.targets[:, start:].flatten(),
+        logits = model(batch.tokens[:, :-1], start)
+        loss = F.cross_entropy(logits.flatten(0, 1), batch.targets[:, start:-1].flatten(),
                                ignore_index=IGNORE, reduction="sum") / scored
         loss.backward()
         total += loss.item()
@@ -191,10 +195,21 @@ def length_groups(task: Task, batch_size: int, train_length: int, groups: int,
 
 
 def learning_rate(step: int, steps: int, warmup: int, peak: float) -> float:
-    """Linear warmup to ``peak``, then cosine decay to peak / 10 (nanoGPT's schedule)."""
+    """Warmup-stable-decay (Hu et al. 2024, "MiniCPM"): linear warmup to ``peak``, constant
+    until ``DECAY_FROM`` of the steps, then cosine decay to peak / 10.
+
+    Why not nanoGPT's cosine decay over all steps: copy is learnt in a sudden drop of the
+    loss whose step varies by seed, and a late one came when the rate had already decayed.
+    With it, ALiBi stayed at 0.74 in-distribution token accuracy after 2000 steps on seed 1
+    of 0-8 (0.77 on seed 7 in an earlier version); with the constant phase, ALiBi and T5
+    reached >= 0.998 on all of seeds 0-8.
+    """
     if step <= warmup:
         return peak * step / warmup
-    progress = (step - warmup) / max(1, steps - warmup)
+    decay_from = max(warmup, int(DECAY_FROM * steps))
+    if step <= decay_from:
+        return peak
+    progress = (step - decay_from) / max(1, steps - decay_from)
     return peak * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
 
 

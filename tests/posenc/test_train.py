@@ -4,11 +4,12 @@ import json
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from gnncore import runs
 from gnncore.posenc import train as engine
 from gnncore.posenc.evaluate import eval_batch, evaluate, greedy_exact_match, _correct
-from gnncore.posenc.tasks import TASKS
+from gnncore.posenc.tasks import IGNORE, TASKS
 from gnncore.spec import Cancelled, RunSpec, SpecError
 
 # Small enough to train in a second or two, big enough to learn copy at lengths 1..3.
@@ -171,6 +172,38 @@ def test_a_step_on_length_groups_equals_a_step_on_the_whole_padded_batch():
     assert params[0][0] == pytest.approx(params[1][0], rel=1e-5)
     assert torch.allclose(params[0][1], params[1][1], atol=1e-6)
 
+
+
+@pytest.mark.parametrize("task_name", TASKS)
+def test_a_step_without_the_last_column_equals_the_loss_on_every_token(task_name):
+    # train_step leaves out the last column; the loss on all tokens and positions is the same.
+    task = TASKS[task_name]
+    spec = runs.resolve(RunSpec.make("posenc", task_name, "alibi", 0, **TINY))
+    batch = task.batch(torch.tensor([1, 3, 4, 4]), torch.Generator().manual_seed(2))
+    assert torch.all(batch.targets[:, -1] == IGNORE)
+    grads = []
+    for trimmed in (True, False):
+        model = engine.build_model(spec)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+        if trimmed:
+            loss = engine.train_step(model, optimizer, [batch])
+        else:
+            loss = F.cross_entropy(model(batch.tokens).flatten(0, 1), batch.targets.flatten(),
+                                   ignore_index=IGNORE)
+            loss.backward()
+            loss = loss.item()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # as train_step does
+        grads.append((loss, torch.cat([p.grad.flatten() for p in model.parameters()])))
+    assert grads[0][0] == pytest.approx(grads[1][0], rel=1e-5)
+    assert torch.allclose(grads[0][1], grads[1][1], atol=1e-6)
+
+
+def test_learning_rate_warms_up_holds_then_decays_to_a_tenth():
+    rates = [engine.learning_rate(step, 1000, 50, 1.0) for step in range(1, 1001)]
+    assert rates[0] == pytest.approx(1 / 50) and rates[49] == 1.0  # linear warmup
+    assert set(rates[49:800]) == {1.0}  # stable until 80% of the steps
+    decay = rates[799:]
+    assert all(a >= b for a, b in zip(decay, decay[1:])) and decay[-1] == pytest.approx(0.1)
 
 def test_training_lengths_are_uniform_and_groups_sorted():
     generator = torch.Generator().manual_seed(0)
