@@ -100,6 +100,15 @@ def spread_over(frame: pd.DataFrame) -> str:
     return f"{plural(folds * seeds, 'run')} ({folds} folds x {plural(seeds, 'seed')})"
 
 
+def single_run(frame: pd.DataFrame) -> bool:
+    """One run per model (1 seed, no folds): nothing to take a mean or a spread over."""
+    return seed_count(frame) == 1 and not fold_count(frame)
+
+
+# Said instead of "mean +- 1 standard deviation" when there is one run per model.
+ONE_RUN = "one run each (1 seed), so no spread shown: add seeds to see how much runs vary"
+
+
 def spread_unit(frame: pd.DataFrame) -> str:
     """``seeds``, ``folds`` or ``runs``: the word after "standard deviation over"."""
     seeds, folds = seed_count(frame), fold_count(frame)

@@ -20,8 +20,8 @@ import altair as alt
 import pandas as pd
 
 from gnncore import config
-from gnncore.charts._layers import (band_stats, color_by_name, fold_count, mean_band, per_dataset,
-                                    spread_over, spread_unit)
+from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, fold_count, mean_band,
+                                    per_dataset, single_run, spread_over, spread_unit)
 from gnncore.charts._stats import datasets_of, mean_std, numeric, require, sort_models
 from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, is_fraction,
                                   metric_label, order, percent_axis, style, title, value_format)
@@ -159,8 +159,9 @@ def _curves(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | 
     most = stats.groupby("model")["present"].transform("max")
     kept = stats[stats["present"] * 2 >= most].drop(columns="present")
     lines = mean_band(kept, "epoch", "Epoch", metric, colors, "Model", panel=dataset)
-    subtitle = [f"Line: mean over {spread_over(frame)}; shaded band: ± 1 standard deviation. "
-                "Hover for the numbers."]
+    subtitle = [(f"Line: {ONE_RUN}. " if single_run(frame) else
+                 f"Line: mean over {spread_over(frame)}; shaded band: ± 1 standard deviation. ")
+                + "Hover for the numbers."]
     if (stats["present"] < most).any():
         subtitle.append("Runs stop early at different epochs: a line ends when fewer than half "
                         "of its runs are still training.")
@@ -215,7 +216,8 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
         color=color_by_name(colors, legend=False), tooltip=stat_tooltip)
     layers = [spread, seed_dots, mean]
 
-    subtitle = [f"Each dot is one {unit}; the line spans the mean ± 1 standard deviation, "
+    subtitle = [f"Each dot is one run: {ONE_RUN}." if single_run(frame) else
+                f"Each dot is one {unit}; the line spans the mean ± 1 standard deviation, "
                 "the tick marks the mean."]
     here = refs[refs["dataset"].astype(str) == str(dataset)] if dataset is not None else refs
     here = sort_models(here[here["model"].isin(frame["model"].unique())])
@@ -270,7 +272,8 @@ def _cost(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | No
     labels = base.mark_text(align="left", dx=12, dy=-10, fontWeight="bold").encode(
         x=x, y=y, text="name:N", color=by_model)
     subtitle = ["Up and to the left is better: higher score, less time per epoch.",
-                f"Lines: ± 1 standard deviation over {spread_unit(frame)}"
+                ("One run each (1 seed), so no error bars" if single_run(frame) else
+                 f"Lines: ± 1 standard deviation over {spread_unit(frame)}")
                 + ("; point size: number of parameters." if has_params else ".")]
     return alt.layer(points, y_error, x_error, labels).properties(
         title=title(f"{label} against training time{_on(dataset)}", subtitle))

@@ -15,8 +15,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from gnncore.charts._layers import (band_stats, color_by_name, mean_band, per_dataset, plural,
-                                    seed_count)
+from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, mean_band, per_dataset,
+                                    plural, seed_count, single_run)
 from gnncore.charts._stats import mean_std, numeric, require
 from gnncore.charts.theme import (MUTED, WIDTH, color_scale, display_name, metric_label, order,
                                   percent_axis, style, title, value_format)
@@ -111,7 +111,8 @@ def _vs_length(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str
     lines = mean_band(stats, "length", "Input length (tokens)", metric, colors, LEGEND,
                       x_scale=alt.Scale(domain=[0.5, longest + 0.5], nice=False), y_scale=PERCENT,
                       panel=dataset)
-    subtitle = [f"Line: mean over {plural(seed_count(frame), 'seed')}; band: ± 1 standard deviation.",
+    subtitle = [f"Line: {ONE_RUN}." if single_run(frame) else
+                f"Line: mean over {plural(seed_count(frame), 'seed')}; band: ± 1 standard deviation.",
                 "Grey area: the input lengths seen in training; right of the dashed line: longer inputs."]
     if stats["mean"].isna().any():
         missing = ", ".join(display_name(m) for m in order(stats.loc[stats["mean"].isna(), "model"]))
@@ -158,8 +159,10 @@ def _in_out(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | 
         y=alt.Y("lower:Q", title=label), y2="upper:Q", tooltip=tooltip)
     labels = base.mark_text(baseline="bottom", dy=-3, fontSize=11, color="#333333").encode(
         y=alt.Y("text_y:Q", title=label), text="label:N")
-    subtitle = [f"Each run's {label.lower()} averaged over its input lengths, then mean ± 1 standard "
-                f"deviation over {plural(seed_count(frame), 'seed')} (black line).",
+    subtitle = [f"Each run's {label.lower()} averaged over its input lengths"
+                + (f"; {ONE_RUN}." if single_run(frame) else
+                   f", then mean ± 1 standard deviation over {plural(seed_count(frame), 'seed')} "
+                   "(black line)."),
                 "Pale bar: inputs longer than any seen in training. n/a: the encoding cannot "
                 "represent inputs that long."]
     return alt.layer(bars, errors, labels).properties(
@@ -183,8 +186,9 @@ def _by_position(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: s
                       y_scale=PERCENT, panel=dataset)
     subtitle = [f"Inputs of length {length}"
                 + (f" (trained up to {trained})" if trained else "")
-                + f": accuracy at each answer position, mean over {plural(seed_count(shown), 'seed')}"
-                " ± 1 standard deviation.",
+                + ": accuracy at each answer position, "
+                + (f"{ONE_RUN}." if single_run(shown) else
+                   f"mean over {plural(seed_count(shown), 'seed')} ± 1 standard deviation."),
                 "Grey area: answer positions that occurred in training."]
     absent = [display_name(m) for m in order(frame["model"]) if m not in set(shown["model"])]
     if absent:
@@ -196,8 +200,10 @@ def _by_position(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: s
 def _loss(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None):
     stats = band_stats(frame, "step", metric)
     lines = mean_band(stats, "step", "Training step", metric, colors, LEGEND, panel=dataset)
-    subtitle = (f"Cross-entropy on freshly drawn training examples; mean over "
-                f"{plural(seed_count(frame), 'seed')} ± 1 standard deviation. Lower is better.")
+    subtitle = ("Cross-entropy on freshly drawn training examples; "
+                + (f"{ONE_RUN}." if single_run(frame) else
+                   f"mean over {plural(seed_count(frame), 'seed')} ± 1 standard deviation.")
+                + " Lower is better.")
     return alt.layer(*lines).properties(
         title=title(f"{metric_label(metric)} during training{_task(dataset)}", subtitle))
 

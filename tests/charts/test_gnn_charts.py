@@ -342,3 +342,16 @@ def test_reference_rows_per_task():
     graph = load_references("graph", "proteins")
     assert set(graph["model"]) == {"sage", "gin", "mlp"} and (graph["metric"] == "test_accuracy").all()
     assert load_references("link", "PROTEINS").empty
+
+
+def test_one_seed_says_there_is_no_spread_instead_of_a_mean_over_one_seed():
+    runs = runs_like(seeds=1)
+    subtitles = {
+        "dots": panels(final_scores(runs).to_dict())[0]["title"]["subtitle"][0],
+        "curves": panels(learning_curves(history_like(seeds=1)).to_dict())[0]["title"]["subtitle"],
+        "cost": panels(cost_vs_score(runs).to_dict())[0]["title"]["subtitle"][1],
+    }
+    assert "1 seed), so no spread shown: add seeds" in subtitles["dots"]
+    assert "1 seed), so no spread shown: add seeds" in subtitles["curves"]
+    assert subtitles["cost"].startswith("One run each (1 seed), so no error bars")
+    assert not any("standard deviation" in s for s in subtitles.values())

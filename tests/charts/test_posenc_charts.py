@@ -159,3 +159,16 @@ def test_several_tasks_give_one_panel_each():
 def test_missing_column_is_one_sentence():
     with pytest.raises(ValueError, match="length"):
         accuracy_vs_length(pd.DataFrame({"model": ["rope"], "token_accuracy": [0.5]}))
+
+
+def test_one_seed_says_there_is_no_spread_instead_of_a_mean_over_one_seed():
+    charts = {"length": accuracy_vs_length(lengths_like(seeds=1)),
+              "bars": in_vs_out(lengths_like(seeds=1)),
+              "position": accuracy_by_position(positions_like(seeds=1)),
+              "loss": loss_curves(history_like(seeds=1))}
+    for name, chart in charts.items():
+        subtitle = " ".join(np.atleast_1d(panels(chart.to_dict())[0]["title"]["subtitle"]))
+        assert "1 seed), so no spread shown: add seeds" in subtitle, name
+        assert "mean over" not in subtitle and "standard deviation" not in subtitle, name
+    two = " ".join(panels(accuracy_vs_length(lengths_like(seeds=2)).to_dict())[0]["title"]["subtitle"])
+    assert "mean over 2 seeds; band: ± 1 standard deviation" in two
