@@ -10,6 +10,7 @@ are not prevented here: the page shows the engine's one-sentence reason instead.
 
 from __future__ import annotations
 
+import heapq
 import os
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from gnncore.charts.theme import display_name
 from gnncore.posenc import train as engine
 from gnncore.posenc.encodings import ENCODINGS
 from gnncore.posenc.tasks import TASKS
+from gnncore.runs import default_workers
 from gnncore.spec import RunResult, RunSpec
 
 KIND = "posenc"
@@ -40,13 +42,15 @@ ADVANCED = {
     "layers": ("Layers", 1, 8, 1, None, "Transformer blocks."),
     "heads": ("Attention heads", 1, 32, 1, None, "Must divide d_model."),
     "batch_size": ("Batch size", 1, 1024, 8, None, "Examples per training step."),
-    "lr": ("Peak learning rate", 1e-5, 1.0, 1e-4, "%.4f", "AdamW's step size after warmup."),
+    "lr": ("Peak learning rate", 1e-5, 1.0, 1e-4, "%.4f",
+           "AdamW's step size after warmup, held until 80% of the steps, then decayed to a tenth."),
 }
 # Rough cost of one run on one core of this machine, for the estimate before Train: a
 # training step's fixed cost and its cost per 512 training tokens (milliseconds, 2 layers,
-# d_model 64), and the seconds for scoring every length up to 48 (measured on copy).
-STEP_MS = 8.0
-TOKENS_MS = 3.0
+# d_model 64), and the seconds for scoring every length up to 48 (measured on copy, with
+# two runs training at once, one per core: the default 6 runs took 81 s).
+STEP_MS = 9.0
+TOKENS_MS = 3.5
 EVAL_SECONDS = 1.5
 
 @dataclass
@@ -163,6 +167,15 @@ def run_seconds(spec: RunSpec) -> float:
     return s["steps"] * step_ms / 1000 + eval_s
 
 
+def wall_seconds(run_seconds: list[float], workers: int) -> float:
+    """When the last run ends if the runs go, in order, each to the first free worker (as
+    the job's worker processes take them)."""
+    free = [0.0] * max(1, workers)
+    for seconds in run_seconds:
+        heapq.heapreplace(free, free[0] + seconds)
+    return max(free)
+
+
 def plan_text(choice: PosencChoice, specs: list[RunSpec], done: list[RunResult]) -> str:
     """The sidebar's request in one line, with the expected time for the runs of ``specs``
     (resolved) that are not in ``done``, and how much longer while the machine is busy."""
@@ -170,7 +183,7 @@ def plan_text(choice: PosencChoice, specs: list[RunSpec], done: list[RunResult])
     missing = [s for s in specs if s.key not in have]
     if not missing:
         return choice.summary
-    seconds = sum(run_seconds(s) for s in missing)
+    seconds = wall_seconds([run_seconds(s) for s in missing], default_workers())
     which = "" if len(missing) == len(specs) else f" for the {len(missing)} runs not trained yet"
     text = f"{choice.summary} Expected time{which}: about **{duration(seconds)}** on this machine when idle"
     busy = busy_factor()

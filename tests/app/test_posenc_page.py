@@ -201,3 +201,14 @@ def test_refresh_puts_the_sidebar_back_and_finds_the_runs(pages):
     assert refreshed.number_input(key="pe:steps").value == 20
     assert refreshed.number_input(key="pe:train_length").value == TINY["train_length"]
     assert len(charts(refreshed)) == 4 and not refreshed.error
+
+
+def test_expected_time_counts_the_worker_processes():
+    from gnncore.app import posenc_sidebar
+    assert posenc_sidebar.wall_seconds([30, 30, 30, 30, 30, 20], 2) == 90  # 3 + 3 runs in turn
+    assert posenc_sidebar.wall_seconds([30, 30, 30], 1) == 90
+    assert posenc_sidebar.wall_seconds([10, 50, 10, 10], 2) == 50  # the long run holds one worker
+    # The default comparison, 6 runs on 2 workers, is announced at about the 81 s it took.
+    specs = [RunSpec.make("posenc", "copy", e, 0) for e in ("sinusoidal", "learned", "t5", "alibi", "rope", "nope")]
+    two = posenc_sidebar.wall_seconds([posenc_sidebar.run_seconds(s) for s in specs], 2)
+    assert 70 <= two <= 95
