@@ -91,9 +91,10 @@ def main() -> None:
     args = ap.parse_args()
     models = args.models.split(",")
     unknown = sorted(set(models) - {"gcn", "sage", "gat", "mlp"})
-    if unknown or args.epochs < 1:
-        sys.exit(f"Unknown model '{unknown[0]}'; choose from gcn, sage, gat, mlp." if unknown
-                 else f"--epochs must be at least 1, not {args.epochs}.")
+    if unknown:
+        sys.exit(f"Unknown model '{unknown[0]}'; choose from gcn, sage, gat, mlp.")
+    if args.epochs < 1:
+        sys.exit(f"--epochs must be at least 1, not {args.epochs}.")
     if args.threads:
         torch.set_num_threads(args.threads)
     try:

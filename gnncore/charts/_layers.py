@@ -109,6 +109,11 @@ def single_run(frame: pd.DataFrame) -> bool:
 ONE_RUN = "one run each (1 seed), so no spread shown: add seeds to see how much runs vary"
 
 
+def mean_and_spread(frame: pd.DataFrame) -> str:
+    """``mean over 3 seeds ± 1 standard deviation``, or :data:`ONE_RUN` for single runs."""
+    return ONE_RUN if single_run(frame) else f"mean over {spread_over(frame)} ± 1 standard deviation"
+
+
 def spread_unit(frame: pd.DataFrame) -> str:
     """``seeds``, ``folds`` or ``runs``: the word after "standard deviation over"."""
     seeds, folds = seed_count(frame), fold_count(frame)

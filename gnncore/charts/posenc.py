@@ -15,8 +15,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, mean_band, per_dataset,
-                                    plural, seed_count, single_run)
+from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, mean_and_spread, mean_band,
+                                    per_dataset, plural, seed_count, single_run)
 from gnncore.charts._stats import mean_std, numeric, require
 from gnncore.charts.theme import (MUTED, WIDTH, color_scale, display_name, metric_label, order,
                                   percent_axis, style, title, value_format)
@@ -186,9 +186,7 @@ def _by_position(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: s
                       y_scale=PERCENT, panel=dataset)
     subtitle = [f"Inputs of length {length}"
                 + (f" (trained up to {trained})" if trained else "")
-                + ": accuracy at each answer position, "
-                + (f"{ONE_RUN}." if single_run(shown) else
-                   f"mean over {plural(seed_count(shown), 'seed')} ± 1 standard deviation."),
+                + f": accuracy at each answer position, {mean_and_spread(shown)}.",
                 "Grey area: answer positions that occurred in training."]
     absent = [display_name(m) for m in order(frame["model"]) if m not in set(shown["model"])]
     if absent:
@@ -200,10 +198,8 @@ def _by_position(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: s
 def _loss(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | None):
     stats = band_stats(frame, "step", metric)
     lines = mean_band(stats, "step", "Training step", metric, colors, LEGEND, panel=dataset)
-    subtitle = ("Cross-entropy on freshly drawn training examples; "
-                + (f"{ONE_RUN}." if single_run(frame) else
-                   f"mean over {plural(seed_count(frame), 'seed')} ± 1 standard deviation.")
-                + " Lower is better.")
+    subtitle = (f"Cross-entropy on freshly drawn training examples; {mean_and_spread(frame)}. "
+                "Lower is better.")
     return alt.layer(*lines).properties(
         title=title(f"{metric_label(metric)} during training{_task(dataset)}", subtitle))
 
