@@ -1,9 +1,10 @@
-"""Charts to PNG, SVG and self-contained HTML; frames to CSV and JSON; the comparison zip.
+"""Charts to PNG, SVG and self-contained HTML; frames to CSV; the comparison zip; files
+written atomically.
 
 Rendering goes through vl-convert, which runs Vega-Lite in-process: no browser, no network.
 The chart's own spec carries the theme (see :mod:`gnncore.charts.theme`), so an exported
 file looks like the chart on screen. Everything here returns bytes or text; :func:`save`
-writes them to disk atomically (temporary file, then rename).
+writes them to disk atomically (temporary file, then rename), for the CLI's files too.
 
 Nothing here knows which page a chart comes from: the GNN arena and the
 positional-encoding lab export through the same functions.
@@ -26,6 +27,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from gnncore import runs
 from gnncore.spec import RunSpec
 
 ChartLike = Union[alt.TopLevelMixin, Mapping[str, Any]]
@@ -72,11 +74,6 @@ def frame_csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
 
-def frame_json(frame: pd.DataFrame) -> bytes:
-    """A JSON list of row objects; missing values are null."""
-    return frame.to_json(orient="records", indent=1, force_ascii=False).encode("utf-8")
-
-
 def specs_json(specs: Iterable[RunSpec]) -> bytes:
     """A JSON list of ``RunSpec.to_dict()``; ``RunSpec.from_dict`` reads each back."""
     return json.dumps([s.to_dict() for s in specs], indent=1, default=str).encode("utf-8")
@@ -117,108 +114,53 @@ def comparison_zip(charts: Mapping[str, ChartLike], frames: Mapping[str, pd.Data
     return buffer.getvalue()
 
 
-def save(path: str | os.PathLike, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` atomically: a reader sees the old file or the whole new one."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
-
-
 # ---- README: how to get the same runs again ----
-
-# How each run kind is asked for on the command line: subcommand, the flag naming the
-# dataset (or sequence task), the flag listing the models (or encodings), fixed arguments.
-_CLI = {
-    "node": ("gnn", "--dataset", "--models", ["--task", "node"]),
-    "link": ("gnn", "--dataset", "--models", ["--task", "link"]),
-    "graph": ("gnn", "--dataset", "--models", ["--task", "graph"]),
-    "posenc": ("posenc", "--task", "--encodings", []),
-}
-
 
 def cli_commands(specs: Iterable[RunSpec]) -> list[str]:
     """``python -m gnncore ...`` lines that run the same specs, one per group of runs that
     share kind, dataset, settings and seeds.
 
-    Settings equal to the engine's default for that model are left out (the CLI fills them
-    in again), so GCN and GAT at their paper defaults share one command. A setting the CLI
-    has no flag for, or seeds other than 0..N-1, are noted as a comment; ``specs.json``
-    holds the exact runs either way.
+    The command and its flags come from each engine's facts (``Facts.command`` and the
+    settings with a CLI flag), as the CLI's own parser does. Settings equal to the engine's
+    default for that model are left out (the CLI fills them in again), so GCN and GAT at
+    their paper defaults share one command. A setting the CLI has no flag for, or seeds
+    other than 0..N-1, are noted as a comment; ``specs.json`` holds the exact runs either way.
     """
-    defaults, flags = _engine_defaults(), _cli_flags()
     groups: dict[tuple, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for s in specs:
+        defaults = runs.engine(s.kind).defaults(s)
         shared = tuple(sorted((k, v) for k, v in s.params.items()
-                              if k not in ("fold",) and defaults(s).get(k, _MISSING) != v))
-        groups[(s.kind, s.dataset, shared)][s.model].add(s.seed)
+                              if k not in ("fold", "folds") and defaults.get(k, _MISSING) != v))
+        folds = s.get("folds", 0)
+        groups[(s.kind, s.dataset, folds, shared)][s.model].add(s.seed)
 
     lines = []
-    for (kind, dataset, shared), seeds_by_model in groups.items():
+    for (kind, dataset, folds, shared), seeds_by_model in groups.items():
+        facts = runs.facts(kind)
+        flags = {setting.name: setting.flag for setting in facts.settings if setting.cli}
         # Models run with different seed sets need separate commands.
         by_seeds: dict[tuple, list[str]] = defaultdict(list)
         for model, seeds in seeds_by_model.items():
             by_seeds[tuple(sorted(seeds))].append(model)
         for seeds, models in by_seeds.items():
-            sub, data_flag, model_flag, fixed = _CLI.get(kind, (kind, "--dataset", "--models", []))
-            sub_flags = flags.get(sub)
-            if sub_flags:  # the CLI as installed may spell the flags differently
-                data_flag = next((f for f in (data_flag, "--dataset", "--task") if f in sub_flags), data_flag)
-                model_flag = next((f for f in (model_flag, "--models", "--encodings") if f in sub_flags),
-                                  model_flag)
-            args = ["python", "-m", "gnncore", sub, *fixed, data_flag, dataset,
-                    model_flag, ",".join(models), "--seeds", str(len(seeds))]
+            args = ["python", "-m", "gnncore", *facts.command, facts.dataset_flag, dataset,
+                    facts.model_flag, ",".join(models), "--seeds", str(len(seeds))]
+            if folds and folds != facts.folds:
+                args += ["--folds", str(folds)]
             notes = []
             if list(seeds) != list(range(len(seeds))):
                 notes.append(f"the runs used seeds {', '.join(map(str, seeds))}; the CLI runs 0..N-1")
             for name, value in shared:
-                flag = "--" + name.replace("_", "-")
-                if sub_flags is not None and flag not in sub_flags:
+                if name not in flags:
                     notes.append(f"{name}={value} has no CLI flag")
                     continue
-                args += [flag, str(value)]
+                args += [flags[name], str(value)]
             lines.append(" ".join(shlex.quote(a) for a in args))
             lines += [f"#   note: {n} (specs.json has the exact runs)" for n in notes]
     return lines
 
 
 _MISSING = object()
-
-
-def _engine_defaults():
-    """``spec -> default hyperparameters`` from the run engines, or nothing if they won't load."""
-    def defaults(spec: RunSpec) -> dict:
-        try:
-            from gnncore.runs import engine
-            return engine(spec.kind).defaults(spec)
-        except Exception:  # an engine that cannot be imported here: keep every setting
-            return {}
-    return defaults
-
-
-def _cli_flags() -> dict[str, set[str]]:
-    """The option strings of each CLI subcommand, read from the parser itself."""
-    try:
-        import argparse
-
-        from gnncore.cli import build_parser
-        parser = build_parser()
-    except Exception:
-        return {}
-    out = {}
-    for action in parser._actions:  # argparse exposes subparsers only through this
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                out[name] = {o for a in sub._actions for o in a.option_strings}
-    return out
 
 
 def readme_text(specs: list[RunSpec], intro: str | None = None, charts: Iterable[str] = (),
@@ -256,3 +198,20 @@ def _unique(names: list[str]) -> list[str]:
         seen[n] = seen.get(n, 0) + 1
         out.append(n if seen[n] == 1 else f"{n}_{seen[n]}")
     return out
+
+
+def save(path: str | os.PathLike, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` atomically: a reader sees the old file or the whole new one,
+    and an interrupted write leaves no half file behind."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target

@@ -1,15 +1,22 @@
-"""Run specs in, stored results and tidy frames out.
+"""Run specs in, stored results and tidy frames out; the engine registry and the protocol.
 
 The data path of the whole product passes through here::
 
-    RunSpec -> resolve (paper defaults, validation) -> engine.train -> RunResult
-            -> RunStore (SQLite) -> tidy DataFrames -> charts, CSV
+    front end -> grid(...) -> resolved RunSpecs -> engine.train -> RunResult
+              -> RunStore (SQLite) -> tidy DataFrames -> charts, CSV
 
-Each engine is a module with three functions:
+**The engine protocol.** Each engine is a module named in :data:`ENGINES` with
 
+* ``FACTS``: a :class:`gnncore.protocol.Facts`, everything a front end needs to know (title,
+  datasets or sequence tasks, models, metrics, curves, what picks the reported epoch,
+  default models, seeds and folds, CSV columns, settings);
 * ``defaults(spec) -> dict``: hyperparameters to fill in where the spec is silent;
 * ``validate(spec) -> None``: raise :class:`~gnncore.spec.SpecError` with one sentence;
-* ``train(spec, on_progress, should_stop) -> RunResult``.
+* ``train(spec, on_progress, should_stop) -> RunResult``: train a resolved spec.
+
+A spec is resolved (defaults, then validation) once, by :func:`resolve`, which marks it;
+:func:`grid` builds and resolves every front end's spec list, and :func:`run_all` resolves
+only what is not resolved yet. A new engine is one module and one line in ``ENGINES``.
 """
 
 from __future__ import annotations
@@ -22,11 +29,12 @@ import time
 from contextlib import closing
 from pathlib import Path
 from types import ModuleType
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import pandas as pd
 
 from gnncore import config
+from gnncore.protocol import Entry, Facts
 from gnncore.spec import Cancelled, Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, one_thread
 
 ENGINES = {
@@ -35,6 +43,7 @@ ENGINES = {
     "graph": "gnncore.gnn.graph",
     "posenc": "gnncore.posenc.train",
 }
+REFERENCES_PATH = config.PROJECT_ROOT / "data" / "reference_results.csv"
 
 
 def engine(kind: str) -> ModuleType:
@@ -43,28 +52,87 @@ def engine(kind: str) -> ModuleType:
     return importlib.import_module(ENGINES[kind])
 
 
+def facts(kind: str) -> Facts:
+    return engine(kind).FACTS
+
+
+def kinds(command: str | None = None) -> list[str]:
+    """The run kinds, or those of one CLI subcommand (``gnn``: node, link, graph)."""
+    return [k for k in ENGINES if command is None or facts(k).command[0] == command]
+
+
+def models() -> dict[str, Entry]:
+    """Every engine's models (architectures and encodings) by name, in reading order."""
+    out: dict[str, Entry] = {}
+    for kind in ENGINES:
+        for name, entry in facts(kind).models.items():
+            out.setdefault(name, entry)
+    return out
+
+
 def resolve(spec: RunSpec) -> RunSpec:
     """Fill in the engine's documented defaults, then validate; the result is what gets hashed."""
+    if spec.resolved:
+        return spec
     mod = engine(spec.kind)
     filled = {**mod.defaults(spec), **spec.params}
     resolved = RunSpec.make(spec.kind, spec.dataset, spec.model, spec.seed, **filled)
     mod.validate(resolved)
-    return resolved
+    return resolved.as_resolved()
+
+
+def grid(kind: str, dataset: str, models: Sequence[str], seeds: int | Sequence[int],
+         folds: int = 0, per_model: dict[str, dict] | None = None, **settings) -> list[RunSpec]:
+    """The resolved spec list of a comparison, for every front end: models x seeds (x folds).
+
+    ``seeds`` is a count (seeds 0..N-1) or a list; ``folds`` > 0 runs every fold of a
+    cross-validation once per model and seed. ``settings`` apply to every model,
+    ``per_model[model]`` to one. Order: model, then seed, then fold. Raises SpecError with
+    one sentence on bad input, before anything trains.
+    """
+    f = facts(kind)
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if isinstance(seeds, int) and not 1 <= seeds <= f.max_seeds:
+        raise SpecError(f"Seeds must be a whole number from 1 to {f.max_seeds}; got {seeds}.")
+    if not models:
+        raise SpecError(f"No {f.noun} chosen; choose from {', '.join(f.models)}.")
+    if folds and not 2 <= folds <= f.max_folds:
+        raise SpecError(f"Folds must be a whole number from 2 to {f.max_folds}; got {folds}.")
+    per_model = per_model or {}
+    specs = []
+    for model in models:
+        for seed in seed_list:
+            for fold in (range(folds) if folds else [None]):
+                extra = {"fold": fold, "folds": folds} if folds else {}
+                specs.append(RunSpec.make(kind, dataset, model, seed, **settings,
+                                          **per_model.get(model, {}), **extra))
+    return [resolve(s) for s in specs]
+
+
+def references(kind: str | None = None, dataset: str | None = None) -> pd.DataFrame:
+    """Published results (columns task, dataset, model, metric, mean, std, source; fractions),
+    from ``data/reference_results.csv``; ``dataset`` matches in any case."""
+    frame = pd.read_csv(REFERENCES_PATH)
+    if kind is not None:
+        frame = frame[frame["task"] == kind]
+    if dataset is not None:
+        frame = frame[frame["dataset"].str.lower() == str(dataset).lower()]
+    return frame.reset_index(drop=True)
 
 
 def run_all(specs: Iterable[RunSpec], store: "RunStore | None" = None, on_progress: ProgressFn = None,
             should_stop: StopFn = None, use_cache: bool = True, workers: int = 1) -> Iterator[RunResult]:
     """Run specs, yielding each result as it finishes.
 
-    Every spec is resolved and validated before the first one trains, so bad input stores
-    nothing. Results already in the store are yielded first (``cached=True``). With
+    Every spec not yet resolved is resolved before the first one trains, so bad input
+    stores nothing. Results already in the store are yielded first (``cached=True``). With
     ``workers`` > 1 the runs are spread over that many worker processes (see
     :func:`_run_parallel`); results are the same as with one, since every run seeds itself
     and trains on one torch thread (see :func:`one_thread`).
     A run stopped through ``should_stop`` raises :class:`~gnncore.spec.Cancelled`; the ones
     finished before it are already stored.
     """
-    resolved = [resolve(s) for s in specs]
+    resolved = [resolve(s) for s in specs]  # a no-op for specs from grid()
     todo = []
     for i, spec in enumerate(resolved):
         hit = store.get(spec) if use_cache and store is not None else None
@@ -293,12 +361,18 @@ def table_frame(results: Iterable[RunResult], name: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def summary_frame(runs: pd.DataFrame, metrics: list[str], by: list[str] | None = None) -> pd.DataFrame:
-    """Mean and standard deviation of each metric per group (default: dataset x model)."""
-    by = by or ["dataset", "model"]
-    present = [m for m in metrics if m in runs.columns]
-    grouped = runs.groupby(by, sort=False)[present]
-    out = grouped.agg(["mean", "std"])
-    out.columns = [f"{m}_{stat}" for m, stat in out.columns]
-    out["runs"] = grouped.size()
-    return out.reset_index()
+def mean_std(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    """Columns ``by + [mean, std, lower, upper, runs]``: the one aggregation over seeds (or
+    folds) that the pages, the charts and the CLI share.
+
+    The standard deviation is pandas' sample one (ddof=1), 0 for a single run; ``runs``
+    counts the values that exist, and a group with none keeps a row with NaN mean, so a line
+    drawn through it breaks there instead of dropping to zero. None becomes NaN.
+    """
+    data = frame.assign(**{value: pd.to_numeric(frame[value], errors="coerce").astype(float)})
+    grouped = data.groupby(by, sort=False, dropna=False)[value]
+    out = grouped.agg(["mean", "std", "count"]).reset_index().rename(columns={"count": "runs"})
+    out["std"] = out["std"].where(out["runs"] > 1, 0.0)
+    out["lower"] = out["mean"] - out["std"]
+    out["upper"] = out["mean"] + out["std"]
+    return out

@@ -10,7 +10,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Mapping, Optional
 
 # Bump when an engine change makes stored results stale: it is part of every spec's key.
 # 2: every run trains on one torch thread; GAT drops the transformed features as its authors' code.
@@ -20,6 +20,10 @@ ENGINE_VERSION = 3
 
 class SpecError(ValueError):
     """A run that cannot be run as asked. The message is one sentence a user can act on."""
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset whose files cannot be had; the message says which, where, and how to get them."""
 
 
 class Cancelled(Exception):
@@ -41,6 +45,8 @@ class RunSpec:
     model: str
     seed: int = 0
     hparams: tuple[tuple[str, Any], ...] = ()
+    # Set by gnncore.runs.resolve: defaults filled in and validated. Not part of the key.
+    resolved: bool = field(default=False, compare=False, repr=False)
 
     @classmethod
     def make(cls, kind: str, dataset: str, model: str, seed: int = 0, **hparams: Any) -> "RunSpec":
@@ -62,6 +68,9 @@ class RunSpec:
         for k, v in changes.items():
             (fields if k in fields else params)[k] = v
         return RunSpec.make(**fields, **params)
+
+    def as_resolved(self) -> "RunSpec":
+        return RunSpec(self.kind, self.dataset, self.model, self.seed, self.hparams, resolved=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "dataset": self.dataset, "model": self.model,

@@ -4,31 +4,20 @@ on node classification, link prediction or graph classification."""
 import streamlit as st
 
 from gnncore.app import results, setup_page, sidebar, training
-
-INTROS = {
-    "node": "Graph neural networks against an MLP that ignores the edges: same data, same "
-            "splits, several seeds each.",
-    "link": "Which node pairs are edges? Each model embeds the nodes from the training edges, a "
-            "dot product scores a pair, and the held-out edges are ranked against as many pairs "
-            "that are no edge (Kipf & Welling 2016). Several seeds each; every seed splits the edges "
-            "anew.",
-    "graph": "One label per graph: node embeddings pooled into one vector per graph, scored by "
-             "stratified cross-validation as in Errica et al. (2020), against an MLP that ignores "
-             "the edges. Every model trains once per fold.",
-}
+from gnncore.runs import facts
 
 setup_page("GNN Arena", "🕸️")
 training.restore_from_url(sidebar.restore)  # after a browser refresh: the sidebar as it was
 choice = sidebar.gnn_sidebar()
 
 st.title("GNN Arena")
-st.caption(INTROS[choice.task] + " Pick the task, the dataset and the models in the sidebar.")
+st.caption(facts(choice.kind).intro + " Pick the task, the dataset and the models in the sidebar.")
 
 if not choice.models:
     st.info("Pick at least one model in the sidebar.")
     st.stop()
 
-request = training.open_request(choice.specs)
+request = training.open_request(choice)
 if request.error:
     st.error(request.error)
     st.stop()

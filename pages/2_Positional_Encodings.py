@@ -4,22 +4,21 @@ inside each encoding."""
 import streamlit as st
 
 from gnncore.app import posenc_inspect, posenc_results, posenc_sidebar, setup_page, training
+from gnncore.runs import facts
 
 setup_page("Positional Encodings", "📏")
 training.restore_from_url(posenc_sidebar.restore)  # after a browser refresh: the sidebar as it was
 choice = posenc_sidebar.posenc_sidebar()
 
 st.title("Positional encodings: train short, test long")
-st.caption("Six small transformers that differ only in how they are told where each token is. "
-           "Each learns a sequence task on short inputs and is then tested on longer ones: which "
-           "encodings still work past the length they were trained on? The **Look inside** tab "
-           "shows what each encoding gives the model, no training needed.")
+st.caption(facts(choice.kind).intro + " The **Look inside** tab shows what each encoding gives the "
+           "model, no training needed.")
 
 request = None
-if not choice.encodings:
+if not choice.models:
     st.info("Pick at least one positional encoding in the sidebar.")
 else:
-    request = training.open_request(choice.specs)
+    request = training.open_request(choice)
     if request.error:
         st.error(request.error)
     else:

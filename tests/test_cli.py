@@ -24,10 +24,10 @@ def test_gnn_writes_one_row_per_model_and_seed(tmp_path, capsys):
 @pytest.mark.parametrize("args, phrase", [
     (["--dataset", "Nope"], "Unknown dataset 'Nope'"),
     (["--dataset", "CSBM", "--models", "gcn,transformer"], "Unknown model 'transformer'"),
-    (["--dataset", "CSBM", "--epochs", "0"], "Epochs must be"),
-    (["--dataset", "CSBM", "--lr", "-0.1"], "Lr must be above 0"),
-    (["--dataset", "CSBM", "--hidden", "0"], "Hidden must be"),
-    (["--dataset", "CSBM", "--seeds", "0"], "--seeds must be at least 1"),
+    (["--dataset", "CSBM", "--epochs", "0"], "(epochs) must be a whole number from 1 to 5000"),
+    (["--dataset", "CSBM", "--lr", "-0.1"], "(lr) must be above 0"),
+    (["--dataset", "CSBM", "--hidden", "0"], "(hidden) must be"),
+    (["--dataset", "CSBM", "--seeds", "0"], "Seeds must be a whole number from 1"),
     (["--dataset", "CSBM", "--epochs", "ten"], "invalid int value"),
     (["--dataset", "CSBM", "--workers", "0"], "--workers must be at least 1"),
 ])

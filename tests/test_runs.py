@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from gnncore import runs
-from gnncore.runs import RunStore, history_frame, resolve, run_all, runs_frame, summary_frame
+from gnncore.runs import RunStore, history_frame, mean_std, resolve, run_all, runs_frame
 from gnncore.spec import Cancelled, RunSpec, SpecError
 
 
@@ -84,10 +84,12 @@ def test_tidy_frames_one_row_per_run_and_per_epoch():
     frame = runs_frame(results)
     assert len(frame) == 3 and {"model", "seed", "test_accuracy", "lr", "key"} <= set(frame.columns)
     assert len(history_frame(results)) == 15
-    summary = summary_frame(frame, ["test_accuracy"])
+    summary = mean_std(frame, ["model"], "test_accuracy")
     gcn = summary[summary.model == "gcn"].iloc[0]
     assert gcn["runs"] == 2
-    assert gcn["test_accuracy_mean"] == pytest.approx(frame[frame.model == "gcn"].test_accuracy.mean())
+    values = frame[frame.model == "gcn"].test_accuracy
+    assert gcn["mean"] == pytest.approx(values.mean()) and gcn["std"] == pytest.approx(values.std())
+    assert summary[summary.model == "mlp"].iloc[0]["std"] == 0  # one run: no spread
 
 
 def test_unknown_kind_is_a_spec_error():

@@ -10,6 +10,7 @@ import streamlit as st
 from gnncore import config
 from gnncore.app.sidebar import availability_text
 from gnncore.gnn.datasets import DATASETS
+from gnncore.runs import facts
 
 # What each page is for, by its file name without the number prefix; a page not listed
 # here still gets a link.
@@ -22,7 +23,6 @@ PAGE_BLURBS = {
 }
 # Material icons: Streamlit ships their font, where emoji need one on the user's system.
 PAGE_ICONS = {"GNN_Arena": ":material/hub:", "Positional_Encodings": ":material/linear_scale:"}
-TASK_NAMES = {"node": "node classification", "link": "link prediction", "graph": "graph classification"}
 
 
 def pages(root: Path = config.PROJECT_ROOT) -> list[tuple[str, str, str]]:
@@ -88,7 +88,7 @@ def dataset_frame() -> pd.DataFrame:
     rows = []
     for d in DATASETS.values():
         rows.append({
-            "Dataset": d.title, "For": ", ".join(TASK_NAMES.get(t, t) for t in d.tasks),
+            "Dataset": d.title, "For": ", ".join(facts(t).title.lower() for t in d.tasks),
             "Graphs": d.graphs, "Nodes": d.nodes, "Edges": d.edges, "Features": d.features,
             "Classes": d.classes, "Files": availability_text(d.name),
             "Size": "no file" if d.builtin else f"{d.download_mb:.1f} MB",

@@ -13,6 +13,7 @@ to the same job. Each finished run is also in the SQLite run store the moment it
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import threading
@@ -21,9 +22,8 @@ from typing import Callable, Iterable, Sequence
 
 import streamlit as st
 
-from gnncore.gnn.datasets import DatasetUnavailable
 from gnncore.runs import RunStore, default_workers, run_all
-from gnncore.spec import Cancelled, Progress, RunResult, RunSpec, SpecError
+from gnncore.spec import Cancelled, DatasetUnavailable, Progress, RunResult, RunSpec, SpecError
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,7 @@ class JobRegistry:
             return job.start()
 
     def stop_all(self, wait: float = 10.0) -> None:
+        """Stop every running job and wait up to ``wait`` seconds for each to end."""
         with self._lock:
             jobs = list(self._jobs.values())
         for job in jobs:
@@ -172,5 +173,8 @@ class JobRegistry:
 
 @st.cache_resource(show_spinner=False)
 def registry() -> JobRegistry:
-    """The one registry of this server process (so a refreshed page finds its job)."""
-    return JobRegistry()
+    """The one registry of this server process (so a refreshed page finds its job). When the
+    server exits normally its jobs are stopped first, so their worker processes end with it."""
+    jobs = JobRegistry()
+    atexit.register(jobs.stop_all, 5.0)
+    return jobs

@@ -13,7 +13,8 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from gnncore.app.posenc_results import draw
+from gnncore.app.comparison import draw_spec as draw
+from gnncore.app.comparison import memo
 from gnncore.charts import posenc_inspect as charts
 from gnncore.charts.theme import order
 from gnncore.posenc import inspect, pictures
@@ -189,14 +190,13 @@ def _attention_memo(results: list[RunResult], layer: int, head: int | None) -> t
     """The chart for the first seed of each encoding, rebuilt only when something changed."""
     runs = [min((r for r in results if r.spec.model == m), key=lambda r: r.spec.seed)
             for m in order(r.spec.model for r in results)]
-    key = (tuple(r.spec.key for r in runs), layer, head)
-    last = st.session_state.get("_pe_attention")
-    if last is None or last[0] != key:
+
+    def build() -> tuple[dict, pd.DataFrame]:
         cells = charts.attention_cells(table_frame(runs, "attention"), layer, head)
         what = f"layer {layer + 1}, " + ("mean over heads" if head is None else f"head {head + 1}")
-        last = (key, (charts.attention_maps(cells, what).to_dict(validate=False), cells))
-        st.session_state["_pe_attention"] = last
-    return last[1]
+        return charts.attention_maps(cells, what).to_dict(validate=False), cells
+
+    return memo("_pe_attention", (tuple(r.spec.key for r in runs), layer, head), build)
 
 
 # ---- cached builders: instant pictures, serialised once per setting ----

@@ -8,21 +8,19 @@ this module builds them for a list of results and places them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from gnncore.app import export_ui
+from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
 from gnncore.charts import accuracy_by_position, accuracy_vs_length, in_vs_out, loss_curves
-from gnncore.charts._stats import mean_std
+from gnncore.charts._stats import mean_std, pm
 from gnncore.charts.theme import display_name, metric_label, order
-from gnncore.runs import history_frame, runs_frame, table_frame
+from gnncore.runs import facts, history_frame, runs_frame, table_frame
 from gnncore.spec import RunResult, RunSpec
 
 KEEP = "page"  # widget values survive a visit to the other tab
-METRICS = ["token_accuracy", "exact_match"]
+METRICS = list(facts("posenc").metrics)
 SHORT = {"token_accuracy": "Token acc.", "exact_match": "Exact match"}  # table headers
 LEARNED = 0.9  # in-distribution accuracy below this: the model did not learn the task
 METRIC_HELP = ("Token accuracy: the share of answer tokens predicted right. Exact match: the "
@@ -59,39 +57,8 @@ CAPTIONS = {
 }
 
 
-@dataclass
-class PosencComparison:
-    """Everything the results section draws and exports."""
-
-    runs: pd.DataFrame
-    lengths: pd.DataFrame
-    positions: pd.DataFrame
-    history: pd.DataFrame
-    summary: pd.DataFrame
-    charts: dict[str, alt.TopLevelMixin]
-    metric: str
-    position_length: int
-    specs: dict[str, dict] = field(default_factory=dict)
-
-    def __post_init__(self):
-        # Serialised once for the screen and the downloads alike, without schema validation
-        # (the chart builders' tests validate what they build).
-        self.specs = {name: chart.to_dict(validate=False) for name, chart in self.charts.items()}
-
-    @property
-    def frames(self) -> dict[str, pd.DataFrame]:
-        return {"summary": self.summary, "runs": self.runs, "lengths": self.lengths,
-                "positions": self.positions, "history": self.history}
-
-    def data_for(self, chart: str) -> pd.DataFrame:
-        """The tidy frame a chart was built from (what its CSV button gives)."""
-        return {"loss_curves": self.history,
-                "accuracy_by_position": self.positions[self.positions["length"] == self.position_length]
-                if len(self.positions) else self.positions}.get(chart, self.lengths)
-
-
 def posenc_comparison(results: list[RunResult], metric: str = "token_accuracy",
-                      position_length: int | None = None) -> PosencComparison:
+                      position_length: int | None = None) -> Comparison:
     """Frames and charts for a positional-encoding comparison (pure: no drawing)."""
     runs, lengths = runs_frame(results), table_frame(results, "length")
     positions, history = table_frame(results, "position"), history_frame(results)
@@ -103,8 +70,12 @@ def posenc_comparison(results: list[RunResult], metric: str = "token_accuracy",
         "accuracy_by_position": accuracy_by_position(positions, length=position_length),
         "loss_curves": loss_curves(history),
     }
-    return PosencComparison(runs, lengths, positions, history, summary_frame(lengths), charts,
-                            metric, position_length)
+    frames = {"summary": summary_frame(lengths), "runs": runs, "lengths": lengths,
+              "positions": positions, "history": history}
+    at_length = positions[positions["length"] == position_length] if len(positions) else positions
+    data = {"loss_curves": history, "accuracy_by_position": at_length,
+            "accuracy_vs_length": lengths, "in_vs_out": lengths}
+    return Comparison(charts, frames, metric, data=data)
 
 
 def summary_frame(lengths: pd.DataFrame) -> pd.DataFrame:
@@ -118,7 +89,7 @@ def summary_frame(lengths: pd.DataFrame) -> pd.DataFrame:
         for part, label in (("trained", "trained"), ("longer", "longer")):
             stats = mean_std(per_run[per_run["part"] == part], ["model"], metric)
             for row in stats.itertuples():
-                cell = _pm(row.mean, row.std, row.runs)
+                cell = pm(row.mean, row.std, row.runs, 100, missing="n/a")
                 rows.setdefault(row.model, {})[f"{SHORT[metric]}, {label} (%)"] = cell
     out = pd.DataFrame([{"Encoding": display_name(m), **rows.get(m, {})} for m in order(lengths["model"])])
     out["Runs"] = [int(data.loc[data["model"] == m, "seed"].nunique()) for m in order(lengths["model"])]
@@ -150,11 +121,9 @@ def verdict(lengths: pd.DataFrame, metric: str) -> str:
     return text
 
 
-def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], training: bool) -> PosencComparison:
+def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], training: bool) -> Comparison:
     """Draw the results section; ``training`` while more runs are still to come."""
-    if len(results) < len(specs):
-        st.caption(f"{len(results)} of {len(specs)} runs finished"
-                   + (" so far; the charts grow as runs finish." if training else ": the charts show those."))
+    finished_caption(results, specs, training)
     ss = st.session_state
     ss.setdefault("pe:metric", METRICS[0])
     st.segmented_control("Score", METRICS, key="pe:metric", persist_state=KEEP, format_func=metric_label,
@@ -167,13 +136,14 @@ def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], train
     ss.setdefault("pe:position_length", min(longest, trained + max(1, trained // 2)))
     if ss["pe:position_length"] > longest:  # a shorter test length than last time
         ss["pe:position_length"] = longest
-    comparison = _memo(results, metric, ss.get("pe:position_length"))
+    length = ss.get("pe:position_length")
+    comparison = memo("_pe_comparison", (results_key(results), metric, length),
+                      lambda: posenc_comparison(results, metric, length))
     task = results[0].spec.dataset
     stem = f"posenc_{task}_"
 
-    draw(comparison.specs["accuracy_vs_length"], comparison.lengths, "pe_accuracy_vs_length",
-         stem + "accuracy_vs_length", CAPTIONS["accuracy_vs_length"],
-         lead=verdict(comparison.lengths, metric))
+    draw(comparison, "accuracy_vs_length", stem + "accuracy_vs_length", "pe_accuracy_vs_length",
+         CAPTIONS["accuracy_vs_length"], lead=verdict(comparison.lengths, metric))
 
     st.dataframe(comparison.summary, hide_index=True, key="pe:summary")
     p = results[0].spec.params
@@ -182,18 +152,16 @@ def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], train
                "first averaged over its input lengths. n/a: the encoding cannot represent inputs that long.")
     export_ui.table_download(comparison.summary, stem + "summary", "Summary table as CSV", key="pe_summary")
 
-    draw(comparison.specs["in_vs_out"], comparison.lengths, "pe_in_vs_out", stem + "in_vs_out",
-         CAPTIONS["in_vs_out"])
+    draw(comparison, "in_vs_out", stem + "in_vs_out", "pe_in_vs_out", CAPTIONS["in_vs_out"])
 
     if longest > 1:
         st.slider("Input length for the next chart", 1, longest, key="pe:position_length",
                   persist_state=KEEP, width=420,
                   help="The answer's accuracy token by token, for inputs of this length.")
-    draw(comparison.specs["accuracy_by_position"], comparison.data_for("accuracy_by_position"),
-         "pe_accuracy_by_position", stem + "accuracy_by_position", CAPTIONS["accuracy_by_position"])
+    draw(comparison, "accuracy_by_position", stem + "accuracy_by_position", "pe_accuracy_by_position",
+         CAPTIONS["accuracy_by_position"])
 
-    draw(comparison.specs["loss_curves"], comparison.history, "pe_loss_curves", stem + "loss_curves",
-         CAPTIONS["loss_curves"])
+    draw(comparison, "loss_curves", stem + "loss_curves", "pe_loss_curves", CAPTIONS["loss_curves"])
 
     st.divider()
     extra = {name: table_frame(results, name) for name in ("attention", "t5_bias")}
@@ -209,34 +177,3 @@ def readme(results: list[RunResult]) -> str:
     return (f"Positional encodings on the {results[0].spec.dataset} task: {names}; trained on "
             f"inputs of length 1-{p.get('train_length')}, tested on 1-{p.get('test_length')}. "
             f"{len(results)} runs.")
-
-
-def draw(spec: dict, data: pd.DataFrame, name: str, file_stem: str, caption: str | None = None,
-         lead: str | None = None) -> None:
-    """One chart as exported (its own theme, natural size), a line of text (``lead``) and
-    what to look for in it (``caption``), then its download buttons."""
-    # theme=None: the chart's own theme, not Streamlit's; autosize "pad" as in vl-convert, so
-    # the screen shows what the exported files contain.
-    screen = {"autosize": {"type": "pad", "contains": "padding"}, **spec}
-    st.vega_lite_chart(spec=screen, theme=None, width="content", key=f"chart:{name}")
-    if lead:
-        st.markdown(lead)
-    if caption:
-        st.caption(caption)
-    export_ui.chart_downloads(spec, data, name, file_stem=file_stem)
-
-
-def _memo(results: list[RunResult], metric: str, position_length: int | None) -> PosencComparison:
-    """The last comparison this session drew, rebuilt only when something it shows changed."""
-    key = (tuple((r.spec.key, r.cached) for r in results), metric, position_length)
-    last = st.session_state.get("_pe_comparison")
-    if last is None or last[0] != key:
-        last = (key, posenc_comparison(results, metric, position_length))
-        st.session_state["_pe_comparison"] = last
-    return last[1]
-
-
-def _pm(mean: float, std: float, runs: int) -> str:
-    if pd.isna(mean):
-        return "n/a"
-    return f"{100 * mean:.1f}" if runs < 2 else f"{100 * mean:.1f} ± {100 * std:.1f}"

@@ -1,7 +1,8 @@
 """The positional-encoding page's sidebar: task, encodings, lengths, steps, seeds and (in an
-expander) the model size, read into a list of :class:`~gnncore.spec.RunSpec`.
+expander) the model size, read into a :class:`~gnncore.app.choice.Choice`.
 
-Every widget starts at the engine's documented default (``gnncore.posenc.train.defaults``)
+Every widget comes from the engine's setting declarations (``gnncore.posenc.train.SETTINGS``)
+and starts at its documented default (``gnncore.posenc.train.defaults``)
 and lives in ``st.session_state`` under a ``pe:`` key, so :func:`restore` can set the
 sidebar from a job's specs after a browser refresh and no key clashes with another page.
 Bad combinations (a test length below the train length, heads that do not divide d_model)
@@ -12,39 +13,18 @@ from __future__ import annotations
 
 import heapq
 import os
-from dataclasses import dataclass, field
 
 import streamlit as st
 
+from gnncore.app.choice import Choice, setting_widget
 from gnncore.charts.theme import display_name
 from gnncore.posenc import train as engine
-from gnncore.posenc.encodings import ENCODINGS
 from gnncore.posenc.tasks import TASKS
-from gnncore.runs import default_workers
+from gnncore.runs import default_workers, facts
 from gnncore.spec import RunResult, RunSpec
 
 KIND = "posenc"
 KEEP = "session"  # widget values survive a visit to another page
-DEFAULT_TASK = "copy"
-MAX_SEEDS = 10
-# Shown always: (label, min, max, step, help).
-MAIN = {
-    "train_length": ("Train length", 1, engine.MAX_TEST_LENGTH, 1,
-                     "Training inputs have every length from 1 to this."),
-    "test_length": ("Test length", 1, engine.MAX_TEST_LENGTH, 1,
-                    "Every input length from 1 to this is scored; longer than the train length "
-                    f"tests generalisation. At most {engine.MAX_TEST_LENGTH}."),
-    "steps": ("Training steps", 1, 50_000, 100, "Updates per run, each on a fresh batch."),
-}
-# In the expander: (label, min, max, step, format, help).
-ADVANCED = {
-    "d_model": ("Model width (d_model)", 2, 512, 8, None, "Width of the token vectors."),
-    "layers": ("Layers", 1, 8, 1, None, "Transformer blocks."),
-    "heads": ("Attention heads", 1, 32, 1, None, "Must divide d_model."),
-    "batch_size": ("Batch size", 1, 1024, 8, None, "Examples per training step."),
-    "lr": ("Peak learning rate", 1e-5, 1.0, 1e-4, "%.4f",
-           "AdamW's step size after warmup, held until 80% of the steps, then decayed to a tenth."),
-}
 # Rough cost of one run on one core of this machine, for the estimate before Train: a
 # training step's fixed cost and its cost per 512 training tokens (milliseconds, 2 layers,
 # d_model 64), and the seconds for scoring every length up to 48 (measured on copy, with
@@ -53,57 +33,34 @@ STEP_MS = 9.0
 TOKENS_MS = 3.5
 EVAL_SECONDS = 1.5
 
-@dataclass
-class PosencChoice:
-    """What the sidebar asks for: ``specs`` is one spec per (encoding, seed)."""
 
-    task: str
-    encodings: list[str]
-    seeds: int
-    settings: dict
-    specs: list[RunSpec] = field(default_factory=list)
-
-    @property
-    def train_length(self) -> int:
-        return self.settings["train_length"]
-
-    @property
-    def test_length(self) -> int:
-        return self.settings["test_length"]
-
-    @property
-    def summary(self) -> str:
-        runs = len(self.specs)
-        return (f"**{len(self.encodings)} encoding{_s(self.encodings)} × {self.seeds} seed{_s(self.seeds)}** "
-                f"on the {self.task} task: {runs} run{_s(runs)} of {self.settings['steps']:,} steps, "
-                f"trained on inputs of length 1–{self.train_length}, tested on 1–{self.test_length}.")
+def _shown(advanced: bool):
+    return [s for s in facts(KIND).settings if s.shown and s.advanced == advanced]
 
 
-def posenc_sidebar() -> PosencChoice:
+def posenc_sidebar() -> Choice:
     """Draw the sidebar and return what it asks for."""
-    ss = st.session_state
+    ss, f = st.session_state, facts(KIND)
     defaults = model_defaults()
     with st.sidebar:
         st.subheader("Experiment")
-        ss.setdefault("pe:task", DEFAULT_TASK)
-        task = st.selectbox("Task", list(TASKS), key="pe:task", persist_state=KEEP,
+        ss.setdefault("pe:task", f.default_dataset)
+        task = st.selectbox("Task", list(f.datasets), key="pe:task", persist_state=KEEP,
                             format_func=task_label,
                             help="Copy and reverse need positions; sort and mode have answers that "
                                  "do not depend on the order of the input (Kazemnejad et al. 2023).")
         st.caption(f"The answer: {TASKS[task].description}.")
-        ss.setdefault("pe:encodings", list(ENCODINGS))
-        encodings = st.multiselect("Positional encodings", list(ENCODINGS), key="pe:encodings",
-                                   persist_state=KEEP,
-                                   format_func=display_name, placeholder="Pick at least one encoding",
-                                   help="Six small transformers, identical except for how they "
-                                        "learn where each token is. NoPE: no encoding at all.")
+        ss.setdefault("pe:encodings", list(f.default_models))
+        encodings = st.multiselect("Positional encodings", list(f.models), key="pe:encodings",
+                                   persist_state=KEEP, format_func=display_name,
+                                   placeholder="Pick at least one encoding", help=f.model_help)
         settings = {}
-        for name, (label, lo, hi, step, text) in MAIN.items():
-            ss.setdefault(f"pe:{name}", defaults[name])
-            settings[name] = int(st.number_input(label, lo, hi, step=step, key=f"pe:{name}",
-                                                 persist_state=KEEP, help=f"{text} Default {defaults[name]:,}."))
-        ss.setdefault("pe:seeds", 1)
-        seeds = int(st.number_input("Seeds per encoding", 1, MAX_SEEDS, step=1, key="pe:seeds",
+        for s in _shown(advanced=False):
+            ss.setdefault(f"pe:{s.name}", defaults[s.name])
+            settings[s.name] = setting_widget(s, key=f"pe:{s.name}", persist_state=KEEP,
+                                              help=f"{s.help} Default {defaults[s.name]:,}.")
+        ss.setdefault("pe:seeds", f.seeds)
+        seeds = int(st.number_input("Seeds per encoding", 1, f.max_seeds, step=1, key="pe:seeds",
                                     persist_state=KEEP,
                                     help="Each encoding trains once per seed (0, 1, ...); the charts "
                                          "show the mean and a ± 1 standard deviation band."))
@@ -111,26 +68,28 @@ def posenc_sidebar() -> PosencChoice:
             st.caption(f"Defaults: the engine's toy transformer ({defaults['layers']} layers, "
                        f"d_model {defaults['d_model']}, {defaults['heads']} heads) and its training "
                        "settings, tuned on the copy task.")
-            for name, (label, lo, hi, step, fmt, text) in ADVANCED.items():
-                ss.setdefault(f"pe:{name}", defaults[name])
-                if isinstance(defaults[name], int):
-                    lo, hi, step = int(lo), int(hi), int(step)
-                value = st.number_input(label, lo, hi, step=step, format=fmt, key=f"pe:{name}",
-                                        persist_state=KEEP,
-                                        help=f"{text} Default {defaults[name]:g}.")
-                settings[name] = _clean(value)
+            for s in _shown(advanced=True):
+                ss.setdefault(f"pe:{s.name}", defaults[s.name])
+                settings[s.name] = setting_widget(s, key=f"pe:{s.name}", persist_state=KEEP,
+                                                  help=f"{s.help} Default {defaults[s.name]:g}.")
             st.button("Reset to defaults", key="pe:reset", on_click=_reset, args=(defaults,),
                       width="stretch")
 
-    specs = [RunSpec.make(KIND, task, encoding, seed, **settings)
-             for encoding in encodings for seed in range(seeds)]
-    return PosencChoice(task, list(encodings), seeds, settings, specs)
+    return Choice(KIND, task, list(encodings), seeds, settings,
+                  summary=_summary(task, list(encodings), seeds, settings))
 
 
-def model_defaults(task: str = DEFAULT_TASK) -> dict:
+def _summary(task: str, encodings: list[str], seeds: int, settings: dict) -> str:
+    runs = len(encodings) * seeds
+    return (f"**{len(encodings)} encoding{_s(encodings)} × {seeds} seed{_s(seeds)}** "
+            f"on the {task} task: {runs} run{_s(runs)} of {settings['steps']:,} steps, "
+            f"trained on inputs of length 1–{settings['train_length']}, tested on 1–{settings['test_length']}.")
+
+
+def model_defaults(task: str | None = None) -> dict:
     """The engine's defaults for the settings this sidebar shows."""
-    out = engine.defaults(RunSpec.make(KIND, task, "rope"))
-    return {name: out[name] for name in (*MAIN, *ADVANCED)}
+    out = engine.defaults(RunSpec.make(KIND, task or facts(KIND).default_dataset, "rope"))
+    return {s.name: out[s.name] for s in facts(KIND).settings if s.shown}
 
 
 def task_label(name: str) -> str:
@@ -146,9 +105,9 @@ def restore(specs: list[RunSpec]) -> None:
     ss["pe:task"] = first.dataset
     ss["pe:encodings"] = list(dict.fromkeys(s.model for s in specs))
     ss["pe:seeds"] = max(s.seed for s in specs) + 1
-    for name in (*MAIN, *ADVANCED):
-        if name in first.params:
-            ss[f"pe:{name}"] = first.params[name]
+    for s in facts(KIND).settings:
+        if s.shown and s.name in first.params:
+            ss[f"pe:{s.name}"] = first.params[s.name]
 
 
 # ---- what the page says before Train ----
@@ -176,7 +135,7 @@ def wall_seconds(run_seconds: list[float], workers: int) -> float:
     return max(free)
 
 
-def plan_text(choice: PosencChoice, specs: list[RunSpec], done: list[RunResult]) -> str:
+def plan_text(choice: Choice, specs: list[RunSpec], done: list[RunResult]) -> str:
     """The sidebar's request in one line, with the expected time for the runs of ``specs``
     (resolved) that are not in ``done``, and how much longer while the machine is busy."""
     have = {r.spec.key for r in done}
@@ -215,26 +174,20 @@ def duration(seconds: float) -> str:
     return f"{hours:.0f} h" + (f" {rest / 60:.0f} min" if rest else "")
 
 
-def learned_note(choice: PosencChoice) -> str | None:
+def learned_note(choice: Choice) -> str | None:
     """One sentence when learned absolute is asked past its table, else None."""
-    if "learned" not in choice.encodings or choice.test_length <= choice.train_length:
+    train, test = choice.settings["train_length"], choice.settings["test_length"]
+    if "learned" not in choice.models or test <= train or choice.dataset not in TASKS:
         return None
-    if choice.task not in TASKS:
-        return None
-    table = TASKS[choice.task].sequence_length(choice.train_length)
+    table = TASKS[choice.dataset].sequence_length(train)
     return (f"Learned absolute has a position vector only for the {table} tokens of the longest "
-            f"training example, so it cannot read inputs longer than {choice.train_length}: its "
+            f"training example, so it cannot read inputs longer than {train}: its "
             f"line stops at the train length (a gap, not 0%).")
 
 
 def _reset(defaults: dict) -> None:
-    for name in ADVANCED:
-        st.session_state[f"pe:{name}"] = defaults[name]
-
-
-def _clean(value):
-    """Round away float noise from steppers (0.1 + 0.2), so equal settings give equal keys."""
-    return float(f"{value:.6g}") if isinstance(value, float) else int(value)
+    for s in _shown(advanced=True):
+        st.session_state[f"pe:{s.name}"] = defaults[s.name]
 
 
 def _s(n) -> str:

@@ -1,6 +1,7 @@
 """One page request: the resolved specs, what the run store already has, and its job.
 
-A page builds its specs from the sidebar and calls :func:`open_request`. Bad input (a
+A page hands its sidebar's :class:`~gnncore.app.choice.Choice` to :func:`open_request`,
+which builds and resolves the specs (once: :func:`gnncore.runs.grid`). Bad input (a
 :class:`~gnncore.spec.SpecError`) comes back as ``request.error``, one sentence for
 ``st.error``. Runs already in the run store are shown at once; :func:`train_controls`
 offers to train only the missing ones, in a background job (see :mod:`gnncore.app.jobs`).
@@ -17,11 +18,11 @@ from typing import Callable
 import streamlit as st
 
 from gnncore.app import jobs
+from gnncore.app.choice import Choice
 from gnncore.app.jobs import Job
 from gnncore.app.progress import progress_panel
-from gnncore.gnn.datasets import DatasetUnavailable
-from gnncore.runs import RunStore, resolve
-from gnncore.spec import RunResult, RunSpec, SpecError
+from gnncore.runs import RunStore
+from gnncore.spec import DatasetUnavailable, RunResult, RunSpec, SpecError
 
 URL_PARAM = "run"
 
@@ -48,12 +49,12 @@ class Request:
         return self.job is not None and self.job.running
 
 
-def open_request(specs: list[RunSpec], store: RunStore | None = None) -> Request:
-    """Resolve and validate ``specs``, read what the store has, find a job for them."""
+def open_request(choice: Choice, store: RunStore | None = None) -> Request:
+    """Build the choice's resolved specs, read what the store has, find a job for them."""
     try:
-        resolved = [resolve(s) for s in specs]
+        resolved = choice.specs()
     except (SpecError, DatasetUnavailable) as e:
-        return Request(list(specs), error=str(e))
+        return Request([], error=str(e))
     store = store or RunStore()
     key = jobs.request_key(resolved, store)
     stored = {}

@@ -3,14 +3,14 @@
 Aggregating here rather than in Vega-Lite keeps the chart specs small (a 10-seed, 200-epoch
 comparison is 600 rows instead of 6000) and makes the numbers a chart draws the same as
 ``DataFrame.groupby(...).agg(["mean", "std"])``, which is what the tests compare against.
-The standard deviation is pandas' default, the sample one (ddof=1), as in
-``gnncore.runs.summary_frame``; with one run it is 0, drawn as no band at all.
+The aggregation itself is :func:`gnncore.runs.mean_std`, shared with the CLI.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from gnncore import runs
 from gnncore.charts.theme import display_name, order
 
 
@@ -23,18 +23,18 @@ def numeric(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def mean_std(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
-    """Columns ``by + [mean, std, lower, upper, runs]``, groups in the fixed model order.
+    """:func:`gnncore.runs.mean_std`, groups in the fixed model order with display names."""
+    return sort_models(runs.mean_std(frame, by, value))
 
-    ``runs`` counts the values that exist; a group with none keeps a row with NaN mean, so
-    a line drawn through it breaks there instead of dropping to zero or bridging the gap.
-    """
-    data = numeric(frame, [value])
-    grouped = data.groupby(by, sort=False, dropna=False)[value]
-    out = grouped.agg(["mean", "std", "count"]).reset_index().rename(columns={"count": "runs"})
-    out["std"] = out["std"].where(out["runs"] > 1, 0.0)
-    out["lower"] = out["mean"] - out["std"]
-    out["upper"] = out["mean"] + out["std"]
-    return sort_models(out)
+
+def pm(mean: float, std: float, n: int, scale: float = 1.0, digits: int = 1, sep: str = " ± ",
+       missing: str = "–") -> str:
+    """``81.5 ± 0.6``; the mean alone for one run or no spread; ``missing`` for no value."""
+    if pd.isna(mean):
+        return missing
+    if n < 2 or pd.isna(std):
+        return f"{mean * scale:.{digits}f}"
+    return f"{mean * scale:.{digits}f}{sep}{std * scale:.{digits}f}"
 
 
 def sort_models(frame: pd.DataFrame) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 * :func:`learning_curves`: a metric per epoch, one line per model, mean ± std over seeds;
 * :func:`final_scores`: a final metric per model, every seed (or cross-validation fold) as a
-  dot, mean ± std, and the published number where ``data/reference_results.csv`` has one;
+  dot, mean ± std, and the published number where the given references have one;
 * :func:`cost_vs_score`: milliseconds per epoch against the metric, parameters as size;
 * :func:`summary_table`: the same numbers as a readable DataFrame.
 
@@ -19,28 +19,13 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
-from gnncore import config
 from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, fold_count, mean_band,
                                     per_dataset, single_run, spread_over, spread_unit)
-from gnncore.charts._stats import datasets_of, mean_std, numeric, require, sort_models
+from gnncore.charts._stats import datasets_of, mean_std, numeric, pm, require, sort_models
 from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, is_fraction,
                                   metric_label, order, percent_axis, style, title, value_format)
 
-REFERENCES_PATH = config.PROJECT_ROOT / "data" / "reference_results.csv"
 ROW = 56  # pixels per model in final_scores
-
-
-def load_references(task: str | None = None, dataset: str | None = None) -> pd.DataFrame:
-    """Published results (columns task, dataset, model, metric, mean, std, source; fractions).
-
-    ``task`` is a run kind (``node``, ``link``, ``graph``); ``dataset`` matches in any case.
-    """
-    frame = pd.read_csv(REFERENCES_PATH)
-    if task is not None:
-        frame = frame[frame["task"] == task]
-    if dataset is not None:
-        frame = frame[frame["dataset"].str.lower() == str(dataset).lower()]
-    return frame.reset_index(drop=True)
 
 
 def learning_curves(history: pd.DataFrame, metric: str = "val_accuracy") -> alt.TopLevelMixin:
@@ -54,8 +39,8 @@ def final_scores(runs: pd.DataFrame, metric: str = "test_accuracy",
                  references: pd.DataFrame | None = None) -> alt.TopLevelMixin:
     """Final ``metric`` per model: a dot per seed (or per fold), mean ± std, published mark.
 
-    references: rows like :func:`load_references` gives; None reads the committed table,
-    an empty frame draws no published marks.
+    references: published rows as :func:`gnncore.runs.references` gives them; None draws
+    no published marks.
     """
     require(runs, ["model", metric], "final_scores")
     refs = matching_references(runs, metric, references)
@@ -89,8 +74,7 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
     for m in metrics:
         scale, label, pct = _percent(m)
         col = stats if m == metric else mean_std(runs, by, m)
-        out[label + pct] = [_pm(a * scale, s * scale, n)
-                            for a, s, n in zip(col["mean"], col["std"], col["runs"])]
+        out[label + pct] = [pm(a, s, n, scale) for a, s, n in zip(col["mean"], col["std"], col["runs"])]
         out[f"{label} mean{pct}"] = (col["mean"] * scale).round(2)
         out[f"{label} std{pct}"] = (col["std"] * scale).round(2)
 
@@ -101,7 +85,7 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
         published = []
         for i, row in enumerate(stats.itertuples()):
             hit = _lookup(refs, getattr(row, "dataset", None), row.model)
-            published.append("" if hit is None else _pm(hit["mean"] * scale, hit["std"] * scale, 2, digits=1))
+            published.append("" if hit is None else pm(hit["mean"], hit["std"], 2, scale))
             sources[i] = sources[i] or ("" if hit is None else hit["source"])
         if any(published):
             out[("Published" if m == metric else f"{label} published") + pct] = published
@@ -123,7 +107,7 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
 def matching_references(runs: pd.DataFrame, metric: str,
                         references: pd.DataFrame | None = None) -> pd.DataFrame:
     """The published rows for ``metric`` whose (task, dataset, model) occur in ``runs``."""
-    refs = load_references() if references is None else references
+    refs = pd.DataFrame() if references is None else references
     if refs.empty or not {"dataset", "model", "metric", "mean"} <= set(refs.columns):
         return pd.DataFrame(columns=["task", "dataset", "model", "metric", "mean", "std", "source"])
     refs = refs[refs["metric"] == metric]
@@ -285,14 +269,6 @@ def _percent(metric: str) -> tuple[float, str, str]:
     """(scale, label, unit suffix): fractions are shown in percent."""
     scale = 100.0 if is_fraction(metric) else 1.0
     return scale, metric_label(metric), " (%)" if scale == 100 else ""
-
-
-def _pm(mean: float, std: float, runs: int, digits: int = 1) -> str:
-    if pd.isna(mean):
-        return "–"
-    if runs < 2 or pd.isna(std):
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
 def _lookup(refs: pd.DataFrame, dataset, model: str):

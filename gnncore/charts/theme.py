@@ -1,19 +1,23 @@
 """The one look every chart shares, on screen and exported: font, sizes, names and colours.
 
 Every builder ends with :func:`style`, which writes the theme into the chart's own spec
-(``config``), so a PNG or SVG rendered by vl-convert and the chart Streamlit draws with
-``st.altair_chart(chart, theme=None)`` come from the same spec and look the same. Nothing
+(``config``), so a PNG or SVG rendered by vl-convert and the chart a page draws with
+``st.vega_lite_chart(spec, theme=None)`` come from the same spec and look the same. Nothing
 here depends on Altair's global theme registry or on Streamlit's theme.
 
-Colours are fixed per model and per positional encoding, not assigned in order of
-appearance, so GCN is the same blue in every chart whichever models are on screen.
+Names, colours and reading order of models and encodings come from the engines' registries
+(:func:`gnncore.runs.models`), so GCN is the same blue in every chart whichever models are
+on screen, and a new architecture brings its own.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterable
 
 import altair as alt
+
+from gnncore import runs
 
 # Liberation Sans has Arial's metrics, so text takes the same room in vl-convert's
 # renderer (which has Liberation) and in a browser (which falls back to Arial/Helvetica).
@@ -24,18 +28,14 @@ INK = "#222222"
 MUTED = "#666666"
 REFERENCE_COLOR = "#111111"
 
-# Reading order too: the GNNs, then the structure-agnostic MLP baseline last.
-MODEL_NAMES = {"gcn": "GCN", "sage": "GraphSAGE", "gat": "GAT", "gin": "GIN", "mlp": "MLP"}
-MODEL_COLORS = {"gcn": "#4C78A8", "sage": "#F58518", "gat": "#54A24B", "mlp": "#8C8C8C",
-                "gin": "#B279A2"}
-
-ENCODING_NAMES = {"sinusoidal": "Sinusoidal", "learned": "Learned absolute", "t5": "T5 bias",
-                  "alibi": "ALiBi", "rope": "RoPE", "nope": "NoPE"}
-ENCODING_COLORS = {"sinusoidal": "#4C78A8", "learned": "#F58518", "t5": "#54A24B",
-                   "alibi": "#E45756", "rope": "#B279A2", "nope": "#8C8C8C"}
-
-# For names outside the tables above: assigned by sorted name, so still stable per set.
+# For names outside the registries: assigned by sorted name, so still stable per set.
 SPARE_COLORS = ["#72B7B2", "#EECA3B", "#FF9DA6", "#9D755D", "#BAB0AC", "#439894", "#D67195"]
+
+
+@lru_cache(maxsize=1)
+def _registry() -> dict:
+    return runs.models()
+
 
 METRIC_LABELS = {
     "test_accuracy": "Test accuracy", "val_accuracy": "Validation accuracy",
@@ -63,22 +63,22 @@ def metric_label(metric: str) -> str:
 
 def display_name(name: str) -> str:
     """``gcn`` -> ``GCN``, ``rope`` -> ``RoPE``; unknown names pass through."""
-    return MODEL_NAMES.get(name) or ENCODING_NAMES.get(name) or str(name)
+    entry = _registry().get(str(name))
+    return entry.label if entry is not None else str(name)
 
 
 def order(names: Iterable[str]) -> list[str]:
-    """Raw names in the fixed reading order (the tables above), unknown ones after, sorted."""
+    """Raw names in the registries' reading order, unknown ones after, sorted."""
     names = list(dict.fromkeys(str(n) for n in names))
-    known = [n for n in (*MODEL_NAMES, *ENCODING_NAMES) if n in names]
+    known = [n for n in _registry() if n in names]
     return known + sorted(n for n in names if n not in known)
 
 
 def color_of(name: str, others: Iterable[str] = ()) -> str:
-    if name in MODEL_COLORS:
-        return MODEL_COLORS[name]
-    if name in ENCODING_COLORS:
-        return ENCODING_COLORS[name]
-    unknown = sorted(n for n in set(others) | {name} if n not in MODEL_COLORS and n not in ENCODING_COLORS)
+    entry = _registry().get(name)
+    if entry is not None:
+        return entry.color
+    unknown = sorted(n for n in set(others) | {name} if n not in _registry())
     return SPARE_COLORS[unknown.index(name) % len(SPARE_COLORS)]
 
 
@@ -119,7 +119,7 @@ CONFIG = dict(
             "titleColor": INK, "labelColor": INK, "symbolSize": 120, "orient": "right"},
     header={"labelFontSize": 13, "titleFontSize": 13},
     text={"fontSize": 12, "color": INK},
-    range={"category": list(MODEL_COLORS.values()) + SPARE_COLORS},
+    range={"category": SPARE_COLORS},
 )
 
 

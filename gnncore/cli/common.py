@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
-from gnncore.gnn.datasets import DatasetUnavailable
-from gnncore.runs import RunStore, default_workers, resolve, run_all
-from gnncore.spec import Progress, RunResult, RunSpec, SpecError
+from gnncore import export
+from gnncore.charts._stats import pm
+from gnncore.protocol import Facts, Setting
+from gnncore.runs import RunStore, default_workers, mean_std, run_all
+from gnncore.spec import DatasetUnavailable, Progress, RunResult, RunSpec, SpecError
 
 
 class UsageError(Exception):
@@ -34,9 +34,33 @@ def add_workers(parser: argparse.ArgumentParser) -> None:
                              "else one per core up to 2); results do not depend on it")
 
 
+def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts]) -> list[Setting]:
+    """A flag for every setting with ``cli`` set, once, from the engines' own declarations;
+    unset flags leave the engine's default."""
+    added: dict[str, Setting] = {}
+    for f in facts:
+        for setting in f.settings:
+            if setting.cli and setting.name not in added:
+                added[setting.name] = setting
+                kind = {"type": setting.type} if setting.choices is None else {"choices": list(setting.choices)}
+                parser.add_argument(setting.flag, dest=setting.name, **kind,
+                                    help=f"{setting.help} Must be {setting.wanted}.")
+    return list(added.values())
+
+
+def settings_from_args(args: argparse.Namespace, settings: list[Setting], facts: Facts) -> dict:
+    """The settings given on the command line; one that the chosen engine lacks is an error."""
+    given = {s.name: getattr(args, s.name) for s in settings if getattr(args, s.name, None) is not None}
+    for name in given:
+        if facts.setting(name) is None:
+            flag = next(s.flag for s in settings if s.name == name)
+            raise UsageError(f"{flag} does not apply to {' '.join(facts.command)}.")
+    return given
+
+
 def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
             workers: int | None = None) -> list[RunResult]:
-    """Run the specs with a one-line progress report; bad input becomes a UsageError.
+    """Run resolved specs with a one-line progress report; bad input becomes a UsageError.
     Results come back in the order of ``specs``, however many workers trained them."""
     last = [""]
 
@@ -51,7 +75,6 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
             last[0] = line
 
     try:
-        specs = [resolve(s) for s in specs]  # validate before the store file is created
         if workers is not None and workers < 1:
             raise SpecError(f"--workers must be at least 1; got {workers}.")
         order = {s.key: i for i, s in enumerate(specs)}
@@ -65,15 +88,29 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
     return results
 
 
-def write_csv(frame: pd.DataFrame, path: str) -> None:
-    """Write next to the target and rename, so an interrupted run never leaves half a file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+def grid(kind: str, dataset: str, models: list[str], seeds: int, folds: int = 0, **settings) -> list[RunSpec]:
+    """:func:`gnncore.runs.grid`, its one-sentence errors as UsageError."""
+    from gnncore import runs
+
     try:
-        with os.fdopen(fd, "w", newline="") as f:
-            frame.to_csv(f, index=False)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        return runs.grid(kind, dataset, models, seeds, folds, **settings)
+    except (SpecError, DatasetUnavailable) as e:
+        raise UsageError(str(e)) from None
+
+
+def write_csv(frame: pd.DataFrame, path: str) -> None:
+    """Write atomically (gnncore.export.save): an interrupted run never leaves half a file."""
+    export.save(path, export.frame_csv(frame))
+
+
+def summary_lines(frame: pd.DataFrame, by: str, metrics: list[str]) -> list[str]:
+    """``name  metric mean +- std (n runs)`` per group, fractions in percent."""
+    lines = []
+    for name, group in frame.groupby(by, sort=False):
+        cells = []
+        for m in metrics:
+            row = mean_std(group, [by], m).iloc[0]
+            cells.append(f"{m} {pm(row['mean'], row['std'], row['runs'], 100, sep=' +- '):>12}")
+        extra = f"{group['ms_per_epoch'].mean():6.1f} ms/epoch" if "ms_per_epoch" in group else ""
+        lines.append(f"  {name:<6} " + "  ".join(cells) + f"  {extra}  ({len(group)} runs)")
+    return lines

@@ -3,6 +3,8 @@ encoding on short inputs, test them on longer ones, print the summary, write the
 
     python -m gnncore posenc --task copy --encodings sinusoidal,learned,t5,alibi,rope,nope \\
         --train-length 16 --test-length 48 --seeds 3 --out results.csv
+
+Every flag, default and CSV column comes from the engine's facts (``gnncore.runs.facts``).
 """
 
 from __future__ import annotations
@@ -12,47 +14,34 @@ import argparse
 import pandas as pd
 
 from gnncore.cli import common
-from gnncore.posenc.encodings import ENCODINGS
-from gnncore.posenc.tasks import TASKS
-from gnncore.runs import table_frame
-from gnncore.spec import RunResult, RunSpec
+from gnncore.runs import facts, table_frame
+from gnncore.spec import RunResult
 
-CSV_COLUMNS = ["task", "encoding", "seed", "length", "in_distribution", "token_accuracy", "exact_match"]
+KIND = "posenc"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    f = facts(KIND)
     p = subparsers.add_parser(
-        "posenc", help="positional encodings: train short, test long",
+        f.command[0], help="positional encodings: train short, test long",
         description="Train one small transformer per encoding and seed, then score it at every "
                     "input length up to --test-length. Unset options take the engine's defaults.")
-    p.add_argument("--task", default="copy", help=f"one of {', '.join(TASKS)} (default copy)")
-    p.add_argument("--encodings", type=common.csv_list, default=list(ENCODINGS),
-                   help=f"comma-separated, from {','.join(ENCODINGS)} (default all)")
-    p.add_argument("--train-length", type=int, help="longest training input (default 16)")
-    p.add_argument("--test-length", type=int, help="longest test input (default 48)")
-    p.add_argument("--seeds", type=int, default=1, help="seeds 0..N-1 per encoding (default 1)")
+    p.add_argument(f.dataset_flag, dest="task", default=f.default_dataset,
+                   help=f"one of {', '.join(f.datasets)} (default {f.default_dataset})")
+    p.add_argument(f.model_flag, dest="encodings", type=common.csv_list, default=list(f.default_models),
+                   help=f"comma-separated, from {','.join(f.models)} (default all)")
+    p.add_argument("--seeds", type=int, default=f.seeds, help=f"seeds 0..N-1 per encoding (default {f.seeds})")
     p.add_argument("--out", help="CSV with one row per (encoding, seed, length)")
-    p.add_argument("--steps", type=int, help="training steps")
-    p.add_argument("--d-model", type=int, help="model width")
-    p.add_argument("--layers", type=int, help="transformer blocks")
-    p.add_argument("--heads", type=int, help="attention heads (must divide --d-model)")
-    p.add_argument("--lr", type=float, help="peak learning rate")
-    p.add_argument("--batch-size", type=int, help="examples per step")
+    settings = common.add_settings(p, [f])
     p.add_argument("--no-cache", action="store_true", help="train again even if stored")
     common.add_workers(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, settings=settings)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.seeds < 1:
-        raise common.UsageError(f"--seeds must be at least 1, not {args.seeds}.")
-    if not args.encodings:
-        raise common.UsageError(f"--encodings is empty; choose from {', '.join(ENCODINGS)}.")
-    hparams = {"train_length": args.train_length, "test_length": args.test_length,
-               "steps": args.steps, "d_model": args.d_model, "layers": args.layers,
-               "heads": args.heads, "lr": args.lr, "batch_size": args.batch_size}
-    specs = [RunSpec.make("posenc", args.task, encoding, seed, **hparams)
-             for encoding in args.encodings for seed in range(args.seeds)]
+    f = facts(KIND)
+    given = common.settings_from_args(args, args.settings, f)
+    specs = common.grid(KIND, args.task, args.encodings, args.seeds, **given)
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
     frame = length_frame(results)
     if args.out:
@@ -66,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 def length_frame(results: list[RunResult]) -> pd.DataFrame:
     """One row per (encoding, seed, length); accuracy empty where not applicable."""
     frame = table_frame(results, "length").rename(columns={"dataset": "task", "model": "encoding"})
-    return frame[CSV_COLUMNS]
+    return frame[list(facts(KIND).columns)]
 
 
 def summary_text(frame: pd.DataFrame, results: list[RunResult]) -> str:

@@ -21,11 +21,10 @@ import torch_geometric.transforms as T
 from torch_geometric.data import Data
 
 from gnncore import config
-from gnncore.spec import SpecError
+from gnncore.spec import DatasetUnavailable, SpecError
 
-
-class DatasetUnavailable(RuntimeError):
-    """A dataset whose files cannot be had; the message says which, where, and how to get them."""
+__all__ = ["DATASETS", "DatasetInfo", "DatasetUnavailable", "availability", "csbm", "dataset_names",
+           "info", "load_node_data", "load_tu", "per_class_split"]
 
 
 @dataclass(frozen=True)

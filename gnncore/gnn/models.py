@@ -1,162 +1,279 @@
-"""GCN, GraphSAGE, GAT and the MLP baseline behind one constructor, built from PyG's layers.
+"""The architectures, one registry entry each, and the two model shapes built from them.
 
-Every model is the same two-part shape as in the papers: dropout on each layer's input,
-a graph convolution, a nonlinearity between layers. The MLP swaps the convolutions for
-linear layers and never looks at the graph, which makes it the structure-agnostic baseline.
+Each architecture is one class registered with :func:`register` (as PyG's
+``basic_gnn.py`` adds one with an ``init_conv``): its names and colour, the tasks it
+takes part in, its papers' settings where they differ from the task's own, and the layer
+it stacks. The CLI, the sidebar, the charts and the README read this registry; adding an
+architecture is one class here.
+
+:class:`NodeModel` (node classification, the link encoder): dropout on each layer's input,
+a convolution, a nonlinearity between layers. :class:`GraphModel` (graph classification):
+convolutions with batch norm, a readout over each graph, an MLP head.
 
 Inputs: ``x`` of shape [N, F], dense or a ``torch.sparse_csr`` tensor (bag-of-words
-features are ~99% zeros, and dropping out and multiplying only the non-zeros is what makes
-an epoch on Cora take milliseconds); ``graph`` as :func:`graph_input` builds it for the
+features are ~99% zeros; dropping out and multiplying only the non-zeros is what makes an
+epoch on Cora take milliseconds); ``graph`` as :func:`graph_input` builds it for the
 architecture. Output: [N, C] logits.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Mapping
+
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch_geometric.nn import (GATConv, GCNConv, GINConv, SAGEConv, global_add_pool, global_max_pool,
+from torch_geometric.nn import (APPNP, GATConv, GCNConv, GINConv, global_add_pool, global_max_pool,
                                 global_mean_pool)
 from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.utils import add_remaining_self_loops, to_torch_csr_tensor
 
-ARCHITECTURES = {
-    "gcn": "GCN (Kipf & Welling 2017)",
-    "sage": "GraphSAGE, mean aggregation (Hamilton et al. 2017)",
-    "gat": "GAT (Velickovic et al. 2018)",
-    "mlp": "MLP baseline (ignores the edges)",
-}
+from gnncore.gnn.layers import GATConvUniformDropout, SAGEMeanConv, feature_dropout, sparse_if_mostly_zero
+
+__all__ = ["ARCHITECTURES", "Architecture", "NodeModel", "GraphModel", "READOUTS", "architectures",
+           "count_parameters", "feature_dropout", "graph_input", "register", "sparse_if_mostly_zero",
+           "SAGEMeanConv"]
 
 
-class SAGEMeanConv(SAGEConv):
-    """PyG's SAGEConv (mean aggregation) that applies ``lin_l`` before aggregating.
+@dataclass(frozen=True)
+class Layer:
+    """What a layer builder needs: sizes, its place in the stack, the run's settings."""
 
-    mean_j(x_j) W = mean_j(x_j W), so the numbers are the same, but the neighbour mean runs
-    over ``out_channels`` instead of ``in_channels`` (64 instead of 1433 on Cora) and the
-    input may stay sparse. DGL's SAGEConv does the same ("lin_before_mp"); PyG's does not.
+    n_in: int
+    n_out: int
+    last: bool
+    graph_level: bool      # inside a GraphModel (every batch is another graph)
+    settings: Mapping
+
+
+class Architecture:
+    """One architecture. Subclasses set the class attributes and build a layer in :meth:`conv`.
+
+    defaults: per task, the architecture's paper settings where they differ from the
+    task's own (``gnncore.gnn.node.COMMON_DEFAULTS`` and its kin).
+    uses_graph: False for the baseline that never sees an edge.
+    edge_index: takes ``edge_index`` with self-loops (per-edge attention) instead of the
+    sparse adjacency.
+    decay_first_layer_only: weight decay on the first layer only, as its paper's code.
     """
 
-    def __init__(self, in_channels: int, out_channels: int):
-        super().__init__(in_channels, out_channels, aggr="mean")
+    name = label = title = color = ""
+    tasks: tuple[str, ...] = ("node", "link", "graph")
+    defaults: Mapping[str, dict] = {}
+    uses_graph = True
+    edge_index = False
+    decay_first_layer_only = False
 
-    def forward(self, x, edge_index, size=None):
-        h = F.linear(x, self.lin_l.weight)
-        out = self.propagate(edge_index, x=(h, h), size=size)
-        if self.lin_l.bias is not None:
-            out = out + self.lin_l.bias
-        return out + self.lin_r(x)
+    @staticmethod
+    def act(x: torch.Tensor) -> torch.Tensor:
+        return F.relu(x)
+
+    def conv(self, layer: Layer) -> nn.Module:
+        raise NotImplementedError
+
+    def width(self, hidden: int, settings: Mapping, graph_level: bool) -> int:
+        """Features out of a hidden layer (GAT concatenates its heads)."""
+        return hidden
+
+    def node_model(self, in_channels: int, out_channels: int, settings: Mapping,
+                   cached: bool = True) -> nn.Module:
+        return ConvStack(self, in_channels, out_channels, settings, cached)
 
 
-class GATConvUniformDropout(GATConv):
-    """PyG's GATConv with the dropout of the GAT authors' code, drawn through
-    :func:`feature_dropout`.
+ARCHITECTURES: dict[str, Architecture] = {}
 
-    Besides dropout on the attention coefficients (as PyG's GATConv), the reference
-    implementation (PetarV-/GAT, ``utils/layers.py``, ``attn_head``) also drops each node's
-    transformed features before they are aggregated, with the same rate; PyG's layer does
-    not. With it, 10 seeds on CiteSeer gave 72.3 +- 0.6 (paper 72.5 +- 0.7) instead of
-    71.4 +- 0.7, on Cora 82.6 +- 0.9 (83.0 +- 0.7) instead of 82.5 +- 0.8, on PubMed
-    79.1 +- 0.5 (79.0 +- 0.3). The draws are uniform: ``F.dropout``'s ``bernoulli_`` is the largest single cost of a GAT epoch on Cora
-    on a CPU.
-    """
 
-    def edge_update(self, alpha_j, alpha_i, edge_attr, index, ptr, dim_size):
-        dropout, self.dropout = self.dropout, 0.0  # the parent's dropout becomes a no-op
-        try:
-            alpha = super().edge_update(alpha_j, alpha_i, edge_attr, index, ptr, dim_size)
-        finally:
-            self.dropout = dropout
-        return feature_dropout(alpha, dropout, self.training)
+def register(cls: type[Architecture]) -> type[Architecture]:
+    """Add an architecture to the registry; the order of registration is the reading order."""
+    ARCHITECTURES[cls.name] = cls()
+    return cls
 
-    def propagate(self, edge_index, size=None, **kwargs):
-        # The node's features are dropped once (per head and channel) for all its edges,
-        # after the attention logits were computed from them, as in the reference code.
-        if self.training and self.dropout > 0:
-            x_src, x_dst = kwargs["x"]
-            kwargs["x"] = (feature_dropout(x_src, self.dropout, True), x_dst)
-        return super().propagate(edge_index, size=size, **kwargs)
+
+def architectures(task: str) -> dict[str, Architecture]:
+    return {name: a for name, a in ARCHITECTURES.items() if task in a.tasks}
+
+
+def architecture(name: str) -> Architecture:
+    if name not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {name!r}")
+    return ARCHITECTURES[name]
+
+
+@register
+class GCN(Architecture):
+    """Kipf & Welling 2017, Sec. 5.1: hidden 16, dropout 0.5, lr 0.01, weight decay 5e-4 on the
+    first layer only (as in their code)."""
+
+    name, label, color = "gcn", "GCN", "#4C78A8"
+    title = "GCN (Kipf & Welling 2017)"
+    defaults = {"node": dict(hidden=16, dropout=0.5, lr=0.01, weight_decay=5e-4)}
+    decay_first_layer_only = True
+
+    def conv(self, layer: Layer) -> nn.Module:
+        return GCNConv(layer.n_in, layer.n_out, cached=layer.settings.get("cached", True)
+                       and not layer.graph_level)
+
+
+@register
+class GraphSAGE(Architecture):
+    """Hamilton et al. 2017 give no Planetoid setting: GCN's training setup with 64 hidden
+    units, as in PyG's examples."""
+
+    name, label, color = "sage", "GraphSAGE", "#F58518"
+    title = "GraphSAGE, mean aggregation (Hamilton et al. 2017)"
+    defaults = {"node": dict(hidden=64, dropout=0.5, lr=0.01, weight_decay=5e-4)}
+
+    def conv(self, layer: Layer) -> nn.Module:
+        return SAGEMeanConv(layer.n_in, layer.n_out)
+
+
+@register
+class GAT(Architecture):
+    """Velickovic et al. 2018, Sec. 3.3: 8 heads of 8 units, one output head, dropout 0.6,
+    lr 0.005, weight decay 5e-4 (PubMed's own settings are in gnncore.gnn.node). For links,
+    GAE's 32-unit hidden layer as 4 heads of 8; for graphs, 4 heads of 16."""
+
+    name, label, color = "gat", "GAT", "#54A24B"
+    title = "GAT (Velickovic et al. 2018)"
+    defaults = {"node": dict(hidden=8, heads=8, out_heads=1, dropout=0.6, lr=0.005, weight_decay=5e-4),
+                "link": dict(hidden=8, heads=4, out_heads=1),
+                "graph": dict(hidden=16, heads=4)}
+    edge_index = True
+
+    @staticmethod
+    def act(x: torch.Tensor) -> torch.Tensor:
+        return F.elu(x)
+
+    def width(self, hidden: int, settings: Mapping, graph_level: bool) -> int:
+        return hidden * settings.get("heads", 8)
+
+    def conv(self, layer: Layer) -> nn.Module:
+        p = layer.settings
+        if layer.graph_level:  # graph_input adds the self-loops
+            return GATConv(layer.n_in, layer.n_out, heads=p.get("heads", 4), add_self_loops=False)
+        heads = p.get("out_heads", 1) if layer.last else p.get("heads", 8)
+        return GATConvUniformDropout(layer.n_in, layer.n_out, heads=heads, concat=not layer.last,
+                                     dropout=p.get("dropout", 0.6), add_self_loops=False)
+
+
+@register
+class APPNPArchitecture(Architecture):
+    """Gasteiger et al. 2019 (APPNP): a 2-layer MLP predicts, then K = ``layers`` steps of
+    personalised PageRank propagate, H <- (1 - alpha) A_hat H + alpha Z, teleport alpha 0.1,
+    K 10; hidden 64, dropout 0.5, lr 0.01, weight decay 5e-3 on the first layer only (their
+    Sec. 6). Depth costs no parameters and does not over-smooth: alpha keeps every node's
+    own prediction in the mix."""
+
+    name, label, color = "appnp", "APPNP", "#E45756"
+    title = "APPNP, predict then propagate (Gasteiger et al. 2019)"
+    tasks = ("node", "link")
+    defaults = {"node": dict(hidden=64, layers=10, alpha=0.1, dropout=0.5, lr=0.01, weight_decay=5e-3),
+                "link": dict(layers=10, alpha=0.1)}
+    decay_first_layer_only = True
+
+    def node_model(self, in_channels: int, out_channels: int, settings: Mapping,
+                   cached: bool = True) -> nn.Module:
+        return PredictThenPropagate(in_channels, settings.get("hidden", 64), out_channels,
+                                    settings.get("layers", 10), settings.get("alpha", 0.1),
+                                    settings.get("dropout", 0.5), cached)
+
+
+@register
+class GIN(Architecture):
+    """Xu et al. 2019: GIN-0, a 2-layer MLP with batch norm per layer, sum readout."""
+
+    name, label, color = "gin", "GIN", "#B279A2"
+    title = "GIN-0, sum aggregation and a 2-layer MLP per layer (Xu et al. 2019)"
+    tasks = ("graph",)
+    defaults = {"graph": dict(readout="sum")}
+
+    def conv(self, layer: Layer) -> nn.Module:
+        n_in, n_out = layer.n_in, layer.n_out
+        return GINConv(nn.Sequential(Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.ReLU(),
+                                     Linear(n_out, n_out)))
+
+
+@register
+class MLP(Architecture):
+    """The structure-agnostic baseline: linear layers that never see an edge (Kipf &
+    Welling's MLP row; for graphs, Errica et al. 2020's baseline, summed then classified)."""
+
+    name, label, color = "mlp", "MLP", "#8C8C8C"
+    title = "MLP baseline (ignores the edges)"
+    defaults = {"node": dict(hidden=16, dropout=0.5, lr=0.01, weight_decay=5e-4),
+                "graph": dict(readout="sum")}
+    uses_graph = False
+
+    def conv(self, layer: Layer) -> nn.Module:
+        return Linear(layer.n_in, layer.n_out)
 
 
 def graph_input(arch: str, edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
     """The graph in the form each architecture runs fastest on a CPU.
 
-    GCN, GraphSAGE and the MLP take the transposed adjacency as a sparse CSR tensor: one
-    sparse-dense product replaces PyG's gather/scatter message passing. GAT needs per-edge
-    attention, so it keeps ``edge_index``, with self-loops added once here instead of in
-    every forward pass.
+    Most take the transposed adjacency as a sparse CSR tensor: one sparse-dense product
+    replaces PyG's gather/scatter message passing. GAT needs per-edge attention, so it keeps
+    ``edge_index``, with self-loops added once here instead of in every forward pass.
     """
-    if arch == "gat":
+    if architecture(arch).edge_index:
         return add_remaining_self_loops(edge_index, num_nodes=num_nodes)[0]
     return to_torch_csr_tensor(edge_index.flip(0), size=(num_nodes, num_nodes))
 
 
-def sparse_if_mostly_zero(x: torch.Tensor, density: float = 0.3) -> torch.Tensor:
-    """Bag-of-words features as sparse CSR, where that saves work."""
-    if x.numel() and torch.count_nonzero(x) < density * x.numel():
-        return x.to_sparse_csr()
-    return x
+class ConvStack(nn.Module):
+    """``layers`` convolutions of one architecture, dropout on each input, the architecture's
+    nonlinearity between them."""
 
-
-def feature_dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
-    """Inverted dropout drawn from a uniform sample; also takes a sparse CSR ``x``.
-
-    For a sparse input only the stored non-zeros are dropped: the same distribution as
-    dense dropout (a dropped zero is still zero) at a hundredth of the cost; Kipf's GCN code
-    does the same (``sparse_dropout``). Written here because ``F.dropout`` takes no sparse
-    CSR tensors, and on a CPU its ``bernoulli_`` draw costs about three times a uniform one.
-    """
-    if not training or p == 0:
-        return x
-    if x.layout != torch.sparse_csr:
-        return x * ((torch.rand_like(x) >= p) / (1 - p))
-    values = x.values()
-    keep = torch.rand_like(values) >= p
-    return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), values * keep / (1 - p), x.size())
-
-
-class NodeModel(nn.Module):
-    """A stack of ``layers`` graph convolutions of one architecture.
-
-    Args:
-        arch: ``gcn``, ``sage``, ``gat`` or ``mlp``.
-        in_channels, hidden, out_channels: feature sizes; for GAT ``hidden`` is per head.
-        layers: number of convolutions (the papers use 2).
-        dropout: dropout rate on every layer's input (and GAT's attention coefficients).
-        heads: GAT attention heads in hidden layers (concatenated).
-        out_heads: GAT heads in the output layer (averaged).
-        cached: let GCN cache its normalised adjacency; right only when the graph is fixed.
-    """
-
-    def __init__(self, arch: str, in_channels: int, hidden: int, out_channels: int, layers: int = 2,
-                 dropout: float = 0.5, heads: int = 8, out_heads: int = 1, cached: bool = True):
+    def __init__(self, arch: Architecture, in_channels: int, out_channels: int, settings: Mapping,
+                 cached: bool = True):
         super().__init__()
-        if arch not in ARCHITECTURES:
-            raise ValueError(f"unknown architecture {arch!r}")
-        self.arch, self.dropout = arch, dropout
-        self.act = F.elu if arch == "gat" else F.relu
-        sizes = [in_channels] + [hidden] * (layers - 1) + [out_channels]
+        self.arch, self.dropout = arch.name, settings.get("dropout", 0.5)
+        self._arch = arch
+        layers, hidden = settings.get("layers", 2), settings.get("hidden", 16)
+        settings = {**settings, "cached": cached}
         self.convs = nn.ModuleList()
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        n_in = in_channels
+        for i in range(layers):
             last = i == layers - 1
-            if arch == "gcn":
-                conv = GCNConv(n_in, n_out, cached=cached)
-            elif arch == "sage":
-                conv = SAGEMeanConv(n_in, n_out)
-            elif arch == "gat":
-                n_in = n_in * heads if i > 0 else n_in
-                conv = GATConvUniformDropout(n_in, n_out, heads=out_heads if last else heads, concat=not last,
-                               dropout=dropout, add_self_loops=False)  # graph_input adds them
-            else:
-                conv = Linear(n_in, n_out)
-            self.convs.append(conv)
+            n_out = out_channels if last else hidden
+            self.convs.append(arch.conv(Layer(n_in, n_out, last, False, settings)))
+            n_in = arch.width(hidden, settings, False)
 
     def forward(self, x: torch.Tensor, graph: torch.Tensor) -> torch.Tensor:
         for i, conv in enumerate(self.convs):
             x = feature_dropout(x, self.dropout, self.training)
-            x = conv(x) if self.arch == "mlp" else conv(x, graph)
+            x = conv(x, graph) if self._arch.uses_graph else conv(x)
             if i < len(self.convs) - 1:
-                x = self.act(x)
+                x = self._arch.act(x)
         return x
+
+
+class PredictThenPropagate(nn.Module):
+    """APPNP's model: dropout, linear, ReLU, dropout, linear, then PyG's ``APPNP`` propagation
+    (Gasteiger et al. 2019, Eq. 3), GCN's normalised adjacency with self-loops cached."""
+
+    def __init__(self, in_channels: int, hidden: int, out_channels: int, steps: int, alpha: float,
+                 dropout: float, cached: bool = True):
+        super().__init__()
+        self.arch, self.dropout = "appnp", dropout
+        self.convs = nn.ModuleList([Linear(in_channels, hidden), Linear(hidden, out_channels)])
+        self.propagate = APPNP(steps, alpha, cached=cached)
+
+    def forward(self, x: torch.Tensor, graph: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.convs[0](feature_dropout(x, self.dropout, self.training)))
+        x = self.convs[1](feature_dropout(x, self.dropout, self.training))
+        return self.propagate(x, graph)
+
+
+def NodeModel(arch: str, in_channels: int, hidden: int, out_channels: int, layers: int = 2,
+              dropout: float = 0.5, cached: bool = True, **settings) -> nn.Module:
+    """The node-level model of architecture ``arch`` (for GAT ``hidden`` is per head;
+    ``heads``, ``out_heads``, ``alpha`` and the like come in ``settings``); ``cached`` lets
+    GCN-style layers keep the normalised adjacency, right only when the graph is fixed."""
+    return architecture(arch).node_model(
+        in_channels, out_channels, {**settings, "hidden": hidden, "layers": layers, "dropout": dropout},
+        cached)
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -164,15 +281,6 @@ def count_parameters(model: nn.Module) -> int:
 
 
 # ---- graph-level models (graph classification) ----
-
-GRAPH_ARCHITECTURES = {
-    "gcn": ARCHITECTURES["gcn"],
-    "sage": ARCHITECTURES["sage"],
-    "gat": ARCHITECTURES["gat"],
-    "gin": "GIN-0, sum aggregation and a 2-layer MLP per layer (Xu et al. 2019)",
-    "mlp": "structure-agnostic baseline: MLP on each node, then the readout (Errica et al. 2020)",
-}
-
 
 READOUTS = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}
 
@@ -187,18 +295,12 @@ class GraphModel(nn.Module):
     the readout sees every layer's output, concatenated (their Eq. 4.2; Errica et al.
     2020's GraphSAGE and GIN do the same): shallow features such as atom types survive the
     smoothing of deeper layers. The head normalises too, because a sum readout grows with
-    the graph: without it the first updates blow up and every ReLU of the head dies
-    (seen on ENZYMES). In training, batches therefore need at least two graphs.
-
-    The convolution stack differs per architecture, the readout and the head are shared.
-    With ``arch="mlp"`` the convolutions are linear layers that never see an edge, which is
-    Errica et al.'s structure-agnostic baseline (an MLP per node, pooled, then an MLP on
-    the pooled vector).
+    the graph: without it the first updates blow up and every ReLU of the head dies. In
+    training, batches therefore need at least two graphs.
 
     Args:
-        arch: ``gcn``, ``sage``, ``gat``, ``gin`` or ``mlp``.
-        in_channels, hidden, out_channels: feature sizes; for GAT ``hidden`` is per head
-            (``heads`` heads concatenated), as in :class:`NodeModel`.
+        arch: an architecture whose ``tasks`` include ``graph``.
+        in_channels, hidden, out_channels: feature sizes; for GAT ``hidden`` is per head.
         layers: number of convolutions.
         dropout: dropout rate before the head's last layer.
         readout: ``mean``, ``sum`` or ``max`` over the nodes of each graph.
@@ -206,35 +308,23 @@ class GraphModel(nn.Module):
 
     Inputs: ``x`` [N, F], ``graph`` as :func:`graph_input` builds it for the batch's
     ``edge_index``, ``batch`` [N] (graph of each node), ``num_graphs``. Output: [B, C] logits.
-    GCN never caches its normalised adjacency here: every batch is another graph.
     """
 
     def __init__(self, arch: str, in_channels: int, hidden: int, out_channels: int, layers: int = 3,
                  dropout: float = 0.5, readout: str = "mean", heads: int = 4):
         super().__init__()
-        if arch not in GRAPH_ARCHITECTURES:
-            raise ValueError(f"unknown architecture {arch!r}")
+        entry = architecture(arch)
+        if "graph" not in entry.tasks:
+            raise ValueError(f"{arch!r} is not a graph-level architecture")
         if readout not in READOUTS:
             raise ValueError(f"unknown readout {readout!r}")
-        self.arch = arch
-        self.act = F.elu if arch == "gat" else F.relu
+        self.arch, self._arch = arch, entry
         self.pool = READOUTS[readout]
-        width = hidden * heads if arch == "gat" else hidden
-        self.convs = nn.ModuleList()
-        for i in range(layers):
-            n_in = in_channels if i == 0 else width
-            if arch == "gcn":
-                conv = GCNConv(n_in, hidden, cached=False)
-            elif arch == "sage":
-                conv = SAGEMeanConv(n_in, hidden)
-            elif arch == "gat":
-                conv = GATConv(n_in, hidden, heads=heads, add_self_loops=False)  # graph_input adds them
-            elif arch == "gin":
-                conv = GINConv(nn.Sequential(Linear(n_in, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
-                                             Linear(hidden, hidden)))
-            else:
-                conv = Linear(n_in, hidden)
-            self.convs.append(conv)
+        settings = {"heads": heads}
+        width = entry.width(hidden, settings, True)
+        self.convs = nn.ModuleList(
+            entry.conv(Layer(in_channels if i == 0 else width, hidden, False, True, settings))
+            for i in range(layers))
         self.norms = nn.ModuleList(nn.BatchNorm1d(width) for _ in range(layers))
         self.head = nn.Sequential(Linear(width * layers, width), nn.BatchNorm1d(width), nn.ReLU(),
                                   nn.Dropout(dropout), Linear(width, out_channels))
@@ -243,6 +333,6 @@ class GraphModel(nn.Module):
                 num_graphs: int) -> torch.Tensor:
         layers = []
         for conv, norm in zip(self.convs, self.norms):
-            x = self.act(norm(conv(x) if self.arch == "mlp" else conv(x, graph)))
+            x = self._arch.act(norm(conv(x, graph) if self._arch.uses_graph else conv(x)))
             layers.append(x)
         return self.head(self.pool(torch.cat(layers, dim=-1), batch, num_graphs))

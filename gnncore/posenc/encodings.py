@@ -41,8 +41,13 @@ class EncodingConfig:
 
 
 class PositionalEncoding(nn.Module):
-    """The shared interface; on its own it is NoPE (no positional information at all)."""
+    """The shared interface; on its own it is NoPE (no positional information at all).
 
+    Each encoding's ``name``, ``label``, ``color`` and ``title`` make it an entry of the
+    registry the front ends read (:class:`gnncore.protocol.Entry`).
+    """
+
+    name = label = color = title = ""
     max_length: Optional[int] = None
 
     def __init__(self, config: EncodingConfig):
@@ -67,6 +72,9 @@ class NoPE(PositionalEncoding):
     generalises to longer inputs better than the explicit encodings on several tasks.
     """
 
+    name, label, color = "nope", "NoPE", "#8C8C8C"
+    title = "No positional encoding (Kazemnejad et al. 2023)"
+
 
 @lru_cache(maxsize=256)
 def sinusoids(length: int, d_model: int) -> Tensor:
@@ -89,6 +97,9 @@ class Sinusoidal(PositionalEncoding):
     has never seen.
     """
 
+    name, label, color = "sinusoidal", "Sinusoidal", "#4C78A8"
+    title = "Sinusoidal absolute (Vaswani et al. 2017)"
+
     def embed(self, x: Tensor) -> Tensor:
         return x + sinusoids(x.shape[1], x.shape[2]).to(x.dtype)
 
@@ -99,6 +110,9 @@ class LearnedAbsolute(PositionalEncoding):
     x_p <- x_p + E[p], one trained vector per position p < max_length. There is no vector
     past the table, so a longer input is refused (ValueError) rather than clamped.
     """
+
+    name, label, color = "learned", "Learned absolute", "#F58518"
+    title = "Learned absolute positions (Gehring et al. 2017)"
 
     def __init__(self, config: EncodingConfig):
         super().__init__(config)
@@ -133,6 +147,9 @@ class T5Bias(PositionalEncoding):
     head and bucket, shared by all layers as in T5. Distances past the trained ones land in
     buckets that were trained (the last bucket covers everything from max_distance on).
     """
+
+    name, label, color = "t5", "T5 bias", "#54A24B"
+    title = "T5 relative position bias (Raffel et al. 2020)"
 
     def __init__(self, config: EncodingConfig):
         super().__init__(config)
@@ -181,6 +198,9 @@ class ALiBi(PositionalEncoding):
     Nothing is learned, and a longer input only adds larger (more negative) penalties.
     """
 
+    name, label, color = "alibi", "ALiBi", "#E45756"
+    title = "Attention with linear biases (Press et al. 2022)"
+
     def __init__(self, config: EncodingConfig):
         super().__init__(config)
         self.register_buffer("slopes", torch.tensor(alibi_slopes(config.heads)), persistent=False)
@@ -196,6 +216,9 @@ class RoPE(PositionalEncoding):
     theta_i = base^(-2i/d_head), so q_m . k_n depends on m - n only. Pairs are (i, i + d/2)
     (the GPT-NeoX "rotate half" layout), a fixed permutation of the paper's (2i, 2i + 1).
     """
+
+    name, label, color = "rope", "RoPE", "#B279A2"
+    title = "Rotary position embedding (Su et al. 2021)"
 
     def __init__(self, config: EncodingConfig):
         super().__init__(config)
@@ -218,11 +241,6 @@ class RoPE(PositionalEncoding):
                 k * cos + k.roll(half, dims=-1) * signed_sin)
 
 
+# The registry, in reading order: adding an encoding is its class and its place here.
 ENCODINGS: dict[str, type[PositionalEncoding]] = {
-    "sinusoidal": Sinusoidal,
-    "learned": LearnedAbsolute,
-    "t5": T5Bias,
-    "alibi": ALiBi,
-    "rope": RoPE,
-    "nope": NoPE,
-}
+    cls.name: cls for cls in (Sinusoidal, LearnedAbsolute, T5Bias, ALiBi, RoPE, NoPE)}

@@ -79,12 +79,6 @@ def query_key_angles(positions: int, theta: float, offsets: Sequence[int] = (0, 
     return pd.DataFrame(rows)
 
 
-def wrap(angle: float) -> float:
-    """An angle in radians brought into (-pi, pi]."""
-    wrapped = math.remainder(angle, 2 * math.pi)
-    return math.pi if wrapped == -math.pi else wrapped
-
-
 def theta_label(theta: float) -> str:
     """``θ = 0.316 rad/position`` (three significant digits)."""
     return f"θ = {theta:.3g} rad/position"

@@ -20,21 +20,65 @@ from gnncore.posenc.encodings import ENCODINGS
 from gnncore.posenc.evaluate import attention_rows, evaluate, t5_bias_rows
 from gnncore.posenc.model import ModelConfig, Transformer
 from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
-from gnncore.spec import (Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop,
-                          one_thread)
+from gnncore.protocol import Facts, Setting, check_settings
+from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
 MAX_TEST_LENGTH = 128  # keeps evaluation to seconds and the position table to ~8k rows
 PROGRESS_EVERY = 10  # steps between progress reports
 HISTORY_POINTS = 100  # logged steps per run, whatever the number of steps
 # Batches are split by length into this many groups, each padded to its own longest example
-# and with its last layer cut to the output positions: two groups made a step 15-20%
-# faster than one padded batch here; three added more per-call overhead than they saved.
+# and with its last layer cut to the output positions; three cost more per-call overhead
+# than they saved (docs/decisions.md).
 LENGTH_GROUPS = 2
 DECAY_FROM = 0.8  # the learning rate decays over the last 20% of the steps (see learning_rate)
 
-INTEGER = ("train_length", "test_length", "steps", "d_model", "layers", "heads", "ffn",
-           "batch_size", "warmup", "eval_examples")
-REAL = ("lr", "weight_decay")
+_RUN = dict(type=int, low=1, scope="run")
+SETTINGS = (
+    Setting("train_length", "Train length", **_RUN, high=MAX_TEST_LENGTH, step=1,
+            help="Training inputs have every length from 1 to this."),
+    Setting("test_length", "Test length", **_RUN, high=MAX_TEST_LENGTH, step=1,
+            help="Every input length from 1 to this is scored; longer than the train length tests "
+                 f"generalisation. At most {MAX_TEST_LENGTH}."),
+    Setting("steps", "Training steps", **_RUN, high=50_000, step=100,
+            help="Updates per run, each on a fresh batch."),
+    Setting("d_model", "Model width (d_model)", type=int, low=2, high=512, step=8, scope="run",
+            advanced=True, help="Width of the token vectors."),
+    Setting("layers", "Layers", **_RUN, high=8, step=1, advanced=True, help="Transformer blocks."),
+    Setting("heads", "Attention heads", **_RUN, high=32, step=1, advanced=True, help="Must divide d_model."),
+    Setting("batch_size", "Batch size", **_RUN, high=1024, step=8, advanced=True,
+            help="Examples per training step."),
+    Setting("lr", "Peak learning rate", low=0.0, low_open=True, high=1.0, step=1e-4, format="%.4f",
+            scope="run", advanced=True,
+            help="AdamW's step size after warmup, held until 80% of the steps, then decayed to a tenth."),
+    Setting("ffn", "Feed-forward width", **_RUN, high=4096, cli=False, shown=False,
+            help="Hidden width of each block's feed-forward layer."),
+    Setting("warmup", "Warmup steps", type=int, low=0, scope="run", cli=False, shown=False,
+            help="Steps of linear warmup."),
+    Setting("weight_decay", "Weight decay", low=0.0, high=1.0, scope="run", cli=False, shown=False,
+            help="AdamW's decoupled weight decay on the weight matrices."),
+    Setting("eval_examples", "Examples per test length", **_RUN, high=4096, cli=False, shown=False,
+            help="Every run is scored on the same examples."),
+)
+
+FACTS = Facts(
+    kind="posenc", title="Positional encodings", command=("posenc",),
+    datasets=tuple(TASKS), default_dataset="copy",
+    models=ENCODINGS, default_models=tuple(ENCODINGS),
+    # Scored per input length (the ``length`` table): the share of answer tokens right, and
+    # of answers right in every token.
+    metrics=("token_accuracy", "exact_match"),
+    curves=("loss",),
+    columns=("task", "encoding", "seed", "length", "in_distribution", "token_accuracy", "exact_match"),
+    settings=SETTINGS,
+    # One seed by default: a run takes tens of seconds on a CPU; the page and the CLI add more.
+    seeds=1, max_seeds=20,
+    noun="encoding", dataset_noun="task", dataset_flag="--task", model_flag="--encodings",
+    intro="Six small transformers that differ only in how they are told where each token is. Each "
+          "learns a sequence task on short inputs and is then tested on longer ones: which encodings "
+          "still work past the length they were trained on?",
+    model_help="Six small transformers, identical except for how they learn where each token is. "
+               "NoPE: no encoding at all.",
+)
 
 
 def defaults(spec: RunSpec) -> dict[str, Any]:
@@ -45,10 +89,8 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
     d_model 64, layers 2, heads 4: the toy size the issue asks for.
     ffn 4 x d_model: the feed-forward width ratio of Vaswani et al. 2017 (2048 / 512).
     steps 2000, batch_size 32, lr 7e-3, warmup steps / 20: tuned on copy at train length 16
-        so that every encoding but NoPE reaches >= 0.99 in-distribution token accuracy
-        (seeds 0-8 for ALiBi and T5, 0-3 for the others, with the schedule of
-        ``learning_rate``). Per unit of compute, batches of 32 learned faster than batches
-        of 64; with 1200 steps, or lr 1e-2, some seeds of ALiBi and T5 stayed below 0.7.
+        so that every encoding but NoPE learns the task in distribution, with the schedule
+        of ``learning_rate`` (docs/decisions.md has the seeds and the alternatives tried).
     weight_decay 0.1: nanoGPT's and GPT-3's value, on weight matrices only.
     eval_examples 128: examples per test length; every run is scored on the same ones.
     """
@@ -74,30 +116,12 @@ def validate(spec: RunSpec) -> None:
         raise SpecError(f"Unknown task '{spec.dataset}'; choose one of {', '.join(TASKS)}.")
     if spec.model not in ENCODINGS:
         raise SpecError(f"Unknown encoding '{spec.model}'; choose one of {', '.join(ENCODINGS)}.")
+    check_settings(spec, SETTINGS)
     p = spec.params
-    known = set(INTEGER) | set(REAL)
-    unknown = sorted(set(p) - known)
-    if unknown:
-        raise SpecError(f"Unknown setting '{unknown[0]}'; the settings are {', '.join(sorted(known))}.")
-    for name in INTEGER:
-        if name in p and not _is_int(p[name]):
-            raise SpecError(f"{name} must be a whole number, not {p[name]!r}.")
-    for name in REAL:
-        if name in p and (not isinstance(p[name], (int, float)) or isinstance(p[name], bool)
-                          or not math.isfinite(p[name])):
-            raise SpecError(f"{name} must be a number, not {p[name]!r}.")
-    for name in ("train_length", "steps", "d_model", "layers", "heads", "ffn", "batch_size",
-                 "eval_examples"):
-        if name in p and p[name] < 1:
-            raise SpecError(f"{name} must be at least 1, not {p[name]}.")
-    if "lr" in p and p["lr"] <= 0:
-        raise SpecError(f"lr must be above 0, not {p['lr']}.")
-    if "weight_decay" in p and p["weight_decay"] < 0:
-        raise SpecError(f"weight_decay must be 0 or more, not {p['weight_decay']}.")
-    if "warmup" in p and not 0 <= p["warmup"] <= p.get("steps", p["warmup"]):
-        raise SpecError(f"warmup must lie between 0 and the number of steps, not {p['warmup']}.")
+    if "warmup" in p and p["warmup"] > p.get("steps", p["warmup"]):
+        raise SpecError(f"Warmup must lie between 0 and the number of steps, not {p['warmup']}.")
     train, test = p.get("train_length", 1), p.get("test_length", MAX_TEST_LENGTH)
-    if not train <= test <= MAX_TEST_LENGTH:
+    if not train <= test:
         raise SpecError(f"test_length must lie between the train length ({train}) and "
                         f"{MAX_TEST_LENGTH}, not {test}.")
     d_model, heads = p.get("d_model", 64), p.get("heads", 1)
@@ -111,24 +135,19 @@ def validate(spec: RunSpec) -> None:
 
 
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
-    """Train one model, evaluate it at every length, and return metrics, history and tables."""
-    spec = RunSpec.make(spec.kind, spec.dataset, spec.model, spec.seed,
-                        **{**defaults(spec), **spec.params})
-    validate(spec)
+    """Train one model of a resolved spec, evaluate it at every length; metrics, history, tables."""
     hp = spec.params
     task = TASKS[spec.dataset]
-    with one_thread():
-        model = build_model(spec)
-        start = time.perf_counter()
-        history = fit(model, task, spec, on_progress, should_stop)
-        train_seconds = time.perf_counter() - start
-        lengths, positions = evaluate(model, task, hp["train_length"], hp["test_length"],
-                                      hp["eval_examples"])
-        tables = {"length": lengths, "position": positions,
-                  "attention": attention_rows(model, task, hp["train_length"], hp["test_length"])}
-        if spec.model == "t5":
-            tables["t5_bias"] = t5_bias_rows(model, task.sequence_length(hp["test_length"]))
-        seconds = time.perf_counter() - start
+    model = build_model(spec)
+    start = time.perf_counter()
+    history = fit(model, task, spec, on_progress, should_stop)
+    train_seconds = time.perf_counter() - start
+    lengths, positions = evaluate(model, task, hp["train_length"], hp["test_length"], hp["eval_examples"])
+    tables = {"length": lengths, "position": positions,
+              "attention": attention_rows(model, task, hp["train_length"], hp["test_length"])}
+    if spec.model == "t5":
+        tables["t5_bias"] = t5_bias_rows(model, task.sequence_length(hp["test_length"]))
+    seconds = time.perf_counter() - start
     metrics = {
         **_summary(lengths),
         "final_loss": history[-1]["loss"],
@@ -199,10 +218,8 @@ def learning_rate(step: int, steps: int, warmup: int, peak: float) -> float:
     until ``DECAY_FROM`` of the steps, then cosine decay to peak / 10.
 
     Why not nanoGPT's cosine decay over all steps: copy is learnt in a sudden drop of the
-    loss whose step varies by seed, and a late one came when the rate had already decayed.
-    With it, ALiBi stayed at 0.74 in-distribution token accuracy after 2000 steps on seed 1
-    of 0-8 (0.77 on seed 7 in an earlier version); with the constant phase, ALiBi and T5
-    reached >= 0.998 on all of seeds 0-8.
+    loss whose step varies by seed, and a drop that comes late needs a rate that has not
+    decayed yet (docs/decisions.md).
     """
     if step <= warmup:
         return peak * step / warmup
@@ -217,9 +234,8 @@ def fit(model: Transformer, task: Task, spec: RunSpec, on_progress: ProgressFn =
         should_stop: StopFn = None) -> list[dict]:
     """Train on fresh examples every step; returns the history (mean loss per logged span).
 
-    Every batch mixes lengths 1..train_length. (Batches of a single length, drawn anew each
-    step, cost less but pull each update towards one length: ALiBi then stayed below 0.7
-    in-distribution in 3 of 3 seeds.) The batch is split by length into ``LENGTH_GROUPS``
+    Every batch mixes lengths 1..train_length: batches of a single length cost less but pull
+    each update towards one length. The batch is split by length into ``LENGTH_GROUPS``
     groups, which keeps most padding out and leaves the gradient as it was.
     """
     hp = spec.params

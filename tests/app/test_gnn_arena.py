@@ -16,11 +16,14 @@ from gnncore.app import export_ui, results
 from gnncore.gnn import graph as graph_engine
 from gnncore.gnn import link as link_engine
 from gnncore.gnn.datasets import DATASETS, dataset_names
-from gnncore.gnn.node import PAPER_DEFAULTS
+from gnncore.gnn.models import ARCHITECTURES
+from gnncore.gnn.node import FACTS as NODE
 from gnncore.runs import RunStore, runs_frame
 from gnncore.spec import RunSpec
 
 PAGE = "pages/1_GNN_Arena.py"
+# The node task's default models at their papers' settings, as the registry declares them.
+PAPER_DEFAULTS = {m: ARCHITECTURES[m].defaults["node"] for m in NODE.default_models}
 
 
 def choose(at, dataset="CSBM", models=("gcn", "mlp"), seeds=2, epochs=3, task=None):
@@ -73,14 +76,14 @@ def test_sidebar_starts_at_paper_defaults_and_follows_the_dataset(pages):
                                                 "Graph classification"]
     assert at.selectbox(key="dataset").value == "Cora"
     assert at.multiselect(key="models").value == ["gcn", "sage", "gat", "mlp"]
-    assert at.number_input(key="seeds").value == 5
+    assert at.number_input(key="seeds").value == NODE.seeds
     assert at.number_input(key="epochs").value == 200
     for model, params in PAPER_DEFAULTS.items():
         for name, value in params.items():
             assert at.number_input(key=f"hp:{model}:{name}").value == value, (model, name)
     sidebar_text = " ".join(pages.texts(at.sidebar.markdown))
     assert "2,708" in sidebar_text and "1,433" in sidebar_text  # Cora's nodes and features
-    assert at.button(key="train").label == "Train 20 runs"
+    assert at.button(key="train").label == f"Train {4 * NODE.seeds} runs"
 
     # GAT on PubMed has its own paper settings; a value the user changed stays.
     at.number_input(key="hp:gcn:hidden").set_value(32)
@@ -250,7 +253,7 @@ def test_switching_the_task_switches_datasets_models_and_settings(pages):
     link_gcn = link_engine.defaults(RunSpec.make("link", "Cora", "gcn"))
     assert at.number_input(key="hp:gcn:hidden").value == link_gcn["hidden"]
     assert at.number_input(key="hp:gcn:embedding").value == link_gcn["embedding"]
-    assert at.number_input(key="seeds").value == 5
+    assert at.number_input(key="seeds").value == link_engine.FACTS.seeds
 
     at.selectbox(key="task").set_value("graph").run()
     pages.no_exceptions(at)
@@ -272,7 +275,7 @@ def test_switching_the_task_switches_datasets_models_and_settings(pages):
     pages.no_exceptions(at)
     assert at.selectbox(key="dataset").value == "Cora"
     assert at.multiselect(key="models").value == ["gcn", "sage", "gat", "mlp"]
-    assert at.number_input(key="seeds").value == 5 and at.number_input(key="epochs").value == 200
+    assert at.number_input(key="seeds").value == NODE.seeds and at.number_input(key="epochs").value == 200
     assert at.number_input(key="hp:gcn:hidden").value == PAPER_DEFAULTS["gcn"]["hidden"]
 
 

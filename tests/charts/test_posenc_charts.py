@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from charts.specdata import layer, layers, marks, panels
 
+from gnncore import runs as engines
 from gnncore.charts import accuracy_by_position, accuracy_vs_length, in_vs_out, loss_curves
 from gnncore.charts import theme
 
@@ -79,7 +80,7 @@ def test_encoding_colours_are_fixed_and_named():
     spec = accuracy_vs_length(lengths_like()).to_dict()
     c = layer(spec, "line")["encoding"]["color"]
     assert c["scale"]["domain"] == ["Learned absolute", "RoPE", "NoPE"]
-    assert c["scale"]["range"] == [theme.ENCODING_COLORS[e] for e in ("learned", "rope", "nope")]
+    assert c["scale"]["range"] == [engines.models()[e].color for e in ("learned", "rope", "nope")]
     assert c["title"] == "Positional encoding"
     assert spec["config"]["font"] == theme.FONT
 

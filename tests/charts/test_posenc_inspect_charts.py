@@ -12,6 +12,12 @@ from gnncore.posenc import inspect, pictures
 from gnncore.posenc.encodings import EncodingConfig, RoPE
 
 
+
+def wrap(angle: float) -> float:
+    """An angle in radians brought into (-pi, pi], as atan2 gives it."""
+    wrapped = math.remainder(angle, 2 * math.pi)
+    return math.pi if wrapped == -math.pi else wrapped
+
 def datasets(chart) -> list[pd.DataFrame]:
     """Every dataset of a chart's spec (validated against the Vega-Lite schema on the way)."""
     spec = chart.to_dict()
@@ -32,7 +38,7 @@ def test_angle_between_rotated_q_and_k_is_offset_times_theta(theta):
     angles = pictures.query_key_angles(20, theta, offsets=(0, 1, 3, 7))
     for row in angles.itertuples():
         assert row.key_position == row.query_position - row.offset
-        assert row.angle == pytest.approx(pictures.wrap(row.offset * theta), abs=1e-5)
+        assert row.angle == pytest.approx(wrap(row.offset * theta), abs=1e-5)
     drawn = rows_with(charts.query_key_angles_chart(angles, theta), "query_position", "degrees")
     assert len(drawn) == len(angles)
     assert drawn["degrees"].tolist() == pytest.approx(angles["degrees"].tolist())
@@ -43,7 +49,7 @@ def test_angle_depends_on_the_offset_only_for_any_q_and_k():
     start = math.atan2(1.2, 0.3) - math.atan2(0.5, -0.8)
     for offset, group in angles.groupby("offset"):
         assert group["angle"].max() - group["angle"].min() < 1e-5, offset  # the same for every m
-        assert group["angle"].iloc[0] == pytest.approx(pictures.wrap(offset * 0.4 + start), abs=1e-5)
+        assert group["angle"].iloc[0] == pytest.approx(wrap(offset * 0.4 + start), abs=1e-5)
         assert group["score"].max() - group["score"].min() < 1e-5
 
 

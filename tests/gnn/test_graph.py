@@ -124,10 +124,10 @@ def test_same_seed_same_history_and_progress_and_cancel():
 
 
 @pytest.mark.parametrize("hp, phrase", [
-    ({"readout": "avg"}, "Unknown readout 'avg'; choose one of mean, sum, max"),
+    ({"readout": "avg"}, r"Readout \(readout\) must be one of mean, sum, max; got 'avg'"),
     ({"fold": 10}, "Fold must be a whole number from 0 to 9"),
-    ({"folds": 1, "fold": 0}, "Folds must be"),
-    ({"batch_size": 0}, "Batch size must be"),
+    ({"folds": 1, "fold": 0}, r"Folds \(folds\) must be"),
+    ({"batch_size": 0}, r"Batch size \(batch_size\) must be a whole number from 2"),
 ])
 def test_bad_specs_say_what_is_valid(hp, phrase):
     with pytest.raises(SpecError, match=phrase):
@@ -159,4 +159,4 @@ def test_cli_graph_rows_per_model_and_fold(tmp_path, capsys):
 
 def test_cli_folds_only_for_graph(capsys):
     assert main(["gnn", "--dataset", "CSBM", "--folds", "3"]) == 2
-    assert "--task graph only" in capsys.readouterr().err
+    assert "--folds does not apply to gnn --task node" in capsys.readouterr().err

@@ -109,8 +109,8 @@ def test_progress_every_epoch_and_cancel_raises():
 @pytest.mark.parametrize("model, dataset, hp, phrase", [
     ("gin", "CSBM", {}, "Unknown model 'gin'"),
     ("gcn", "MUTAG", {}, "for link tasks"),
-    ("gcn", "CSBM", {"embedding": 0}, "Embedding must be"),
-    ("gcn", "CSBM", {"lr": 0}, "Lr must be above 0"),
+    ("gcn", "CSBM", {"embedding": 0}, r"\(embedding\) must be"),
+    ("gcn", "CSBM", {"lr": 0}, r"Learning rate \(lr\) must be above 0"),
 ])
 def test_bad_specs_say_what_is_valid(model, dataset, hp, phrase):
     with pytest.raises(SpecError, match=phrase):

@@ -31,7 +31,7 @@ def test_select_by_loss_reports_the_epoch_of_lowest_validation_loss():
     history, metrics = result.history, result.metrics
     best = min(history, key=lambda h: h["val_loss"])
     assert metrics["best_epoch"] == best["epoch"] and metrics["test_accuracy"] == best["test_accuracy"]
-    with pytest.raises(SpecError, match="Select must be one of accuracy, loss"):
+    with pytest.raises(SpecError, match=r"\(select\) must be one of accuracy, loss"):
         resolve(RunSpec.make("node", "CSBM", "gcn", select="vibes"))
 
 

@@ -53,10 +53,10 @@ def test_a_second_call_reads_the_store(capsys, store):
 @pytest.mark.parametrize("args, words", [
     (["--train-length", "16", "--test-length", "8"], "test_length"),
     (["--d-model", "64", "--heads", "6"], "heads (6) must divide d_model (64)"),
-    (["--steps", "0"], "steps must be at least 1"),
+    (["--steps", "0"], "(steps) must be a whole number from 1"),
     (["--task", "addition"], "Unknown task 'addition'"),
     (["--encodings", "rope,absolute"], "Unknown encoding 'absolute'"),
-    (["--seeds", "0"], "--seeds"),
+    (["--seeds", "0"], "Seeds must be"),
     (["--steps", "many"], "invalid int value"),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, words, tmp_path, capsys, store):

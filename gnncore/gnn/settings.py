@@ -1,0 +1,66 @@
+"""The GNN tasks' hyperparameters, each declared once (type, range, label, help), and the
+validation the three task loops share. Each task picks the settings it has."""
+
+from __future__ import annotations
+
+from gnncore.gnn.datasets import info
+from gnncore.protocol import Facts, Setting, check_settings
+from gnncore.spec import RunSpec, SpecError
+
+WHOLE = dict(type=int, low=1)
+
+EPOCHS = Setting("epochs", "Epochs", **WHOLE, high=5000, step=10, scope="run",
+                 help="Training epochs per run.")
+PATIENCE = Setting("patience", "Early stopping patience", type=int, low=0, high=5000, step=10, scope="run",
+                   help="Stop a run after this many epochs without a better validation score; 0 "
+                        "trains all epochs.")
+HIDDEN = Setting("hidden", "Hidden units", **WHOLE, high=1024, step=1,
+                 help="Width of each hidden layer (per head for GAT).")
+HEADS = Setting("heads", "Attention heads", **WHOLE, high=16, step=1, cli=False,
+                help="GAT's heads in the hidden layers, concatenated.")
+OUT_HEADS = Setting("out_heads", "Output heads", **WHOLE, high=16, step=1, cli=False,
+                    help="GAT's heads in the output layer, averaged.")
+LAYERS = Setting("layers", "Layers", **WHOLE, high=64, step=1,
+                 help="Graph convolutions (linear layers for the MLP; propagation steps for APPNP).")
+ALPHA = Setting("alpha", "Teleport probability", low=0.0, high=1.0, step=0.05, format="%.2f", cli=False,
+                help="APPNP's alpha: the share of each node's own prediction kept at every step.")
+DROPOUT = Setting("dropout", "Dropout", low=0.0, high=0.95, step=0.05, format="%.2f",
+                  help="Dropout rate on every layer's input.")
+LR = Setting("lr", "Learning rate", low=0.0, low_open=True, high=1.0, step=0.001, format="%.4f",
+             help="Adam's step size.")
+WEIGHT_DECAY = Setting("weight_decay", "Weight decay", low=0.0, high=1.0, step=1e-4, format="%.4f",
+                       help="L2 penalty on the weights.")
+SELECT = Setting("select", "Reported epoch", type=str, cli=False,
+                 choices={"accuracy": "best validation accuracy", "loss": "lowest validation loss"},
+                 help="Which validation metric picks the epoch whose test score is reported.")
+EMBEDDING = Setting("embedding", "Embedding size", **WHOLE, high=1024, step=1, cli=False,
+                    help="Width of the node embeddings whose dot product scores a pair.")
+BATCH_SIZE = Setting("batch_size", "Batch size", type=int, low=2, high=1024, step=1, cli=False,
+                     help="Graphs per training step (batch norm needs at least two).")
+READOUT = Setting("readout", "Readout", type=str, scope="run",
+                  choices={"mean": "Mean", "sum": "Sum", "max": "Max"},
+                  help="How a graph's node embeddings pool into one vector for the classifier.")
+# The synthetic graph's knobs.
+HOMOPHILY = Setting("homophily", "Homophily", low=0.0, high=1.0, step=0.05, scope="run", cli=False,
+                    datasets=("CSBM",),
+                    help="Expected fraction of edges that join two nodes of the same class.")
+SIGNAL = Setting("signal", "Feature signal", low=0.0, high=3.0, step=0.1, scope="run", cli=False,
+                 datasets=("CSBM",),
+                 help="How far apart the class means of the node features are, against unit noise; "
+                      "0 makes the features useless, so only the graph can tell classes apart.")
+CSBM_DEFAULTS = dict(homophily=0.8, signal=1.0)
+
+COMMON = (EPOCHS, PATIENCE, HIDDEN, HEADS, OUT_HEADS, LAYERS, ALPHA, DROPOUT, LR, WEIGHT_DECAY)
+
+
+def validate(spec: RunSpec, facts: Facts) -> None:
+    """The dataset, the model and every setting of a GNN spec, one sentence on the first wrong one."""
+    info(spec.dataset, facts.kind)
+    if spec.model not in facts.models:
+        raise SpecError(f"Unknown model '{spec.model}'; choose one of {', '.join(facts.models)}.")
+    check_settings(spec, facts.settings_for(spec.dataset))
+
+
+def dataset_options(spec: RunSpec) -> dict:
+    """The synthetic graph's knobs of a spec, for ``load_node_data``."""
+    return {k: spec.params[k] for k in CSBM_DEFAULTS if k in spec.params}
