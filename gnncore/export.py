@@ -209,6 +209,7 @@ def save(path: str | os.PathLike, data: bytes | str) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would leave the file readable by its owner only
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):

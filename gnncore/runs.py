@@ -169,9 +169,7 @@ def _run_serial(todo, count, on_progress, should_stop) -> Iterator[RunResult]:
 
 def default_workers() -> int:
     """Training processes for the page and the CLI: ``$GNNCORE_WORKERS``, else one per core
-    up to 2. On this project's 2-core machine, two single-threaded processes train 4 GNNs x
-    5 seeds on Cora in about half the time of one process with two threads (the models are
-    too small for a second thread to share one model's work well)."""
+    up to 2 (these models are too small for two threads to share one model's work well)."""
     value = os.environ.get("GNNCORE_WORKERS")
     if value:
         return max(1, int(value))

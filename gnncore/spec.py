@@ -10,7 +10,7 @@ import hashlib
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterator, Optional
 
 # Bump when an engine change makes stored results stale: it is part of every spec's key.
 # 2: every run trains on one torch thread; GAT drops the transformed features as its authors' code.
@@ -147,15 +147,9 @@ def check_stop(should_stop: StopFn) -> None:
 
 @contextmanager
 def one_thread() -> Iterator[None]:
-    """Train on one torch thread, then restore the caller's setting.
-
-    Every run trains on one thread wherever it runs (see gnncore.runs: in the caller's process or a worker), so its
-    result does not depend on the machine's cores or on ``workers``: the thread count
-    changes the order of floating-point sums, and over a training run that is enough to
-    move a score (GIN on PROTEINS, 10 folds: 73.4 on one thread, 75.5 on two). It is also
-    faster here: the models are small enough that a second OpenMP thread mostly waits
-    (a transformer step took 5-10x longer with 2 threads on a busy 2-core machine).
-    """
+    """Train on one torch thread, then restore the caller's setting: the thread count changes
+    the order of floating-point sums, so one thread everywhere makes a result independent of
+    the machine and of the number of workers (docs/decisions.md)."""
     import torch
 
     threads = torch.get_num_threads()

@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 
 RUNNING, DONE, STOPPED, FAILED = "running", "done", "stopped", "failed"
 
-# A job spreads its runs over worker processes (gnncore.runs.default_workers: one per core,
-# up to 2); every run trains on one torch thread wherever it runs (gnncore.spec.one_thread).
 
 Runner = Callable[..., Iterable[RunResult]]
 

@@ -25,10 +25,10 @@ from gnncore.spec import RunResult, RunSpec
 
 KIND = "posenc"
 KEEP = "session"  # widget values survive a visit to another page
-# Rough cost of one run on one core of this machine, for the estimate before Train: a
-# training step's fixed cost and its cost per 512 training tokens (milliseconds, 2 layers,
-# d_model 64), and the seconds for scoring every length up to 48 (measured on copy, with
-# two runs training at once, one per core: the default 6 runs took 81 s).
+# Rough cost of one run on one core of the 2-core development machine, for the estimate
+# before Train: a training step's fixed cost and its cost per 512 training tokens
+# (milliseconds, 2 layers, d_model 64), and the seconds for scoring every length up to 48;
+# calibrated on the default comparison (docs/decisions.md).
 STEP_MS = 9.0
 TOKENS_MS = 3.5
 EVAL_SECONDS = 1.5

@@ -2,13 +2,8 @@
 how many runs have finished, a Stop button, and optionally the results so far.
 
 The panel is an ``st.fragment`` that reruns on a timer, so the sidebar and the rest of the
-page stay as they are while the job trains; when the job ends it reruns the whole page.
-
-Why this shape, measured with the app and a headless Chromium on the same shared 2-core
-machine, where every CPU second the page spends is taken from training: redrawing the
-whole page (its sidebar holds ~40 widgets) cost the browser ~2 s of CPU each time; redrawing
-the results every second inside the bar's fragment cost the server ~0.15 s and the browser
-~0.25 s per tick, more CPU than the training itself.
+page stay as they are while the job trains (every CPU second the page spends is taken from
+training; docs/decisions.md has the measurements); when the job ends it reruns the whole page.
 """
 
 from __future__ import annotations
@@ -62,8 +57,7 @@ def progress_panel(job: Job, unit: str = "epoch", noun: str = "run", every: floa
         elapsed = time.time() - (job.started or time.time())
         row.caption(f"{job.finished_count} of {job.total} {noun}s finished · {elapsed:.0f} s")
 
-    # A second fragment on a slower clock: drawing the results costs the server ~0.1 s and
-    # the browser more, so not every second.
+    # A second fragment on a slower clock: drawing the results costs far more than the bar.
     @st.fragment(run_every=results_every)
     def results_so_far() -> None:
         results()

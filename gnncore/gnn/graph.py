@@ -56,7 +56,7 @@ FACTS = Facts(
     curves=("val_accuracy", "test_accuracy", "train_accuracy", "loss", "val_loss"),
     columns=("dataset", "task", "model", "fold", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
-    settings=(*gs.COMMON, gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD),
+    settings=gs.for_task("graph", gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD),
     # Every fold is run and the folds give the spread, so one seed per fold.
     seeds=1, folds=10,  # Errica et al. 2020 use 10 folds
     selected_by="validation accuracy on the inner split",

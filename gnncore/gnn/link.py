@@ -48,7 +48,7 @@ FACTS = Facts(
     curves=("val_auc", "val_ap", "test_auc", "test_ap", "loss"),
     columns=("dataset", "task", "model", "seed", "test_auc", "test_ap", "val_auc", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
-    settings=(*gs.COMMON, gs.EMBEDDING, gs.HOMOPHILY, gs.SIGNAL),
+    settings=gs.for_task("link", gs.EMBEDDING, gs.HOMOPHILY, gs.SIGNAL),
     seeds=10,  # as node classification (see there)
     selected_by="validation ROC-AUC",
     reported="at the epoch of best validation AUC, mean ± standard deviation over seeds; each seed "

@@ -30,6 +30,7 @@ from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.utils import add_remaining_self_loops, to_torch_csr_tensor
 
 from gnncore.gnn.layers import GATConvUniformDropout, SAGEMeanConv, feature_dropout, sparse_if_mostly_zero
+from gnncore.protocol import Setting
 
 __all__ = ["ARCHITECTURES", "Architecture", "NodeModel", "GraphModel", "READOUTS", "architectures",
            "count_parameters", "feature_dropout", "graph_input", "register", "sparse_if_mostly_zero",
@@ -52,6 +53,7 @@ class Architecture:
 
     defaults: per task, the architecture's paper settings where they differ from the
     task's own (``gnncore.gnn.node.COMMON_DEFAULTS`` and its kin).
+    settings: hyperparameters of its own, beyond those every GNN has (gnncore.gnn.settings).
     uses_graph: False for the baseline that never sees an edge.
     edge_index: takes ``edge_index`` with self-loops (per-edge attention) instead of the
     sparse adjacency.
@@ -61,6 +63,7 @@ class Architecture:
     name = label = title = color = ""
     tasks: tuple[str, ...] = ("node", "link", "graph")
     defaults: Mapping[str, dict] = {}
+    settings: tuple[Setting, ...] = ()
     uses_graph = True
     edge_index = False
     decay_first_layer_only = False
@@ -139,6 +142,10 @@ class GAT(Architecture):
     defaults = {"node": dict(hidden=8, heads=8, out_heads=1, dropout=0.6, lr=0.005, weight_decay=5e-4),
                 "link": dict(hidden=8, heads=4, out_heads=1),
                 "graph": dict(hidden=16, heads=4)}
+    settings = (Setting("heads", "Attention heads", type=int, low=1, high=16, step=1, cli=False,
+                        help="GAT's heads in the hidden layers, concatenated."),
+                Setting("out_heads", "Output heads", type=int, low=1, high=16, step=1, cli=False,
+                        help="GAT's heads in the output layer, averaged."))
     edge_index = True
 
     @staticmethod
@@ -170,6 +177,9 @@ class APPNPArchitecture(Architecture):
     tasks = ("node", "link")
     defaults = {"node": dict(hidden=64, layers=10, alpha=0.1, dropout=0.5, lr=0.01, weight_decay=5e-3),
                 "link": dict(layers=10, alpha=0.1)}
+    settings = (Setting("alpha", "Teleport probability", low=0.0, high=1.0, step=0.05, format="%.2f",
+                        cli=False, help="APPNP's alpha: the share of each node's own prediction kept "
+                                        "at every propagation step."),)
     decay_first_layer_only = True
 
     def node_model(self, in_channels: int, out_channels: int, settings: Mapping,

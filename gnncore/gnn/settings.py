@@ -1,9 +1,11 @@
 """The GNN tasks' hyperparameters, each declared once (type, range, label, help), and the
-validation the three task loops share. Each task picks the settings it has."""
+validation the three task loops share. Each task picks the settings it has; an
+architecture's own (GAT's heads, APPNP's teleport) come with its registry entry."""
 
 from __future__ import annotations
 
 from gnncore.gnn.datasets import info
+from gnncore.gnn.models import architectures
 from gnncore.protocol import Facts, Setting, check_settings
 from gnncore.spec import RunSpec, SpecError
 
@@ -16,14 +18,8 @@ PATIENCE = Setting("patience", "Early stopping patience", type=int, low=0, high=
                         "trains all epochs.")
 HIDDEN = Setting("hidden", "Hidden units", **WHOLE, high=1024, step=1,
                  help="Width of each hidden layer (per head for GAT).")
-HEADS = Setting("heads", "Attention heads", **WHOLE, high=16, step=1, cli=False,
-                help="GAT's heads in the hidden layers, concatenated.")
-OUT_HEADS = Setting("out_heads", "Output heads", **WHOLE, high=16, step=1, cli=False,
-                    help="GAT's heads in the output layer, averaged.")
 LAYERS = Setting("layers", "Layers", **WHOLE, high=64, step=1,
                  help="Graph convolutions (linear layers for the MLP; propagation steps for APPNP).")
-ALPHA = Setting("alpha", "Teleport probability", low=0.0, high=1.0, step=0.05, format="%.2f", cli=False,
-                help="APPNP's alpha: the share of each node's own prediction kept at every step.")
 DROPOUT = Setting("dropout", "Dropout", low=0.0, high=0.95, step=0.05, format="%.2f",
                   help="Dropout rate on every layer's input.")
 LR = Setting("lr", "Learning rate", low=0.0, low_open=True, high=1.0, step=0.001, format="%.4f",
@@ -50,7 +46,16 @@ SIGNAL = Setting("signal", "Feature signal", low=0.0, high=3.0, step=0.1, scope=
                       "0 makes the features useless, so only the graph can tell classes apart.")
 CSBM_DEFAULTS = dict(homophily=0.8, signal=1.0)
 
-COMMON = (EPOCHS, PATIENCE, HIDDEN, HEADS, OUT_HEADS, LAYERS, ALPHA, DROPOUT, LR, WEIGHT_DECAY)
+COMMON = (EPOCHS, PATIENCE, HIDDEN, LAYERS, DROPOUT, LR, WEIGHT_DECAY)
+
+
+def for_task(task: str, *own: Setting) -> tuple[Setting, ...]:
+    """A task's settings: the common ones, its own, then those its architectures bring."""
+    out = {s.name: s for s in (*COMMON, *own)}
+    for arch in architectures(task).values():
+        for s in arch.settings:
+            out.setdefault(s.name, s)
+    return tuple(out.values())
 
 
 def validate(spec: RunSpec, facts: Facts) -> None:

@@ -220,6 +220,11 @@ class RoPE(PositionalEncoding):
     name, label, color = "rope", "RoPE", "#B279A2"
     title = "Rotary position embedding (Su et al. 2021)"
 
+    @classmethod
+    def for_head(cls, d_head: int, base: float = 10000.0) -> "RoPE":
+        """RoPE for one head of width ``d_head`` (the look-inside pictures' case)."""
+        return cls(EncodingConfig(d_model=d_head, heads=1, rope_base=base))
+
     def __init__(self, config: EncodingConfig):
         super().__init__(config)
         head = config.d_model // config.heads

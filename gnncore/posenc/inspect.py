@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from gnncore.posenc.encodings import EncodingConfig, RoPE, alibi_slopes, sinusoids, t5_bucket
+from gnncore.posenc.encodings import RoPE, alibi_slopes, sinusoids, t5_bucket
 
 
 def integer_encoding(length: int) -> pd.DataFrame:
@@ -48,7 +48,7 @@ def sinusoid_dot_product(max_distance: int, d_model: int, reference: int = 0) ->
 def rope_angles(length: int, d_head: int, base: float = 10000.0) -> pd.DataFrame:
     """RoPE's rotation angle p * theta_i per position and dimension pair (radians):
     rows (position, pair, frequency, angle)."""
-    rope = _rope(d_head, base)
+    rope = RoPE.for_head(d_head, base)
     angles = rope.angles(length)
     return pd.DataFrame([{"position": p, "pair": i, "frequency": float(rope.inv_freq[i]),
                           "angle": float(angles[p, i])}
@@ -61,7 +61,7 @@ def rope_score(max_distance: int, d_head: int, base: float = 10000.0) -> pd.Data
     Equal to 2 * sum_i cos(distance * theta_i): d_head at distance 0, then an oscillating
     decay (Su et al. 2021, section 3.4.3).
     """
-    rope = _rope(d_head, base)
+    rope = RoPE.for_head(d_head, base)
     ones = torch.ones(1, 1, max_distance + 1, d_head)
     q, k = rope.rotate(ones, ones)
     scores = q[0, 0] @ k[0, 0, 0]  # query at m = distance, key at n = 0
@@ -82,6 +82,3 @@ def t5_buckets(max_distance: int, buckets: int = 32, bucket_max_distance: int = 
     return pd.DataFrame({"distance": distance.tolist(),
                          "bucket": t5_bucket(distance, buckets, bucket_max_distance).tolist()})
 
-
-def _rope(d_head: int, base: float) -> RoPE:
-    return RoPE(EncodingConfig(d_model=d_head, heads=1, rope_base=base))

@@ -21,17 +21,17 @@ from typing import Sequence
 import pandas as pd
 import torch
 
-from gnncore.posenc.encodings import EncodingConfig, RoPE
+from gnncore.posenc.encodings import RoPE
 
 
 def rope_frequencies(d_head: int, base: float = 10000.0) -> list[float]:
     """RoPE's theta_i = base^(-2i/d_head), i = 0 .. d_head/2 - 1, as the model uses them."""
-    return _rope(d_head, base).inv_freq.tolist()
+    return RoPE.for_head(d_head, base).inv_freq.tolist()
 
 
 def rotate(vector: Sequence[float], positions: Sequence[int], theta: float) -> torch.Tensor:
     """``vector`` (2,) turned by p * theta for each p in ``positions``: (len(positions), 2)."""
-    rope = _rope(2)
+    rope = RoPE.for_head(2)
     rope.inv_freq.fill_(theta)  # the one pair's frequency, in place of base^0 = 1
     rows = torch.tensor([list(vector)] * (max(positions) + 1), dtype=torch.float32)
     turned, _ = rope.rotate(rows.view(1, 1, -1, 2), rows.view(1, 1, -1, 2))
@@ -83,6 +83,3 @@ def theta_label(theta: float) -> str:
     """``θ = 0.316 rad/position`` (three significant digits)."""
     return f"θ = {theta:.3g} rad/position"
 
-
-def _rope(d_head: int, base: float = 10000.0) -> RoPE:
-    return RoPE(EncodingConfig(d_model=d_head, heads=1, rope_base=base))

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from charts.specdata import layer, layers, marks, panels
+from charts.specdata import layer, panels
 
 from gnncore import runs as engines
 from gnncore.charts import accuracy_by_position, accuracy_vs_length, in_vs_out, loss_curves

@@ -40,7 +40,7 @@ def test_sparse_feature_dropout_keeps_expected_share_and_rescales():
     assert feature_dropout(x, 0.5, training=False) is x
 
 
-@pytest.mark.parametrize("arch", ["gcn", "sage", "gat", "mlp"])
+@pytest.mark.parametrize("arch", ["gcn", "sage", "gat", "appnp", "mlp"])
 def test_output_shape_and_permutation_equivariance(arch, graph):
     data, x = graph
     torch.manual_seed(0)
@@ -117,3 +117,35 @@ def test_gat_drops_each_source_nodes_features_once_for_all_its_edges():
     assert set(out[1].unique().tolist()) <= {0.0, 2.0}  # inverted dropout at rate 0.5
     draws = torch.stack([conv.propagate(star, x=(x_src, x_src), alpha=alpha)[1] for _ in range(2000)])
     assert abs(float(draws.mean()) - 1.0) < 0.03
+
+
+def test_appnp_propagates_the_mlp_prediction_by_personalised_pagerank(graph):
+    """With alpha 1 every step teleports home, so APPNP is its MLP; with alpha 0.1 and K steps
+    the output is the K-step power iteration H <- (1 - alpha) A_hat H + alpha Z (its Eq. 3)."""
+    from torch_geometric.nn.conv.gcn_conv import gcn_norm
+
+    data, x = graph
+    adj = graph_input("appnp", data.edge_index, data.num_nodes)
+    torch.manual_seed(0)
+    model = NodeModel("appnp", 16, 8, 4, layers=3, alpha=1.0).eval()
+    z = model.convs[1](torch.relu(model.convs[0](x)))
+    assert torch.allclose(model(x, adj), z, atol=1e-6)
+
+    model.propagate.alpha = 0.1
+    index, weight = gcn_norm(data.edge_index, num_nodes=data.num_nodes)
+    a_hat = torch.sparse_coo_tensor(index.flip(0), weight, (200, 200)).to_dense()
+    h = z
+    for _ in range(3):
+        h = 0.9 * a_hat @ h + 0.1 * z
+    model.propagate._cached_adj_t = model.propagate._cached_edge_index = None
+    assert torch.allclose(model(x, adj), h, atol=1e-5)
+
+
+def test_the_registry_builds_each_architecture_for_its_tasks():
+    from gnncore.gnn.models import ARCHITECTURES, GraphModel, architectures
+
+    assert list(architectures("node")) == ["gcn", "sage", "gat", "appnp", "mlp"]
+    assert list(architectures("graph")) == ["gcn", "sage", "gat", "gin", "mlp"]
+    assert ARCHITECTURES["appnp"].defaults["node"]["layers"] == 10  # K = 10, Gasteiger et al.
+    with pytest.raises(ValueError, match="not a graph-level architecture"):
+        GraphModel("appnp", 3, 8, 2)
