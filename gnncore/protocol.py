@@ -63,6 +63,7 @@ class Setting:
     cli: bool = True
     shown: bool = True
     datasets: tuple[str, ...] = ()
+    why_high: str = ""   # what a value past ``high`` would cost, said when one is asked for
 
     @property
     def flag(self) -> str:
@@ -93,7 +94,11 @@ class Setting:
             ok = (isinstance(value, (int, float)) and not isinstance(value, bool)
                   and math.isfinite(value) and self._in_range(value))
         if not ok:
-            raise SpecError(f"{self.label} ({self.name}) must be {self.wanted}; got {value!r}.")
+            named = self.label if f"({self.name})" in self.label else f"{self.label} ({self.name})"
+            past = (self.why_high and self.high is not None and isinstance(value, (int, float))
+                    and value > self.high)
+            raise SpecError(f"{named} must be {self.wanted}; got {value!r}"
+                            + (f" ({self.why_high})." if past else "."))
 
     def _in_range(self, value: float) -> bool:
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):

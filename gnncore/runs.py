@@ -75,6 +75,9 @@ def resolve(spec: RunSpec) -> RunSpec:
     if spec.resolved:
         return spec
     mod = engine(spec.kind)
+    # One spelling per dataset, whatever the user typed, so "cora" finds Cora's stored runs.
+    dataset = next((d for d in mod.FACTS.datasets if d.lower() == str(spec.dataset).lower()), spec.dataset)
+    spec = RunSpec(spec.kind, dataset, spec.model, spec.seed, spec.hparams)
     filled = {**mod.defaults(spec), **spec.params}
     resolved = RunSpec.make(spec.kind, spec.dataset, spec.model, spec.seed, **filled)
     mod.validate(resolved)
@@ -185,9 +188,39 @@ _worker_queue = None
 _worker_stop = None
 
 
-def _init_worker(queue, stop) -> None:
+def _init_worker(queue, stop, parent: int) -> None:
     global _worker_queue, _worker_stop
     _worker_queue, _worker_stop = queue, stop
+    _end_with_parent(parent)
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this worker when the process that started it ends, however it ends.
+
+    A parent stopped by SIGTERM or SIGKILL runs no clean-up, and its workers would otherwise
+    train on and then wait forever on a pipe. On Linux the kernel sends SIGTERM the moment the
+    parent goes (prctl PR_SET_PDEATHSIG, through ctypes: no installable package wraps it
+    here); elsewhere a daemon thread polls the parent's pid once a second.
+    """
+    import signal
+    import threading
+
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # gone before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="gnncore-parent-watch", daemon=True).start()
 
 
 def _train_in_worker(index: int, spec: RunSpec) -> RunResult:
@@ -229,7 +262,7 @@ def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[Ru
                                      overall=min(1.0, (count - len(todo) + done) / count)))
 
     pool = ProcessPoolExecutor(min(workers, len(todo)), mp_context=ctx,
-                               initializer=_init_worker, initargs=(queue, stop))
+                               initializer=_init_worker, initargs=(queue, stop, os.getpid()))
     try:
         futures = {pool.submit(_train_in_worker, i, spec): i for i, spec in todo}
         pending = set(futures)
@@ -270,8 +303,11 @@ class RunStore:
     """Finished runs in one SQLite file, keyed by the spec's hash.
 
     One row per run, written in a single transaction after the run has finished, so a
-    cancelled or crashed run leaves nothing behind. The schema carries a version: a store
-    written by another version is moved aside rather than misread.
+    cancelled or crashed run leaves nothing behind. The file is checked when opened: one
+    SQLite cannot read (not a database, truncated) or written by another schema version is
+    moved aside, never deleted, and a new one started; ``notice`` then says where the old
+    one went. Moving aside rather than refusing keeps the tool working while the user's
+    data stays on disk for them to inspect.
     """
 
     SCHEMA_VERSION = 1
@@ -279,17 +315,53 @@ class RunStore:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else config.store_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            tables = db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
-        if tables and version != self.SCHEMA_VERSION:
-            self.path.rename(self.path.with_suffix(f".v{version}.sqlite"))
+        self.notice: str | None = None
+        try:
+            problem = self._check()
+        except sqlite3.DatabaseError as e:
+            problem = f"SQLite cannot read it ({e})"
+        if problem:
+            self.notice = self._move_aside(problem)
         with closing(self._connect()) as db, db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS runs ("
                 " key TEXT PRIMARY KEY, kind TEXT, dataset TEXT, model TEXT, seed INTEGER,"
                 " spec TEXT, metrics TEXT, history TEXT, tables TEXT, created REAL)")
             db.execute(f"PRAGMA user_version = {self.SCHEMA_VERSION}")
+
+    def _check(self) -> str | None:
+        """What is wrong with the file, or None (checked once per file state and process)."""
+        if not self.path.exists():
+            return None
+        stat = self.path.stat()
+        state = (str(self.path.resolve()), stat.st_size, stat.st_mtime_ns)
+        if state in _CHECKED:
+            return None
+        with closing(sqlite3.connect(self.path, timeout=30)) as db:
+            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                return "it is damaged (SQLite's integrity check failed)"
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        if tables and version != self.SCHEMA_VERSION:
+            return f"it was written by another version of gnncore (schema {version}, this one reads {self.SCHEMA_VERSION})"
+        _CHECKED.add(state)
+        return None
+
+    def _move_aside(self, problem: str) -> str:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.stem}.unreadable-{stamp}{self.path.suffix}")
+        n = 1
+        while aside.exists():
+            n += 1
+            aside = self.path.with_name(f"{self.path.stem}.unreadable-{stamp}-{n}{self.path.suffix}")
+        self.path.rename(aside)
+        for extra in ("-wal", "-shm"):  # SQLite's side files belong with the old store
+            side = self.path.with_name(self.path.name + extra)
+            if side.exists():
+                side.rename(aside.with_name(aside.name + extra))
+        return (f"The run store {self.path} could not be used: {problem}. It was moved to {aside} "
+                "(nothing was deleted) and a new, empty run store started; earlier runs train again "
+                "when asked for.")
 
     def _connect(self) -> sqlite3.Connection:
         # A fresh connection per call: the store is shared by the page's worker thread and
@@ -324,6 +396,9 @@ class RunStore:
     def __len__(self) -> int:
         with closing(self._connect()) as db:
             return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+
+
+_CHECKED: set[tuple] = set()  # run store files found sound in this process
 
 
 def _from_row(row) -> RunResult:

@@ -76,7 +76,27 @@ def test_store_of_another_schema_version_is_moved_aside(tmp_path):
         db.execute("CREATE TABLE runs (key TEXT)")
         db.execute("PRAGMA user_version = 0")
     store = RunStore(path)
-    assert len(store) == 0 and (tmp_path / "old.v0.sqlite").exists()
+    aside = list(tmp_path.glob("old.unreadable-*.sqlite"))
+    assert len(store) == 0 and len(aside) == 1 and "schema 0" in store.notice and str(aside[0]) in store.notice
+
+
+@pytest.mark.parametrize("content", [b"these are my notes, not a database\n", "truncated"])
+def test_an_unreadable_store_is_moved_aside_whole_and_a_new_one_started(tmp_path, content):
+    path = tmp_path / "runs.sqlite"
+    if content == "truncated":
+        RunStore(path)
+        results = list(run_all([tiny("gcn", s) for s in range(3)], store=RunStore(path)))
+        assert len(results) == 3
+        data = path.read_bytes()
+        for side in tmp_path.glob("runs.sqlite-*"):
+            side.unlink()
+        content = data[: len(data) // 2]
+    path.write_bytes(content)
+    store = RunStore(path)
+    assert len(store) == 0 and store.notice and "nothing was deleted" in store.notice
+    (aside,) = tmp_path.glob("runs.unreadable-*.sqlite")
+    assert aside.read_bytes() == content  # the user's file, untouched
+    assert RunStore(path).notice is None  # the new store is sound
 
 
 def test_tidy_frames_one_row_per_run_and_per_epoch():

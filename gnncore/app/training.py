@@ -56,6 +56,10 @@ def open_request(choice: Choice, store: RunStore | None = None) -> Request:
     except (SpecError, DatasetUnavailable) as e:
         return Request([], error=str(e))
     store = store or RunStore()
+    if store.notice:  # shown for the rest of the session: it happens once per damaged file
+        st.session_state["_store_notice"] = store.notice
+    if st.session_state.get("_store_notice"):
+        st.warning(st.session_state["_store_notice"], icon=":material/warning:")
     key = jobs.request_key(resolved, store)
     stored = {}
     for spec in resolved:

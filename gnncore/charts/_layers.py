@@ -45,10 +45,11 @@ def mean_band(stats: pd.DataFrame, x_field: str, x_title: str, metric: str, colo
               scale=x_scale if x_scale is not None else alt.Scale(nice=False))
     y_scale = y_scale if y_scale is not None else alt.Undefined
     base = alt.Chart(stats).encode(x=x)
-    y = alt.Y("mean:Q", title=label, axis=percent_axis(metric), scale=y_scale)
+    axis = percent_axis(metric, [*stats["lower"], *stats["upper"]])
+    y = alt.Y("mean:Q", title=label, axis=axis, scale=y_scale)
     c = color_by_name(colors, legend_title)
     band = base.mark_area(opacity=0.18, invalid=INVALID).encode(
-        y=alt.Y("lower:Q", title=label, axis=percent_axis(metric), scale=y_scale), y2="upper:Q",
+        y=alt.Y("lower:Q", title=label, axis=axis, scale=y_scale), y2="upper:Q",
         color=c)
     line = base.mark_line(strokeWidth=2.2, invalid=INVALID).encode(y=y, color=c)
     suffix = re.sub(r"\W+", "_", f"_{panel}") if panel else ""

@@ -177,7 +177,7 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
     y = alt.Y("name:N", title=None, sort=models,
               scale=alt.Scale(domain=models, paddingInner=0, paddingOuter=0),
               axis=alt.Axis(labelFontSize=13, labelFontWeight="bold"))
-    x_axis = percent_axis(metric)
+    x_axis = percent_axis(metric, [*dots[metric], *stats["lower"], *stats["upper"]])
     x_scale = alt.Scale(zero=False, padding=12)
 
     seed_dots = alt.Chart(dots).mark_circle(size=55, opacity=0.55).encode(
@@ -233,7 +233,8 @@ def _cost(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | No
     if has_params:
         stats["params"] = mean_std(frame, ["model"], "params")["mean"].round()
     x = alt.X("ms:Q", title=metric_label("ms_per_epoch"), scale=alt.Scale(zero=True))
-    y = alt.Y("mean:Q", title=label, axis=percent_axis(metric), scale=alt.Scale(zero=False, padding=14))
+    y = alt.Y("mean:Q", title=label, axis=percent_axis(metric, [*stats["lower"], *stats["upper"]]),
+              scale=alt.Scale(zero=False, padding=14))
     tooltip = [alt.Tooltip("name:N", title="Model"),
                alt.Tooltip("mean:Q", title=f"{label}, mean", format=fmt),
                alt.Tooltip("std:Q", title=f"{label}, std", format=fmt),
@@ -249,7 +250,7 @@ def _cost(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | No
     x_error = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("ms_lower:Q", title=metric_label("ms_per_epoch")), x2="ms_upper:Q", y=y, color=by_model)
     size = (alt.Size("params:Q", title="Parameters", scale=alt.Scale(range=[60, 700], zero=False),
-                     legend=alt.Legend(format="~s"))
+                     legend=alt.Legend(format=".2~s"))  # 59k, not 59.366k
             if has_params else alt.value(160))
     points = base.mark_circle(opacity=0.55).encode(
         x=x, y=y, color=by_model, size=size, tooltip=tooltip)

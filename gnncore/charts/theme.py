@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Iterable
 
 import altair as alt
+import pandas as pd
 
 from gnncore import runs
 
@@ -94,8 +95,17 @@ def title(text: str, subtitle: str | list[str] | None = None, **kwargs) -> alt.T
     return alt.TitleParams(text=text, anchor="start", **kwargs)
 
 
-def percent_axis(metric: str, **kwargs) -> alt.Axis:
-    return alt.Axis(format=".0%" if is_fraction(metric) else "~s", **kwargs)
+def percent_axis(metric: str, values=None, **kwargs) -> alt.Axis:
+    """Percent for fractions; one decimal when ``values`` span under 10 points, where whole
+    percents would label neighbouring ticks alike (69% 69% 70%)."""
+    fmt = "~s"
+    if is_fraction(metric):
+        fmt = ".0%"
+        if values is not None:
+            finite = pd.to_numeric(pd.Series(list(values)), errors="coerce").dropna()
+            if len(finite) and finite.max() - finite.min() < 0.1:
+                fmt = ".1%"
+    return alt.Axis(format=fmt, **kwargs)
 
 
 def value_format(metric: str) -> str:

@@ -7,7 +7,9 @@ kind ends in one line on stderr and exit code 2, with nothing written.
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+import threading
 
 from gnncore.cli import common
 
@@ -23,13 +25,23 @@ def build_parser() -> common.Parser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``timeout``, systemd, ``docker stop``), handled as Ctrl-C is."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
     except common.UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
         print("stopped; finished runs are in the run store.", file=sys.stderr)
-        return 130
+        return 143 if isinstance(e, Terminated) else 130

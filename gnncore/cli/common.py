@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import Iterable
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -34,9 +37,10 @@ def add_workers(parser: argparse.ArgumentParser) -> None:
                              "else one per core up to 2); results do not depend on it")
 
 
-def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts]) -> list[Setting]:
+def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts],
+                 default: Callable[[Setting], str] = lambda s: "each model's paper setting") -> list[Setting]:
     """A flag for every setting with ``cli`` set, once, from the engines' own declarations;
-    unset flags leave the engine's default."""
+    unset flags leave the engine's default (``default`` says what it is, for --help)."""
     added: dict[str, Setting] = {}
     for f in facts:
         for setting in f.settings:
@@ -44,7 +48,8 @@ def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts]) -> lis
                 added[setting.name] = setting
                 kind = {"type": setting.type} if setting.choices is None else {"choices": list(setting.choices)}
                 parser.add_argument(setting.flag, dest=setting.name, **kind,
-                                    help=f"{setting.help} Must be {setting.wanted}.")
+                                    help=f"{setting.help} Must be {setting.wanted}; default: "
+                                         f"{default(setting)}.".replace("%", "%%"))  # argparse formats help
     return list(added.values())
 
 
@@ -78,7 +83,10 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
         if workers is not None and workers < 1:
             raise SpecError(f"--workers must be at least 1; got {workers}.")
         order = {s.key: i for i, s in enumerate(specs)}
-        results = sorted(run_all(specs, store=RunStore(), on_progress=show, use_cache=use_cache,
+        store = RunStore()
+        if store.notice:
+            print(f"note: {store.notice}", file=sys.stderr)
+        results = sorted(run_all(specs, store=store, on_progress=show, use_cache=use_cache,
                                  workers=workers or default_workers()),
                          key=lambda r: order[r.spec.key])
     except (SpecError, DatasetUnavailable) as e:
@@ -98,9 +106,30 @@ def grid(kind: str, dataset: str, models: list[str], seeds: int, folds: int = 0,
         raise UsageError(str(e)) from None
 
 
-def write_csv(frame: pd.DataFrame, path: str) -> None:
+def check_out(path: str | None, flag: str = "--out") -> None:
+    """Before anything trains: can a file be written at ``path``? One sentence if not."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{flag} {path} is a directory; give a file name, such as {target / 'results.csv'}.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".probe")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise UsageError(f"{flag} {path} cannot be written ({e.strerror or e}); choose a file in a "
+                         "folder you can write to.") from None
+
+
+def write_csv(frame: pd.DataFrame, path: str, flag: str = "--out") -> None:
     """Write atomically (gnncore.export.save): an interrupted run never leaves half a file."""
-    export.save(path, export.frame_csv(frame))
+    try:
+        export.save(path, export.frame_csv(frame))
+    except OSError as e:
+        raise UsageError(f"{flag} {path} could not be written ({e.strerror or e}); the runs are in "
+                         "the run store, so the same command writes it without training again.") from None
 
 
 def summary_lines(frame: pd.DataFrame, by: str, metrics: list[str]) -> list[str]:
@@ -112,5 +141,10 @@ def summary_lines(frame: pd.DataFrame, by: str, metrics: list[str]) -> list[str]
             row = mean_std(group, [by], m).iloc[0]
             cells.append(f"{m} {pm(row['mean'], row['std'], row['runs'], 100, sep=' +- '):>12}")
         extra = f"{group['ms_per_epoch'].mean():6.1f} ms/epoch" if "ms_per_epoch" in group else ""
-        lines.append(f"  {name:<6} " + "  ".join(cells) + f"  {extra}  ({len(group)} runs)")
+        lines.append(f"  {name:<6} " + "  ".join(cells) + f"  {extra}  ({plural(len(group), 'run')})")
     return lines
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 seed``, ``10 seeds``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -52,7 +52,9 @@ def specs_from_args(args) -> list:
 
 def run(args) -> int:
     f = facts(args.task)
-    results = common.execute(specs_from_args(args), use_cache=not args.no_cache, workers=args.workers)
+    specs = specs_from_args(args)
+    common.check_out(args.out)
+    results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
     frame = runs_frame(results)
     frame["task"] = frame["kind"]
     if args.out:
@@ -65,7 +67,7 @@ def run(args) -> int:
 
 def summary_text(frame: pd.DataFrame, metrics: list[str]) -> str:
     """A heading, then ``model  metric mean +- std (n runs)`` lines, in percent for fractions."""
-    heading = f"{frame['dataset'].iloc[0]} ({frame['task'].iloc[0]}), {frame['seed'].nunique()} seeds"
+    heading = f"{frame['dataset'].iloc[0]} ({frame['task'].iloc[0]}), {common.plural(frame['seed'].nunique(), 'seed')}"
     if "fold" in frame:  # graph classification: the spread is over folds (and seeds)
         heading += f" x {frame['fold'].nunique()} folds, mean +- std over folds"
     return "\n".join([heading, *common.summary_lines(frame, "model", metrics)])

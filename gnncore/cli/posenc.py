@@ -14,8 +14,9 @@ import argparse
 import pandas as pd
 
 from gnncore.cli import common
+from gnncore import runs
 from gnncore.runs import facts, table_frame
-from gnncore.spec import RunResult
+from gnncore.spec import RunResult, RunSpec
 
 KIND = "posenc"
 
@@ -32,7 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"comma-separated, from {','.join(f.models)} (default all)")
     p.add_argument("--seeds", type=int, default=f.seeds, help=f"seeds 0..N-1 per encoding (default {f.seeds})")
     p.add_argument("--out", help="CSV with one row per (encoding, seed, length)")
-    settings = common.add_settings(p, [f])
+    defaults = runs.engine(KIND).defaults(RunSpec.make(KIND, f.default_dataset, f.default_models[0]))
+    settings = common.add_settings(p, [f], lambda s: f"{defaults[s.name]:g}")
     p.add_argument("--no-cache", action="store_true", help="train again even if stored")
     common.add_workers(p)
     p.set_defaults(func=run, settings=settings)
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     f = facts(KIND)
     given = common.settings_from_args(args, args.settings, f)
     specs = common.grid(KIND, args.task, args.encodings, args.seeds, **given)
+    common.check_out(args.out)
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
     frame = length_frame(results)
     if args.out:
@@ -62,13 +65,14 @@ def summary_text(frame: pd.DataFrame, results: list[RunResult]) -> str:
     """Mean token accuracy (exact match) per encoding, in and out of distribution."""
     p = results[0].spec.params
     lines = [f"{results[0].spec.dataset}: trained on lengths 1-{p['train_length']}, tested on 1-"
-             f"{p['test_length']}, {frame['seed'].nunique()} seed(s); mean token accuracy (exact match)",
+             f"{p['test_length']}, {common.plural(frame['seed'].nunique(), 'seed')}; mean token accuracy "
+             "(exact match), in %",
              f"{'encoding':<12}{'in distribution':>18}{'out of distribution':>22}"]
     for encoding, rows in frame.groupby("encoding", sort=False):
         cells = []
         for inside in (True, False):
             part = rows[rows["in_distribution"] == inside]
             token, exact = part["token_accuracy"].mean(), part["exact_match"].mean()
-            cells.append("n/a" if pd.isna(token) else f"{token:.3f} ({exact:.3f})")
+            cells.append("n/a" if pd.isna(token) else f"{100 * token:.1f} ({100 * exact:.1f})")
         lines.append(f"{encoding:<12}{cells[0]:>18}{cells[1]:>22}")
     return "\n".join(lines)

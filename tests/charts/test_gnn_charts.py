@@ -374,3 +374,17 @@ def test_one_seed_says_there_is_no_spread_instead_of_a_mean_over_one_seed():
     assert "1 seed), so no spread shown: add seeds" in subtitles["curves"]
     assert subtitles["cost"].startswith("One run each (1 seed), so no error bars")
     assert not any("standard deviation" in s for s in subtitles.values())
+
+
+def test_a_narrow_range_of_scores_gets_one_decimal_and_the_size_legend_rounds():
+    runs = runs_like(models=["gcn"], seeds=3)  # scores within about a point of each other
+    spec = final_scores(runs).to_dict()
+    formats = {e["encoding"]["x"].get("axis", {}).get("format") for e in layers(spec)} - {None}
+    assert formats == {".1%"}
+    wide = runs_like(models=["gcn", "mlp"], seeds=3)  # 57% to 81%: whole percents read well
+    formats = {e["encoding"]["x"].get("axis", {}).get("format") for e in layers(final_scores(wide).to_dict())}
+    assert ".0%" in formats and ".1%" not in formats
+    cost = cost_vs_score(wide).to_dict()
+    sizes = [e["encoding"]["size"] for e in layers(cost)
+             if isinstance(e["encoding"].get("size"), dict) and "legend" in e["encoding"]["size"]]
+    assert sizes and sizes[0]["legend"]["format"] == ".2~s"
