@@ -26,7 +26,7 @@ import json
 import os
 import sqlite3
 import time
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Iterable, Iterator, Sequence
@@ -230,6 +230,27 @@ def _train_in_worker(index: int, spec: RunSpec) -> RunResult:
     return _train(spec, report, _worker_stop.is_set)
 
 
+@contextmanager
+def _plain_main() -> Iterator[None]:
+    """Start spawned workers without the caller's ``__main__``.
+
+    A spawned process imports its parent's main module again; under ``streamlit run`` that
+    is the page script, so every worker drew the page in bare mode (hundreds of "missing
+    ScriptRunContext" lines in the server log, and seconds of start-up). The workers need
+    nothing from it: they import what they run by name.
+    """
+    import sys
+    import types
+
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[RunResult]:
     """Train ``todo`` in ``workers`` spawned processes of one thread each.
 
@@ -264,7 +285,8 @@ def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[Ru
     pool = ProcessPoolExecutor(min(workers, len(todo)), mp_context=ctx,
                                initializer=_init_worker, initargs=(queue, stop, os.getpid()))
     try:
-        futures = {pool.submit(_train_in_worker, i, spec): i for i, spec in todo}
+        with _plain_main():  # the workers start on the first submits
+            futures = {pool.submit(_train_in_worker, i, spec): i for i, spec in todo}
         pending = set(futures)
         while pending:
             if not stop.is_set() and should_stop is not None and should_stop():

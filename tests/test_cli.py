@@ -30,6 +30,15 @@ def test_gnn_writes_one_row_per_model_and_seed(tmp_path, capsys):
     (["--dataset", "CSBM", "--seeds", "0"], "Seeds must be a whole number from 1"),
     (["--dataset", "CSBM", "--epochs", "ten"], "invalid int value"),
     (["--dataset", "CSBM", "--workers", "0"], "--workers must be at least 1"),
+    (["--dataset", "CSBM", "--lr", "inf"], "(lr) must be above 0 and at most 1; got inf"),
+    (["--dataset", "CSBM", "--lr", "1e308"], "(lr) must be above 0 and at most 1"),
+    (["--dataset", "CSBM", "--weight-decay", "inf"], "(weight_decay) must be at least 0 and at most 1"),
+    (["--dataset", "CSBM", "--dropout", "nan"], "(dropout) must be"),
+    (["--dataset", "CSBM", "--hidden", "100000"], "from 1 to 1024; got 100000 (1,024 units"),
+    (["--dataset", "CSBM", "--epochs", "100000000"], "from 1 to 5000"),
+    (["--dataset", "CSBM", "--seeds", "100000"], "Seeds must be a whole number from 1 to 100"),
+    (["--task", "graph", "--dataset", "MUTAG", "--folds", "189"], "Folds must be a whole number from 2 to 20"),
+    (["--dataset", "CSBM", "--readout", "sum"], "--readout does not apply to gnn --task node"),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, phrase, tmp_path, capsys):
     out = tmp_path / "r.csv"
@@ -49,3 +58,26 @@ def test_missing_dataset_without_network_exits_2(monkeypatch, tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "CiteSeer is not available" in err and err.strip().count("\n") == 0
     assert len(RunStore()) == 0
+
+
+@pytest.mark.parametrize("where", ["a directory", "under /proc"])
+def test_an_unwritable_out_is_one_sentence_before_anything_trains(where, tmp_path, capsys):
+    out = str(tmp_path) if where == "a directory" else "/proc/gnncore/results.csv"
+    rc = main(["gnn", "--dataset", "CSBM", "--models", "gcn", "--seeds", "1", "--epochs", "2", "--out", out])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "--out" in err and "Traceback" not in err
+    assert len(RunStore()) == 0  # checked before training: nothing stored
+
+
+def test_a_dataset_has_one_spelling_whatever_the_user_typed(capsys):
+    args = ["gnn", "--models", "mlp", "--seeds", "1", "--epochs", "2"]
+    assert main([*args, "--dataset", "csbm"]) == 0
+    assert main([*args, "--dataset", "CSBM"]) == 0
+    (run,) = RunStore().results()
+    assert run.spec.dataset == "CSBM"  # stored once, as the registry spells it
+
+
+def test_one_seed_reads_as_one_seed_with_no_spread(capsys):
+    assert main(["gnn", "--dataset", "CSBM", "--models", "gcn", "--seeds", "1", "--epochs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "1 seed\n" in out and "(1 run)" in out and "nan" not in out and "1 seeds" not in out

@@ -52,3 +52,35 @@ def test_every_run_trains_on_one_thread_and_the_callers_setting_comes_back(monke
         assert seen == [1] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_workers_do_not_run_the_callers_main_script(tmp_path, monkeypatch):
+    """Under ``streamlit run`` the caller's __main__ is the page script: a spawned worker
+    must not import it again (it would draw the page in bare mode, once per worker)."""
+    import sys
+    import types
+
+    marker = tmp_path / "imported"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('the page ran in a worker')\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    results = list(run_all(specs(epochs=2)[:2], workers=2))
+    assert len(results) == 2 and not marker.exists()
+    assert sys.modules["__main__"] is page  # the caller's main is back
+
+
+def test_training_prints_no_pytorch_warnings(tmp_path):
+    """The two warnings every run printed (sparse CSR "beta", sparse invariant checks) are
+    silenced where they arise, so a warning that shows is worth reading."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from gnncore import runs; from gnncore.spec import RunSpec; "
+            "runs._train(runs.resolve(RunSpec.make('node', 'CSBM', 'gcn', epochs=2)), None, None)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "GNNCORE_STORE": str(tmp_path / "s.sqlite")}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and "SEGFAULT" not in done.stderr, done.stderr

@@ -58,6 +58,9 @@ def test_a_second_call_reads_the_store(capsys, store):
     (["--encodings", "rope,absolute"], "Unknown encoding 'absolute'"),
     (["--seeds", "0"], "Seeds must be"),
     (["--steps", "many"], "invalid int value"),
+    (["--d-model", "100000"], "from 2 to 512; got 100000 (the feed-forward weights"),
+    (["--lr", "inf"], "must be above 0 and at most 1; got inf"),
+    (["--steps", "10000000"], "from 1 to 50000"),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, words, tmp_path, capsys, store):
     out = tmp_path / "results.csv"
