@@ -75,7 +75,7 @@ def test_grid_says_what_is_wrong_in_one_sentence(args, words):
 @pytest.mark.parametrize("kwargs, bad", [
     ({"lr": float("inf")}, "Learning rate (lr) must be above 0 and at most 1; got inf."),
     ({"lr": 1e308}, "at most 1"),
-    ({"hidden": 100000}, "Hidden units (hidden) must be a whole number from 1 to 1024; got 100000."),
+    ({"hidden": 100000}, "Hidden units (hidden) must be a whole number from 1 to 1024; got 100000 (1,024 units"),
     ({"epochs": 2.5}, "whole number"),
     ({"dropout": True}, "Dropout (dropout) must be"),
     ({"homophily": 0.5}, "Unknown setting 'homophily'"),  # a knob of the synthetic graph only
