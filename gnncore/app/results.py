@@ -63,6 +63,8 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
               if c.endswith(" (%)") and (" mean" in c or " std" in c)}
     counts = {c: st.column_config.NumberColumn(format="localized")
               for c in ("Parameters", "Best epoch") if c in comparison.summary}
+    if "Source" in comparison.summary:  # the longest text: cut to fit a laptop screen, whole on hover
+        counts["Source"] = st.column_config.TextColumn("Source", width="medium")
     st.dataframe(comparison.summary, hide_index=True, key="summary_table",
                  column_config={**hidden, **counts})
     st.caption(f"{summary_caption(comparison)} ms / epoch is wall-clock time on this machine: it "
