@@ -20,8 +20,9 @@ T = TypeVar("T")
 class Comparison:
     """Everything a results section draws and exports.
 
-    frames: every tidy table, by name (the zip's ``data/``); data: for a chart, the frame its
-    CSV button gives (the ``runs`` frame where not named).
+    frames: every tidy table, by name (the zip's ``data/``), also as attributes
+    (``comparison.runs``); data: for a chart, the frame its CSV button gives (the ``runs``
+    frame where not named).
     """
 
     charts: dict[str, alt.TopLevelMixin]

@@ -13,8 +13,9 @@ import streamlit as st
 
 from gnncore.app import export_ui
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
-from gnncore.charts import cost_vs_score, final_scores, learning_curves, summary_table
-from gnncore.charts.theme import metric_label
+from gnncore.charts import cost_vs_score, difference_chart, final_scores, learning_curves, summary_table
+from gnncore.charts.theme import display_name, is_fraction, metric_label, order
+from gnncore.pairs import paired_differences, verdict
 from gnncore.runs import facts, history_frame, references, runs_frame
 from gnncore.spec import RunResult, RunSpec
 
@@ -33,13 +34,32 @@ def gnn_comparison(results: list[RunResult], metric: str | None = None,
     curve_metric = curve_metric or f.curves[0]
     refs = references(first.kind, first.dataset)
     also = [m for m in f.metrics if m != metric and m in runs]
+    pairs = paired_differences(runs, metric, order(runs["model"]))
     charts = {
         f"final_{metric}": final_scores(runs, metric, refs),
         f"cost_vs_{metric}": cost_vs_score(runs, metric),
         "learning_curves": learning_curves(history, curve_metric),
     }
-    frames = {"summary": summary_table(runs, metric, refs, also=also), "runs": runs, "history": history}
-    return Comparison(charts, frames, metric, data={"learning_curves": history})
+    if len(pairs):
+        charts["paired_differences"] = difference_chart(pairs)
+    frames = {"summary": summary_table(runs, metric, refs, also=also), "runs": runs, "history": history,
+              "pairs": pairs}
+    return Comparison(charts, frames, metric, data={"learning_curves": history, "paired_differences": pairs})
+
+
+def pairs_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The paired verdict as the page shows it: one row per pair, differences in points."""
+    scale = 100.0 if len(pairs) and is_fraction(str(pairs["metric"].iloc[0])) else 1.0
+    unit = " (points)" if scale == 100 else ""
+    return pd.DataFrame({
+        "Dataset": pairs["dataset"],
+        "Pair (a − b)": [f"{display_name(a)} − {display_name(b)}" for a, b in zip(pairs["model_a"], pairs["model_b"])],
+        f"Mean difference{unit}": (pairs["mean_diff"] * scale).round(2),
+        "95% CI": [f"{lo * scale:.2f} to {hi * scale:.2f}" if pd.notna(lo) else "–"
+                   for lo, hi in zip(pairs["ci_low"], pairs["ci_high"])],
+        "p-value": pairs["p_value"].map(lambda p: f"{p:.3g}" if pd.notna(p) else "–"),
+        "Paired runs": pairs["n_pairs"],
+    })
 
 
 def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training: bool) -> Comparison:
@@ -73,8 +93,11 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
 
     # One chart per row: the charts have a fixed width (so that the exports match the
     # screen) and side by side they would be cut off on a laptop screen.
-    for name in list(comparison.charts)[:2]:
-        draw(comparison, name, stem + name)
+    final, cost = list(comparison.charts)[:2]
+    draw(comparison, final, stem + final)
+    if "paired_differences" in comparison.charts:
+        _verdicts(comparison, stem)
+    draw(comparison, cost, stem + cost)
     st.selectbox("Learning curve", curves, key="curve_metric", format_func=metric_label, width=260)
     draw(comparison, "learning_curves", stem + "learning_curves")
 
@@ -84,6 +107,18 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
                                   readme=f"GNN comparison, {f.title.lower()} on {dataset}: "
                                          f"{label.lower()} of {runs_label(comparison.runs)}.")
     return comparison
+
+
+def _verdicts(comparison: Comparison, stem: str) -> None:
+    """Is the difference real? One sentence per pair, the table, the chart."""
+    pairs = comparison.pairs
+    fraction = is_fraction(comparison.metric)
+    unit = "fold" if "fold" in comparison.runs and comparison.runs["fold"].notna().any() else "seed"
+    st.markdown(f"**Is the difference real?** Paired over the same {unit}s and splits (paired t-test, scipy):")
+    st.markdown("\n".join(f"- {verdict(row, display_name, fraction, unit)}" for _, row in pairs.iterrows()))
+    table = pairs_table(pairs)
+    st.dataframe(table, hide_index=True, key="pairs_table")
+    draw(comparison, "paired_differences", stem + "paired_differences")
 
 
 def summary_caption(comparison: Comparison) -> str:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gnncore.charts.theme import is_fraction, order
 from gnncore.cli import common
+from gnncore.pairs import COLUMNS as PAIR_COLUMNS
+from gnncore.pairs import paired_differences, verdict
 from gnncore.runs import facts, kinds, runs_frame
 
 COMMAND = "gnn"
@@ -33,6 +36,9 @@ def register(sub) -> None:
     p.add_argument("--folds", type=int, help="stratified cross-validation folds, all of them run (tasks "
                    + ", ".join(f"{k}: default {f.folds}" for k, f in zip(tasks, every) if f.folds) + ")")
     p.add_argument("--out", help="CSV file with one row per run (model, seed, and fold where there are folds)")
+    p.add_argument("--pairs-out", help="CSV file with the paired difference of the headline metric for every "
+                                       "pair of models (a minus b, over the same seeds and splits): "
+                                       + ",".join(PAIR_COLUMNS))
     settings = common.add_settings(p, every)
     p.add_argument("--no-cache", action="store_true", help="train again even if the run store has the result")
     common.add_workers(p)
@@ -54,14 +60,22 @@ def run(args) -> int:
     f = facts(args.task)
     specs = specs_from_args(args)
     common.check_out(args.out)
+    common.check_out(args.pairs_out, "--pairs-out")
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
     frame = runs_frame(results)
     frame["task"] = frame["kind"]
+    pairs = paired_differences(frame, f.metrics[0], order(frame["model"]))
     if args.out:
         common.write_csv(frame[[c for c in f.columns if c in frame]], args.out)
+    if args.pairs_out:
+        common.write_csv(pairs[PAIR_COLUMNS], args.pairs_out, "--pairs-out")
     print(summary_text(frame, list(f.metrics)))
-    if args.out:
-        print(f"wrote {len(frame)} rows to {args.out}")
+    unit = "fold" if f.folds else "seed"
+    for _, row in pairs.iterrows():
+        print("  " + verdict(row, fraction=is_fraction(f.metrics[0]), unit=unit))
+    for path in (args.out, args.pairs_out):
+        if path:
+            print(f"wrote {len(frame) if path == args.out else len(pairs)} rows to {path}")
     return 0
 
 

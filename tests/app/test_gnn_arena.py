@@ -117,14 +117,19 @@ def test_csbm_two_models_train_in_the_background_and_fill_table_and_charts(pages
         shown = table.loc[table["Model"] == name, "Test accuracy mean (%)"].item()
         assert shown == pytest.approx(expected, abs=0.01)
 
-    assert len(charts(at)) == 3
+    assert len(charts(at)) == 4
+    pairs = drawn(at, "Is the difference real?")
+    assert [r["pair"] for r in pairs if "pair" in r] == ["GCN − MLP"]
+    verdicts = " ".join(m.value for m in at.markdown)
+    assert "GCN" in verdicts and "2 paired seeds" in verdicts
+    assert list(at.dataframe[1].value["Paired runs"]) == [2]  # the pairs table, after the summary
     curves = drawn(at, "during training")
     assert {r["epoch"] for r in curves if "epoch" in r} == {1, 2, 3}
     dots = [r for r in drawn(at, "per model") if r.get("seed") is not None and r.get("seed") == r.get("seed")]
     assert sorted((r["model"], int(r["seed"])) for r in dots) == [("gcn", 0), ("gcn", 1), ("mlp", 0), ("mlp", 1)]
     assert {r["name"] for r in drawn(at, "against training time") if "name" in r} == {"GCN", "MLP"}
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("PNG") == 3 and labels.count("CSV") == 3
+    assert labels.count("PNG") == 4 and labels.count("CSV") == 4
     assert "Download the comparison (zip)" in labels
 
 
