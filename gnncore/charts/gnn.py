@@ -85,7 +85,10 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
         published = []
         for i, row in enumerate(stats.itertuples()):
             hit = _lookup(refs, getattr(row, "dataset", None), row.model)
-            published.append("" if hit is None else pm(hit["mean"], hit["std"], 2, scale))
+            text = "" if hit is None else pm(hit["mean"], hit["std"], 2, scale)
+            if hit is not None and not hit["comparable"]:
+                text += f" (with {str(hit['settings']).replace(';', ', ')}: not these runs' settings)"
+            published.append(text)
             sources[i] = sources[i] or ("" if hit is None else hit["source"])
         if any(published):
             out[("Published" if m == metric else f"{label} published") + pct] = published
@@ -109,12 +112,15 @@ def matching_references(runs: pd.DataFrame, metric: str,
     """The published rows for ``metric`` whose (task, dataset, model) occur in ``runs``."""
     refs = pd.DataFrame() if references is None else references
     if refs.empty or not {"dataset", "model", "metric", "mean"} <= set(refs.columns):
-        return pd.DataFrame(columns=["task", "dataset", "model", "metric", "mean", "std", "source"])
+        return pd.DataFrame(columns=["task", "dataset", "model", "metric", "mean", "std", "source", "settings",
+                                     "comparable"])
     refs = refs[refs["metric"] == metric]
     if "std" not in refs:
         refs = refs.assign(std=float("nan"))
     if "source" not in refs:
         refs = refs.assign(source="")
+    if "settings" not in refs:
+        refs = refs.assign(settings="")
     keys = runs[[c for c in ("kind", "dataset", "model") if c in runs]].drop_duplicates()
     if "dataset" not in keys:
         return refs.iloc[0:0]
@@ -126,7 +132,28 @@ def matching_references(runs: pd.DataFrame, metric: str,
     hits = refs.merge(keys[on + ["dataset"]].rename(columns={"dataset": "_run_dataset"}), on=on)
     # Spell the dataset as the runs do, so per-dataset panels find their rows.
     hits = hits.assign(dataset=hits["_run_dataset"]).drop(columns=["_dataset", "_run_dataset"])
+    hits["comparable"] = [_same_settings(runs, row.dataset, row.model, row.settings) for row in hits.itertuples()]
     return hits.reset_index(drop=True)
+
+
+def _same_settings(runs: pd.DataFrame, dataset: str, model: str, settings) -> bool:
+    """Were all of this model's runs trained with the settings the published figure needs
+    (``readout=sum;epochs=200``, empty: none)? A mark is only drawn beside like runs."""
+    mine = runs[(runs["dataset"].astype(str) == str(dataset)) & (runs["model"] == model)]
+    for pair in str(settings if isinstance(settings, str) else "").split(";"):
+        if "=" not in pair:
+            continue
+        name, wanted = (t.strip() for t in pair.split("=", 1))
+        if name not in mine or mine.empty:
+            return False
+        values = mine[name].astype(str)
+        try:
+            same = (pd.to_numeric(values) == float(wanted)).all()
+        except ValueError:
+            same = (values == wanted).all()
+        if not same:
+            return False
+    return True
 
 
 def _on(dataset: str | None) -> str:
@@ -204,7 +231,7 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
                 f"Each dot is one {unit}; the line spans the mean ± 1 standard deviation, "
                 "the tick marks the mean."]
     here = refs[refs["dataset"].astype(str) == str(dataset)] if dataset is not None else refs
-    here = sort_models(here[here["model"].isin(frame["model"].unique())])
+    here = sort_models(here[here["model"].isin(frame["model"].unique()) & here["comparable"]])
     if len(here):
         published = here[["model", "name", "mean", "std", "source"]].rename(columns={"mean": "published"})
         layers.append(alt.Chart(published).mark_point(
