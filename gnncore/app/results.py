@@ -87,8 +87,12 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
         counts["Source"] = st.column_config.TextColumn("Source", width="medium")
     st.dataframe(comparison.summary, hide_index=True, key="summary_table",
                  column_config={**hidden, **counts})
+    smooth = (" Smoothness (energy): the normalised Dirichlet energy of each model's output across "
+              "the edges at the last epoch, 0 when every node looks alike (over-smoothed), about 1 for "
+              "unrelated neighbours." if "Smoothness (energy)" in comparison.summary else "")
     st.caption(f"{summary_caption(comparison)} ms / epoch is wall-clock time on this machine: it "
-               "depends on what else the machine is doing, so compare models within one comparison.")
+               "depends on what else the machine is doing, so compare models within one comparison."
+               + smooth)
     export_ui.table_download(comparison.summary, stem + "summary", "Summary table as CSV", key="summary")
 
     # One chart per row: the charts have a fixed width (so that the exports match the

@@ -20,10 +20,11 @@ import streamlit as st
 
 from gnncore.app.choice import Choice, clean, setting_widget
 from gnncore.charts.theme import display_name
-from gnncore.gnn.datasets import DATASETS, availability
+from gnncore.gnn.datasets import DATASETS, availability, load_node_data
+from gnncore.gnn.measures import homophily
 from gnncore.protocol import Facts
 from gnncore.runs import engine, facts, kinds
-from gnncore.spec import RunSpec
+from gnncore.spec import DatasetUnavailable, RunSpec, SpecError
 
 COMMAND = "gnn"
 TASK_HELP = ("Node classification labels the nodes of one graph; link prediction ranks held-out "
@@ -115,15 +116,36 @@ def _shared_numbers(f: Facts, dataset: str):
 
 
 def dataset_card(name: str) -> None:
-    """The dataset's statistics, split, source and where its files are."""
+    """The dataset's statistics, homophily, split, source and where its files are."""
     d = DATASETS[name]
     graphs = f"**{d.graphs:,}** graphs · " if d.graphs > 1 else ""
     st.markdown(f"{graphs}**{d.nodes:,}** nodes · **{d.edges:,}** directed edges  \n"
                 f"**{d.features:,}** features · **{d.classes}** classes")
+    if "node" in d.tasks:
+        knobs = tuple((s.name, st.session_state.get(f"csbm:{s.name}")) for s in facts("node").settings_for(name, "run")
+                      if s.datasets and st.session_state.get(f"csbm:{s.name}") is not None)
+        measured = graph_homophily(name, knobs)
+        if measured is not None:
+            st.markdown(f"Homophily: **{measured['edge']:.2f}** of edges join one class; "
+                        f"class-insensitive **{measured['class_insensitive']:.2f}**",
+                        help="Edge homophily (Zhu et al. 2020): the share of edges whose two ends have "
+                             "the same class. Class-insensitive (Lim et al. 2021): the same, less what "
+                             "the class sizes alone would give; 0 means no more same-class edges than "
+                             "chance. GCN and GAT average over neighbours and suffer when these are low.")
     files = availability_text(name)
     if files.startswith("not available"):
         files += " (in neither the dataset cache nor the offline mirror)"
     st.caption(f"Split: {d.split}  \nSource: {d.source}  \nFiles: {files}")
+
+
+@st.cache_data(show_spinner="Measuring the graph's homophily…", max_entries=64)
+def graph_homophily(name: str, knobs: tuple) -> dict | None:
+    """The dataset's homophily (gnncore.gnn.measures), or None while its files are missing."""
+    try:
+        data = load_node_data(name, 0, **dict(knobs))
+    except (DatasetUnavailable, SpecError):
+        return None
+    return homophily(data.edge_index, data.y)
 
 
 def availability_text(name: str) -> str:

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from gnncore.gnn import settings as gs
 from gnncore.gnn.datasets import dataset_names, load_node_data
+from gnncore.gnn.measures import dirichlet_energy
 from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.selection import BestEpoch
 from gnncore.protocol import Facts
@@ -117,6 +118,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         if selection.update(row):
             break
 
+    # How smooth the final output is across edges: the over-smoothing measure of the run.
     metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
-               "params": count_parameters(model)}
+               "params": count_parameters(model), "dirichlet_energy": dirichlet_energy(logits, data.edge_index)}
     return RunResult(spec, metrics, selection.history)

@@ -73,3 +73,12 @@ def test_defaults_come_from_the_papers():
 def test_gcn_on_cora_reaches_the_published_accuracy():
     result = node.train(spec("gcn", dataset="Cora", seed=0))
     assert result.metrics["test_accuracy"] >= 0.79  # Kipf & Welling report 81.5
+
+
+def test_a_deep_gcn_over_smooths_and_appnp_does_not():
+    """Sixteen GCN layers make every node's output alike (energy near 0, accuracy near chance);
+    sixteen APPNP steps keep each node's own prediction in the mix."""
+    energy = {(m, layers): node.train(spec(m, epochs=20, layers=layers)).metrics["dirichlet_energy"]
+              for m, layers in (("gcn", 2), ("gcn", 16), ("appnp", 16))}
+    assert energy[("gcn", 16)] < energy[("gcn", 2)] / 3
+    assert energy[("appnp", 16)] > 3 * energy[("gcn", 16)]
