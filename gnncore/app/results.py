@@ -54,7 +54,7 @@ def pairs_table(pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Dataset": pairs["dataset"],
         "Pair (a − b)": [f"{display_name(a)} − {display_name(b)}" for a, b in zip(pairs["model_a"], pairs["model_b"])],
-        f"Mean difference{unit}": (pairs["mean_diff"] * scale).round(2),
+        f"Mean difference{unit}": [f"{d * scale:+.2f}" if pd.notna(d) else "–" for d in pairs["mean_diff"]],
         "95% CI": [f"{lo * scale:.2f} to {hi * scale:.2f}" if pd.notna(lo) else "–"
                    for lo, hi in zip(pairs["ci_low"], pairs["ci_high"])],
         "p-value": pairs["p_value"].map(lambda p: f"{p:.3g}" if pd.notna(p) else "–"),
@@ -83,9 +83,12 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
               if c.endswith(" (%)") and (" mean" in c or " std" in c)}
     counts = {c: st.column_config.NumberColumn(format="localized")
               for c in ("Parameters", "Best epoch") if c in comparison.summary}
+    for column, fmt in (("ms / epoch", "%.1f"), ("Smoothness (energy)", "%.3f")):
+        if column in comparison.summary:  # one number of decimals down each column
+            counts[column] = st.column_config.NumberColumn(format=fmt)
     if "Source" in comparison.summary:  # the longest text: cut to fit a laptop screen, whole on hover
-        counts["Source"] = st.column_config.TextColumn("Source", width="medium")
-    st.dataframe(comparison.summary, hide_index=True, key="summary_table",
+        counts["Source"] = st.column_config.TextColumn("Source", width="small")
+    st.dataframe(_one_dataset(comparison.summary), hide_index=True, key="summary_table",
                  column_config={**hidden, **counts})
     smooth = (" Smoothness (energy): the normalised Dirichlet energy of each model's output across "
               "the edges at the last epoch, 0 when every node looks alike (over-smoothed), about 1 for "
@@ -113,6 +116,14 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
     return comparison
 
 
+def _one_dataset(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as shown: without its Dataset column when there is one dataset (the page
+    says which), so it fits a laptop screen; the CSV keeps it."""
+    if "Dataset" in table and table["Dataset"].nunique() <= 1:
+        return table.drop(columns="Dataset")
+    return table
+
+
 def _verdicts(comparison: Comparison, stem: str) -> None:
     """Is the difference real? One sentence per pair, the table, the chart."""
     pairs = comparison.pairs
@@ -121,7 +132,7 @@ def _verdicts(comparison: Comparison, stem: str) -> None:
     st.markdown(f"**Is the difference real?** Paired over the same {unit}s and splits (paired t-test, scipy):")
     st.markdown("\n".join(f"- {verdict(row, display_name, fraction, unit)}" for _, row in pairs.iterrows()))
     table = pairs_table(pairs)
-    st.dataframe(table, hide_index=True, key="pairs_table")
+    st.dataframe(_one_dataset(table), hide_index=True, key="pairs_table")
     draw(comparison, "paired_differences", stem + "paired_differences")
 
 

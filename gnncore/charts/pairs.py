@@ -53,4 +53,4 @@ def _panel(frame: pd.DataFrame, dataset: str | None):
                 "confidence interval (paired t).", "A bar that crosses the dashed zero line: these runs "
                 "cannot tell the two apart."]
     return alt.layer(zero, bars, points).properties(
-        height=ROW * len(data), title=title(f"Is the difference real?{on}", subtitle))
+        height=ROW * len(data), title=title(f"Is the difference real? {metric_label(metric)}{on}", subtitle))
