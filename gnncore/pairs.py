@@ -35,7 +35,10 @@ def paired_differences(runs: pd.DataFrame, metric: str, order: list[str] | None 
         models = [m for m in models if m in set(frame["model"])]
         wide = frame.pivot_table(index=keys, columns="model", values=metric, aggfunc="first")
         for a, b in combinations(models, 2):
-            both = wide[[a, b]].apply(pd.to_numeric, errors="coerce").dropna()
+            if a not in wide or b not in wide:  # a model with no value of the metric at all
+                both = pd.DataFrame({a: [], b: []})
+            else:
+                both = wide[[a, b]].apply(pd.to_numeric, errors="coerce").dropna()
             rows.append({"task": frame["kind"].iloc[0] if "kind" in frame else "", "dataset": dataset,
                          "metric": metric, "model_a": a, "model_b": b,
                          **_paired(both[a].to_numpy(float), both[b].to_numpy(float))})
@@ -90,8 +93,10 @@ def verdict(row: pd.Series, label=str, fraction: bool = True, unit: str = "seed"
                 f"(95% CI {low:.1f} to {high:.1f}, {pairs}).").replace("  ", " ")
     text = f"{a} and {b} cannot be told apart with {pairs} on {row['dataset']}"
     needed = row.get("seeds_needed")
-    if mean == 0:
+    if low == high == 0:
         return text + " (the same score on every pair)."
+    if mean == 0:
+        return text + " (a mean difference of exactly 0)."
     if pd.notna(needed) and needed > n:
         return text + f"; about {int(needed)} {unit}s would tell a difference of this size ({abs(mean):.1f} {what})."
     if pd.isna(needed):

@@ -106,14 +106,14 @@ class Setting:
         return self.high is None or value <= self.high
 
 
-def check_settings(spec: RunSpec, settings: Sequence[Setting], strict: bool = True) -> None:
-    """Check every hyperparameter of ``spec`` against its declaration; ``strict``: a name
-    that is not declared is an error too."""
+def check_settings(spec: RunSpec, settings: Sequence[Setting]) -> None:
+    """Check every hyperparameter of ``spec`` against its declaration; a name that is not
+    declared is an error too (a typo would otherwise change the key and nothing else)."""
     declared = {s.name: s for s in settings}
     for name, value in spec.params.items():
         if name in declared:
             declared[name].check(value)
-        elif strict:
+        else:
             raise SpecError(f"Unknown setting '{name}'; the settings are {', '.join(sorted(declared))}.")
 
 
@@ -146,7 +146,6 @@ class Facts:
     folds: int = 0
     max_folds: int = 20
     noun: str = "model"                  # what the models are: "model", "encoding"
-    dataset_noun: str = "dataset"        # "dataset", "task"
     dataset_flag: str = "--dataset"
     model_flag: str = "--models"
     selected_by: str = ""                # the validation metric that picks the reported epoch

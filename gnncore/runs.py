@@ -62,12 +62,20 @@ def kinds(command: str | None = None) -> list[str]:
 
 
 def models() -> dict[str, Entry]:
-    """Every engine's models (architectures and encodings) by name, in reading order."""
-    out: dict[str, Entry] = {}
+    """Every engine's models (architectures and encodings) by name, in reading order: each
+    engine's own order kept, a model only one engine has placed before the next one they
+    share (GIN, a graph model only, before the MLP baseline)."""
+    order: list[str] = []
+    entries: dict[str, Entry] = {}
     for kind in ENGINES:
-        for name, entry in facts(kind).models.items():
-            out.setdefault(name, entry)
-    return out
+        names = list(facts(kind).models)
+        for i, name in enumerate(names):
+            if name in entries:
+                continue
+            entries[name] = facts(kind).models[name]
+            later = next((n for n in names[i + 1:] if n in order), None)
+            order.insert(order.index(later) if later else len(order), name)
+    return {name: entries[name] for name in order}
 
 
 def resolve(spec: RunSpec) -> RunSpec:
@@ -429,9 +437,6 @@ def _from_row(row) -> RunResult:
 
 
 # ---- tidy frames: the only input the charts and the CSV export take ----
-
-_ID_COLUMNS = ["kind", "dataset", "model", "seed"]
-
 
 def _ids(result: RunResult) -> dict:
     s = result.spec

@@ -88,3 +88,16 @@ def test_one_seed_is_too_few_and_says_so():
     row = paired_differences(runs({"gcn": [0.8], "gat": [0.82]}), "test_accuracy").iloc[0]
     assert row.n_pairs == 1 and math.isnan(row.ci_low)
     assert "too few" in verdict(row)
+
+
+def test_a_model_without_the_metric_pairs_with_nothing_instead_of_failing():
+    frame = runs({"gcn": [0.80, 0.81], "mlp": [0.6, 0.61]})
+    frame.loc[frame.model == "mlp", "test_accuracy"] = None
+    (row,) = paired_differences(frame, "test_accuracy").itertuples()
+    assert row.n_pairs == 0 and "too few" in verdict(pd.Series(row._asdict()))
+
+
+def test_a_zero_mean_with_spread_is_not_called_the_same_score():
+    row = paired_differences(runs({"gcn": [0.80, 0.81], "gat": [0.8025, 0.8075]}), "test_accuracy").iloc[0]
+    assert row.mean_diff == pytest.approx(0, abs=1e-9) and row.ci_low < 0 < row.ci_high
+    assert "same score on every pair" not in verdict(row)

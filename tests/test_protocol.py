@@ -92,3 +92,9 @@ def test_a_setting_says_what_it_wants():
     assert Setting("x", "X", low=0.0, low_open=True, high=1.0).wanted == "above 0 and at most 1"
     assert Setting("x", "X", type=str, choices={"a": "A", "b": "B"}).wanted == "one of a, b"
     Setting("x", "X", low=0.0, high=1.0).check(1)  # an int is a number too
+
+
+def test_reading_order_keeps_the_baseline_last_across_engines():
+    names = list(runs.models())
+    assert names.index("gin") < names.index("mlp") and names[:3] == ["gcn", "sage", "gat"]
+    assert theme.order(["mlp", "gin", "gcn"]) == ["gcn", "gin", "mlp"]

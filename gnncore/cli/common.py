@@ -13,6 +13,7 @@ import pandas as pd
 
 from gnncore import export
 from gnncore.charts._stats import pm
+from gnncore.charts.theme import is_fraction
 from gnncore.protocol import Facts, Setting
 from gnncore.runs import RunStore, default_workers, mean_std, run_all
 from gnncore.spec import DatasetUnavailable, Progress, RunResult, RunSpec, SpecError
@@ -139,7 +140,8 @@ def summary_lines(frame: pd.DataFrame, by: str, metrics: list[str]) -> list[str]
         cells = []
         for m in metrics:
             row = mean_std(group, [by], m).iloc[0]
-            cells.append(f"{m} {pm(row['mean'], row['std'], row['runs'], 100, sep=' +- '):>12}")
+            scale = 100 if is_fraction(m) else 1
+            cells.append(f"{m} {pm(row['mean'], row['std'], row['runs'], scale, sep=' +- '):>12}")
         extra = f"{group['ms_per_epoch'].mean():6.1f} ms/epoch" if "ms_per_epoch" in group else ""
         lines.append(f"  {name:<6} " + "  ".join(cells) + f"  {extra}  ({plural(len(group), 'run')})")
     return lines

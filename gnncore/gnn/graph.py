@@ -58,7 +58,7 @@ FACTS = Facts(
              "epochs_run", "ms_per_epoch", "params"),
     settings=gs.for_task("graph", gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD),
     # Every fold is run and the folds give the spread, so one seed per fold.
-    seeds=1, folds=10,  # Errica et al. 2020 use 10 folds
+    seeds=1, folds=DEFAULTS["folds"],  # Errica et al. 2020 use 10 folds
     selected_by="validation accuracy on the inner split",
     reported="on each outer fold at the epoch of best validation accuracy on the inner split, "
              "mean ± standard deviation over {over}, as in Errica et al. (2020).",
@@ -82,7 +82,7 @@ def defaults(spec: RunSpec) -> dict:
 def validate(spec: RunSpec) -> None:
     """Raise SpecError with one sentence when the spec cannot be run."""
     gs.validate(spec, FACTS)
-    folds, fold = spec.get("folds", 10), spec.get("fold", 0)
+    folds, fold = spec.get("folds", DEFAULTS["folds"]), spec.get("fold", 0)
     if fold >= folds:
         raise SpecError(f"Fold must be a whole number from 0 to {folds - 1}; got {fold}.")
     graphs = info(spec.dataset, "graph").graphs

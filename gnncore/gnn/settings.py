@@ -5,7 +5,7 @@ architecture's own (GAT's heads, APPNP's teleport) come with its registry entry.
 from __future__ import annotations
 
 from gnncore.gnn.datasets import info
-from gnncore.gnn.models import architectures
+from gnncore.gnn.models import READOUTS, architectures
 from gnncore.protocol import Facts, Setting, check_settings
 from gnncore.spec import RunSpec, SpecError
 
@@ -38,7 +38,7 @@ EMBEDDING = Setting("embedding", "Embedding size", **WHOLE, high=1024, step=1, c
 BATCH_SIZE = Setting("batch_size", "Batch size", type=int, low=2, high=1024, step=1, cli=False,
                      help="Graphs per training step (batch norm needs at least two).")
 READOUT = Setting("readout", "Readout", type=str, scope="run",
-                  choices={"mean": "Mean", "sum": "Sum", "max": "Max"},
+                  choices={name: name.capitalize() for name in READOUTS},
                   help="How a graph's node embeddings pool into one vector for the classifier.")
 # The synthetic graph's knobs.
 HOMOPHILY = Setting("homophily", "Homophily", low=0.0, high=1.0, step=0.05, scope="run", cli=False,

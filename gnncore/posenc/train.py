@@ -75,7 +75,7 @@ FACTS = Facts(
     settings=SETTINGS,
     # One seed by default: a run takes tens of seconds on a CPU; the page and the CLI add more.
     seeds=1, max_seeds=20,
-    noun="encoding", dataset_noun="task", dataset_flag="--task", model_flag="--encodings",
+    noun="encoding", dataset_flag="--task", model_flag="--encodings",
     intro="Six small transformers that differ only in how they are told where each token is. Each "
           "learns a sequence task on short inputs and is then tested on longer ones: which encodings "
           "still work past the length they were trained on?",
