@@ -88,7 +88,8 @@ def _summary(task: str, encodings: list[str], seeds: int, settings: dict) -> str
 
 def model_defaults(task: str | None = None) -> dict:
     """The engine's defaults for the settings this sidebar shows."""
-    out = engine.defaults(RunSpec.make(KIND, task or facts(KIND).default_dataset, "rope"))
+    f = facts(KIND)
+    out = engine.defaults(RunSpec.make(KIND, task or f.default_dataset, f.default_models[0]))
     return {s.name: out[s.name] for s in facts(KIND).settings if s.shown}
 
 

@@ -50,7 +50,7 @@ def gnn_sidebar() -> Choice:
         settings, per_model = {}, {}
         for s in f.settings_for(dataset, "run"):
             if s.datasets and s.shown:  # the dataset's own knobs, under its card
-                ss.setdefault(f"csbm:{s.name}", _default(task, dataset, "gcn", s.name))
+                ss.setdefault(f"csbm:{s.name}", _run_default(task, dataset, s.name))
                 settings[s.name] = clean(st.slider(s.label, s.low, s.high, step=s.step, key=f"csbm:{s.name}",
                                                    help=s.help))
 
@@ -81,7 +81,7 @@ def gnn_sidebar() -> Choice:
                                 "charts show the mean and the spread over seeds.")
         reported = f"The {display_metric(f)} reported is the one at the epoch of best {f.selected_by}."
         for s in _shared_numbers(f, dataset):
-            ss.setdefault(s.name, _default(task, dataset, "gcn", s.name) or 0)
+            ss.setdefault(s.name, _run_default(task, dataset, s.name) or 0)
             help_text = f"{s.help} {reported}" if s.name == "epochs" else s.help
             settings[s.name] = setting_widget(s, key=s.name, help=help_text)
 
@@ -258,7 +258,7 @@ def _follow_dataset_defaults(task: str, dataset: str) -> None:
         return
     if before:
         for s in _shared_numbers(facts(task), dataset):
-            old, new = _default(*before, "gcn", s.name) or 0, _default(task, dataset, "gcn", s.name) or 0
+            old, new = _run_default(*before, s.name) or 0, _run_default(task, dataset, s.name) or 0
             if s.name in ss and ss[s.name] == old:
                 ss[s.name] = new
     for model in dict.fromkeys(m for k in kinds(COMMAND) for m in facts(k).models):
@@ -268,6 +268,11 @@ def _follow_dataset_defaults(task: str, dataset: str) -> None:
             if key in ss and name in old and ss[key] == old[name]:
                 ss[key] = value
     ss["_defaults_for"] = (task, dataset)
+
+
+def _run_default(task: str, dataset: str, name: str):
+    """A comparison-wide setting's default: the same for every model, so the first one's."""
+    return _default(task, dataset, facts(task).default_models[0], name)
 
 
 def _default(task: str, dataset: str, model: str, name: str):
