@@ -360,12 +360,14 @@ class RunStore:
             db.execute(f"PRAGMA user_version = {self.SCHEMA_VERSION}")
 
     def _check(self) -> str | None:
-        """What is wrong with the file, or None (checked once per file state and process)."""
+        """What is wrong with the file, or None. Checked once per file and process, since the
+        page opens the store on every rerun and our own writes only grow a sound store; a
+        file put in its place (another inode) or cut shorter is checked again."""
         if not self.path.exists():
             return None
         stat = self.path.stat()
-        state = (str(self.path.resolve()), stat.st_size, stat.st_mtime_ns)
-        if state in _CHECKED:
+        key, seen = str(self.path.resolve()), _CHECKED.get(str(self.path.resolve()))
+        if seen is not None and seen[0] == stat.st_ino and stat.st_size >= seen[1]:
             return None
         with closing(sqlite3.connect(self.path, timeout=30)) as db:
             if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
@@ -374,7 +376,7 @@ class RunStore:
             tables = db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
         if tables and version != self.SCHEMA_VERSION:
             return f"it was written by another version of gnncore (schema {version}, this one reads {self.SCHEMA_VERSION})"
-        _CHECKED.add(state)
+        _CHECKED[key] = (stat.st_ino, stat.st_size)
         return None
 
     def _move_aside(self, problem: str) -> str:
@@ -428,7 +430,7 @@ class RunStore:
             return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
 
-_CHECKED: set[tuple] = set()  # run store files found sound in this process
+_CHECKED: dict[str, tuple[int, int]] = {}  # run store found sound in this process: (inode, size)
 
 
 def _from_row(row) -> RunResult:

@@ -19,7 +19,7 @@ import os
 import streamlit as st
 
 from gnncore.app.choice import Choice, clean, setting_widget
-from gnncore.charts.theme import display_name
+from gnncore.charts.theme import display_name, metric_label
 from gnncore.gnn.datasets import DATASETS, availability, load_node_data
 from gnncore.gnn.measures import homophily
 from gnncore.protocol import Facts
@@ -96,8 +96,6 @@ def gnn_sidebar() -> Choice:
 
 
 def display_metric(f: Facts) -> str:
-    from gnncore.charts.theme import metric_label
-
     return metric_label(f.metrics[0]).lower()
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from gnncore import export
 from gnncore.charts._stats import pm
 from gnncore.charts.theme import is_fraction
+from gnncore import runs
 from gnncore.protocol import Facts, Setting
 from gnncore.runs import RunStore, default_workers, mean_std, run_all
 from gnncore.spec import DatasetUnavailable, Progress, RunResult, RunSpec, SpecError
@@ -99,8 +100,6 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
 
 def grid(kind: str, dataset: str, models: list[str], seeds: int, folds: int = 0, **settings) -> list[RunSpec]:
     """:func:`gnncore.runs.grid`, its one-sentence errors as UsageError."""
-    from gnncore import runs
-
     try:
         return runs.grid(kind, dataset, models, seeds, folds, **settings)
     except (SpecError, DatasetUnavailable) as e:
