@@ -127,7 +127,9 @@ class Facts:
     metrics: the headline metric first, then those shown beside it. curves: per-epoch (or
     per-step) history columns, the one that picks the reported epoch first. columns: the
     CSV columns of the CLI's ``--out``, in order. folds: default cross-validation folds
-    (0: none). settings: every hyperparameter a user may set.
+    (0: none). settings: every hyperparameter a user may set. keeps: the artifacts every run
+    stores besides its numbers (``RunResult.artifacts``); a stored run without one of them
+    counts as not stored, so it trains again (to the same numbers) and keeps them.
     """
 
     kind: str
@@ -152,6 +154,7 @@ class Facts:
     reported: str = ""                   # how the summary's numbers were chosen, after the metric
     intro: str = ""                      # a paragraph for the page
     model_help: str = ""                 # a sentence on the model choice
+    keeps: tuple[str, ...] = ()
 
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)

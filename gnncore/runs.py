@@ -139,7 +139,8 @@ def run_all(specs: Iterable[RunSpec], store: "RunStore | None" = None, on_progre
     stores nothing. Results already in the store are yielded first (``cached=True``). With
     ``workers`` > 1 the runs are spread over that many worker processes (see
     :func:`_run_parallel`); results are the same as with one, since every run seeds itself
-    and trains on one torch thread (see :func:`one_thread`).
+    and trains on one torch thread (see :func:`one_thread`). Results written to ``store``
+    come back without their artifacts: read those with :meth:`RunStore.artifact`.
     A run stopped through ``should_stop`` raises :class:`~gnncore.spec.Cancelled`; the ones
     finished before it are already stored.
     """
@@ -160,6 +161,7 @@ def run_all(specs: Iterable[RunSpec], store: "RunStore | None" = None, on_progre
     for result in runs:
         if store is not None:
             store.put(result)
+            result.artifacts = {}  # in the store now; a page's job would hold megabytes otherwise
         yield result
 
 
@@ -357,6 +359,10 @@ class RunStore:
                 "CREATE TABLE IF NOT EXISTS runs ("
                 " key TEXT PRIMARY KEY, kind TEXT, dataset TEXT, model TEXT, seed INTEGER,"
                 " spec TEXT, metrics TEXT, history TEXT, tables TEXT, created REAL)")
+            # Artifacts (weights, snapshots) apart from the numbers: listing runs never reads them.
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS artifacts ("
+                " key TEXT, name TEXT, data BLOB, PRIMARY KEY (key, name))")
             db.execute(f"PRAGMA user_version = {self.SCHEMA_VERSION}")
 
     def _check(self) -> str | None:
@@ -366,7 +372,7 @@ class RunStore:
         if not self.path.exists():
             return None
         stat = self.path.stat()
-        key, seen = str(self.path.resolve()), _CHECKED.get(str(self.path.resolve()))
+        seen = _CHECKED.get(str(self.path.resolve()))
         if seen is not None and seen[0] == stat.st_ino and stat.st_size >= seen[1]:
             return None
         with closing(sqlite3.connect(self.path, timeout=30)) as db:
@@ -376,7 +382,7 @@ class RunStore:
             tables = db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
         if tables and version != self.SCHEMA_VERSION:
             return f"it was written by another version of gnncore (schema {version}, this one reads {self.SCHEMA_VERSION})"
-        _CHECKED[key] = (stat.st_ino, stat.st_size)
+        self._seen()
         return None
 
     def _move_aside(self, problem: str) -> str:
@@ -403,12 +409,25 @@ class RunStore:
         return db
 
     def get(self, spec: RunSpec) -> RunResult | None:
+        """The stored run, without its artifacts; None where it is missing or lacks one of
+        the artifacts its engine keeps (stored by an earlier version)."""
         with closing(self._connect()) as db:
             row = db.execute("SELECT spec, metrics, history, tables FROM runs WHERE key = ?",
                              (spec.key,)).fetchone()
-        return _from_row(row) if row else None
+            kept = {name for (name,) in db.execute("SELECT name FROM artifacts WHERE key = ?", (spec.key,))}
+        keeps = facts(spec.kind).keeps if spec.kind in ENGINES else ()
+        if row is None or not set(keeps) <= kept:
+            return None
+        return _from_row(row)
+
+    def artifact(self, spec: RunSpec, name: str) -> bytes | None:
+        with closing(self._connect()) as db:
+            row = db.execute("SELECT data FROM artifacts WHERE key = ? AND name = ?",
+                             (spec.key, name)).fetchone()
+        return bytes(row[0]) if row else None
 
     def put(self, result: RunResult) -> None:
+        """Store a run and its artifacts in one transaction."""
         s = result.spec
         with closing(self._connect()) as db, db:
             db.execute(
@@ -416,6 +435,15 @@ class RunStore:
                 (s.key, s.kind, s.dataset, s.model, s.seed, json.dumps(s.to_dict()),
                  json.dumps(result.metrics), json.dumps(result.history),
                  json.dumps(result.tables), time.time()))
+            db.execute("DELETE FROM artifacts WHERE key = ?", (s.key,))
+            db.executemany("INSERT INTO artifacts VALUES (?, ?, ?)",
+                           [(s.key, name, sqlite3.Binary(data)) for name, data in result.artifacts.items()])
+        self._seen()
+
+    def _seen(self) -> None:
+        """Remember the file as sound at its present size: one cut shorter is checked again."""
+        stat = self.path.stat()
+        _CHECKED[str(self.path.resolve())] = (stat.st_ino, stat.st_size)
 
     def results(self, kind: str | None = None) -> list[RunResult]:
         query, args = "SELECT spec, metrics, history, tables FROM runs", ()

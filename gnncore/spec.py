@@ -98,6 +98,10 @@ class RunResult:
     history: one dict per epoch (or logged step) for learning curves.
     tables: further tidy tables by name, e.g. ``length`` for length generalisation
         (one dict per row); ``runs.table_frame`` turns them into DataFrames.
+    artifacts: what a run keeps besides numbers, as bytes by name (the trained weights,
+        embedding snapshots; the engine's ``FACTS.keeps``). Stored beside the run and read
+        back only when a view asks (``RunStore.artifact``), so results read from the store
+        come without them.
     cached: True when read back from the run store instead of trained.
     """
 
@@ -105,6 +109,7 @@ class RunResult:
     metrics: dict[str, Any]
     history: list[dict[str, Any]] = field(default_factory=list)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    artifacts: dict[str, bytes] = field(default_factory=dict, repr=False)
     cached: bool = False
 
 

@@ -26,7 +26,7 @@ if request.error:
 def show_results() -> None:
     finished = request.results
     if finished:
-        results.show_gnn_comparison(finished, request.specs, training=request.running)
+        results.show_gnn_comparison(finished, request.specs, training=request.running, store=request.store)
     elif not request.running:
         st.caption("Results appear here as runs finish.")
 

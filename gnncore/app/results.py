@@ -13,10 +13,11 @@ import streamlit as st
 
 from gnncore.app import export_ui
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
+from gnncore.app.inside import show_inside
 from gnncore.charts import cost_vs_score, difference_chart, final_scores, learning_curves, summary_table
 from gnncore.charts.theme import display_name, is_fraction, metric_label, order
 from gnncore.pairs import paired_differences, verdict
-from gnncore.runs import facts, history_frame, references, runs_frame
+from gnncore.runs import RunStore, facts, history_frame, references, runs_frame
 from gnncore.spec import RunResult, RunSpec
 
 
@@ -62,8 +63,11 @@ def pairs_table(pairs: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training: bool) -> Comparison:
-    """Draw the results section; ``training`` while more runs are still to come."""
+def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training: bool,
+                        store: RunStore | None = None) -> Comparison:
+    """Draw the results section; ``training`` while more runs are still to come. With the
+    ``store`` the runs came from, a task whose runs keep their trained models (node
+    classification) also shows what is inside them, once training has finished."""
     st.subheader("Results")
     finished_caption(results, specs, training)
     task, dataset = results[0].spec.kind, results[0].spec.dataset
@@ -107,6 +111,14 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
     draw(comparison, cost, stem + cost)
     st.selectbox("Learning curve", curves, key="curve_metric", format_func=metric_label, width=260)
     draw(comparison, "learning_curves", stem + "learning_curves")
+
+    if store is not None and "model" in f.keeps:
+        st.divider()
+        if training:
+            st.caption("Once training has finished: what each node hears from its neighbours in each "
+                       "model, and how the node embeddings moved while they trained.")
+        else:
+            show_inside(results, store, stem)
 
     st.divider()
     export_ui.comparison_download(comparison.specs, comparison.frames, [r.spec for r in results],

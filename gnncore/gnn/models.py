@@ -27,12 +27,13 @@ from torch import nn
 from torch_geometric.nn import (APPNP, GATConv, GCNConv, GINConv, global_add_pool, global_max_pool,
                                 global_mean_pool)
 from torch_geometric.nn.dense.linear import Linear
-from torch_geometric.utils import add_remaining_self_loops, to_torch_csr_tensor
+from torch_geometric.nn.conv.gcn_conv import gcn_norm
+from torch_geometric.utils import add_remaining_self_loops, degree, to_torch_csr_tensor
 
 from gnncore.gnn.layers import GATConvUniformDropout, SAGEMeanConv, feature_dropout, sparse_if_mostly_zero
 from gnncore.protocol import Setting
 
-__all__ = ["ARCHITECTURES", "Architecture", "NodeModel", "GraphModel", "READOUTS", "architectures",
+__all__ = ["ARCHITECTURES", "Architecture", "EdgeWeights", "NodeModel", "GraphModel", "READOUTS", "architectures",
            "count_parameters", "feature_dropout", "graph_input", "register", "sparse_if_mostly_zero",
            "SAGEMeanConv"]
 
@@ -58,6 +59,8 @@ class Architecture:
     edge_index: takes ``edge_index`` with self-loops (per-edge attention) instead of the
     sparse adjacency.
     decay_first_layer_only: weight decay on the first layer only, as its paper's code.
+    hears: how it weighs what a node receives from its neighbours, in a sentence for the
+    neighbourhood view (:meth:`edge_weights` gives the numbers).
     """
 
     name = label = title = color = ""
@@ -67,6 +70,7 @@ class Architecture:
     uses_graph = True
     edge_index = False
     decay_first_layer_only = False
+    hears = ""
 
     @staticmethod
     def act(x: torch.Tensor) -> torch.Tensor:
@@ -82,6 +86,25 @@ class Architecture:
     def node_model(self, in_channels: int, out_channels: int, settings: Mapping,
                    cached: bool = True) -> nn.Module:
         return ConvStack(self, in_channels, out_channels, settings, cached)
+
+    def edge_weights(self, model: nn.Module, x: torch.Tensor, graph: torch.Tensor,
+                     edge_index: torch.Tensor) -> list[EdgeWeights]:
+        """What each node hears from its neighbours in the trained node ``model``, per layer
+        (``edge_index`` the graph without self-loops; ``x`` and ``graph`` as it trains on).
+        Empty for a model that hears nothing; NotImplementedError where not declared."""
+        if not self.uses_graph:
+            return []
+        raise NotImplementedError(self.name)
+
+
+@dataclass(frozen=True)
+class EdgeWeights:
+    """One layer's weights: ``weight[e, h]`` is what head h gives edge ``edges[:, e]``
+    (source, target) when it aggregates into the target; self terms are edges i -> i."""
+
+    layer: int
+    edges: torch.Tensor
+    weight: torch.Tensor
 
 
 ARCHITECTURES: dict[str, Architecture] = {}
@@ -112,10 +135,16 @@ class GCN(Architecture):
     title = "GCN (Kipf & Welling 2017)"
     defaults = {"node": dict(hidden=16, dropout=0.5, lr=0.01, weight_decay=5e-4)}
     decay_first_layer_only = True
+    hears = "1/√(dᵢdⱼ) on each edge, self-loop included, fixed by the degrees before training."
 
     def conv(self, layer: Layer) -> nn.Module:
         return GCNConv(layer.n_in, layer.n_out, cached=layer.settings.get("cached", True)
                        and not layer.graph_level)
+
+    def edge_weights(self, model, x, graph, edge_index):
+        """Fixed by the graph, the same in every layer: 1/sqrt(d_i d_j), degrees with self-loops."""
+        edges, weight = gcn_norm(edge_index, None, x.size(0), add_self_loops=True)
+        return [EdgeWeights(i + 1, edges, weight.unsqueeze(-1)) for i in range(len(model.convs))]
 
 
 @register
@@ -126,9 +155,19 @@ class GraphSAGE(Architecture):
     name, label, color = "sage", "GraphSAGE", "#F58518"
     title = "GraphSAGE, mean aggregation (Hamilton et al. 2017)"
     defaults = {"node": dict(hidden=64, dropout=0.5, lr=0.01, weight_decay=5e-4)}
+    hears = "its neighbours share weight 1 (their mean); the node itself adds its own, through a matrix of its own."
 
     def conv(self, layer: Layer) -> nn.Module:
         return SAGEMeanConv(layer.n_in, layer.n_out)
+
+    def edge_weights(self, model, x, graph, edge_index):
+        """The neighbour mean, 1/d_i on every edge j -> i, and weight 1 on the self term, which
+        has a weight matrix of its own."""
+        n = x.size(0)
+        deg = degree(edge_index[1], n).clamp(min=1)
+        edges = torch.cat([edge_index, torch.arange(n).expand(2, n)], 1)
+        weight = torch.cat([1.0 / deg[edge_index[1]], torch.ones(n)]).unsqueeze(-1)
+        return [EdgeWeights(i + 1, edges, weight) for i in range(len(model.convs))]
 
 
 @register
@@ -147,6 +186,7 @@ class GAT(Architecture):
                 Setting("out_heads", "Output heads", type=int, low=1, high=16, step=1, cli=False,
                         help="GAT's heads in the output layer, averaged."))
     edge_index = True
+    hears = "learned attention, summing to 1 over the neighbours and the node itself."
 
     @staticmethod
     def act(x: torch.Tensor) -> torch.Tensor:
@@ -162,6 +202,17 @@ class GAT(Architecture):
         heads = p.get("out_heads", 1) if layer.last else p.get("heads", 8)
         return GATConvUniformDropout(layer.n_in, layer.n_out, heads=heads, concat=not layer.last,
                                      dropout=p.get("dropout", 0.6), add_self_loops=False)
+
+    def edge_weights(self, model, x, graph, edge_index):
+        """Learned: each head's attention, from PyG's ``return_attention_weights``, layer by
+        layer on the trained model's own inputs (the self-loops are in ``graph``)."""
+        out = []
+        with torch.no_grad():
+            for i, conv in enumerate(model.convs):
+                x, (edges, alpha) = conv(x, graph, return_attention_weights=True)
+                out.append(EdgeWeights(i + 1, edges, alpha))
+                x = self.act(x)
+        return out
 
 
 @register
@@ -181,6 +232,13 @@ class APPNPArchitecture(Architecture):
                         cli=False, help="APPNP's alpha: the share of each node's own prediction kept "
                                         "at every propagation step."),)
     decay_first_layer_only = True
+    hears = "GCN's fixed weights times (1 − α), at each propagation step; α goes back to its own prediction."
+
+    def edge_weights(self, model, x, graph, edge_index):
+        """Fixed, as GCN's, times (1 - alpha), the same at each of the K steps; the teleport
+        alpha goes back to the node's own prediction, not along an edge."""
+        edges, weight = gcn_norm(edge_index, None, x.size(0), add_self_loops=True)
+        return [EdgeWeights(1, edges, (1 - model.propagate.alpha) * weight.unsqueeze(-1))]
 
     def node_model(self, in_channels: int, out_channels: int, settings: Mapping,
                    cached: bool = True) -> nn.Module:
@@ -214,6 +272,7 @@ class MLP(Architecture):
     defaults = {"node": dict(hidden=16, dropout=0.5, lr=0.01, weight_decay=5e-4),
                 "graph": dict(readout="sum")}
     uses_graph = False
+    hears = "nothing: it predicts from the node's own features."
 
     def conv(self, layer: Layer) -> nn.Module:
         return Linear(layer.n_in, layer.n_out)
@@ -250,13 +309,15 @@ class ConvStack(nn.Module):
             self.convs.append(arch.conv(Layer(n_in, n_out, last, False, settings)))
             n_in = arch.width(hidden, settings, False)
 
-    def forward(self, x: torch.Tensor, graph: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, graph: torch.Tensor, hidden: bool = False):
+        """Logits; with ``hidden`` also the last hidden layer (the last convolution's input)."""
         for i, conv in enumerate(self.convs):
+            h = x
             x = feature_dropout(x, self.dropout, self.training)
             x = conv(x, graph) if self._arch.uses_graph else conv(x)
             if i < len(self.convs) - 1:
                 x = self._arch.act(x)
-        return x
+        return (h, x) if hidden else x
 
 
 class PredictThenPropagate(nn.Module):
@@ -270,10 +331,11 @@ class PredictThenPropagate(nn.Module):
         self.convs = nn.ModuleList([Linear(in_channels, hidden), Linear(hidden, out_channels)])
         self.propagate = APPNP(steps, alpha, cached=cached)
 
-    def forward(self, x: torch.Tensor, graph: torch.Tensor) -> torch.Tensor:
-        x = F.relu(self.convs[0](feature_dropout(x, self.dropout, self.training)))
-        x = self.convs[1](feature_dropout(x, self.dropout, self.training))
-        return self.propagate(x, graph)
+    def forward(self, x: torch.Tensor, graph: torch.Tensor, hidden: bool = False):
+        """Logits; with ``hidden`` also the MLP's hidden layer (what the graph never touched)."""
+        h = F.relu(self.convs[0](feature_dropout(x, self.dropout, self.training)))
+        x = self.propagate(self.convs[1](feature_dropout(h, self.dropout, self.training)), graph)
+        return (h, x) if hidden else x
 
 
 def NodeModel(arch: str, in_channels: int, hidden: int, out_channels: int, layers: int = 2,

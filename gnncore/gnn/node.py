@@ -7,6 +7,7 @@ loss, which is what Velickovic et al. (2018, Sec. 3.3) used for GAT on PubMed.
 
 from __future__ import annotations
 
+import io
 import time
 
 import torch
@@ -17,6 +18,7 @@ from gnncore.gnn.datasets import dataset_names, load_node_data
 from gnncore.gnn.measures import dirichlet_energy
 from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.selection import BestEpoch
+from gnncore.gnn.snapshots import Snapshots
 from gnncore.protocol import Facts
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
@@ -49,6 +51,9 @@ FACTS = Facts(
     intro="Graph neural networks against an MLP that ignores the edges: same data, same splits, "
           "several seeds each.",
     model_help="The MLP never looks at the edges: the baseline that shows what the graph adds.",
+    # The weights of the reported epoch (what each node hears, its prediction) and the
+    # embedding snapshots (how the representations move): gnncore.gnn.neighbourhood, .snapshots.
+    keeps=("model", "embeddings"),
 )
 
 
@@ -82,7 +87,9 @@ def optimizer(spec: RunSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
     return torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
 
 
-def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
+def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None,
+          keep: bool = True) -> RunResult:
+    """Train a resolved spec; ``keep`` False skips the artifacts (to time what they cost)."""
     p = spec.params
     torch.manual_seed(spec.seed)
     data = load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec))
@@ -95,6 +102,11 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
 
     elapsed = 0.0
     selection = BestEpoch(SELECT[p.get("select", "accuracy")], p["patience"])
+    snapshots, best_state = Snapshots(p["epochs"]) if keep else None, None
+    if keep:  # the untrained model, frame 0 (no_grad: what GCN caches here must serve backward)
+        model.eval()
+        with torch.no_grad():
+            snapshots.offer(0, *model(x, graph, hidden=True))
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
         start = time.perf_counter()
@@ -106,7 +118,11 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         loss = loss.detach()
         model.eval()
         with torch.inference_mode():
-            logits = model(x, graph)
+            if keep:
+                hidden, logits = model(x, graph, hidden=True)
+                snapshots.offer(epoch, hidden, logits)
+            else:
+                logits = model(x, graph)
             val_loss = float(F.cross_entropy(logits[data.val_mask], y[data.val_mask]))
             correct = logits.argmax(-1) == y
             accs = [float(correct[m].float().mean()) for m in masks]
@@ -115,10 +131,27 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
                    val_accuracy=accs[1], test_accuracy=accs[2])
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": accs[1], "loss": row["loss"]}))
-        if selection.update(row):
+        stop = selection.update(row)
+        if keep and selection.row is row:
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if stop:
             break
 
     # How smooth the final output is across edges: the over-smoothing measure of the run.
     metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
                "params": count_parameters(model), "dirichlet_energy": dirichlet_energy(logits, data.edge_index)}
-    return RunResult(spec, metrics, selection.history)
+    artifacts = {"model": state_bytes(best_state), "embeddings": snapshots.encode(y, masks)} if keep else {}
+    return RunResult(spec, metrics, selection.history, artifacts=artifacts)
+
+
+def state_bytes(state: dict) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    return buffer.getvalue()
+
+
+def trained_model(spec: RunSpec, blob: bytes, in_channels: int, out_channels: int) -> torch.nn.Module:
+    """The model of a stored run at its reported epoch, in eval mode."""
+    model = build_model(spec, in_channels, out_channels)
+    model.load_state_dict(torch.load(io.BytesIO(blob), weights_only=True))
+    return model.eval()
