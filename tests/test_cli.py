@@ -81,3 +81,34 @@ def test_one_seed_reads_as_one_seed_with_no_spread(capsys):
     assert main(["gnn", "--dataset", "CSBM", "--models", "gcn", "--seeds", "1", "--epochs", "2"]) == 0
     out = capsys.readouterr().out
     assert "1 seed\n" in out and "(1 run)" in out and "nan" not in out and "1 seeds" not in out
+
+
+def test_embeddings_and_weights_out_write_the_inside_views_headless(tmp_path, capsys):
+    emb, weights = tmp_path / "emb.csv", tmp_path / "weights.csv"
+    rc = main(["gnn", "--dataset", "CSBM", "--models", "gcn,gat,mlp", "--seeds", "2", "--epochs", "4",
+               "--embeddings-out", str(emb), "--node", "7", "--weights-out", str(weights)])
+    assert rc == 0
+    frame = pd.read_csv(emb)
+    assert list(frame.columns) == ["model", "seed", "epoch", "node", "x", "y", "label", "split", "predicted"]
+    assert len(frame) == 3 * 2 * 5 * 1000  # models x seeds x frames (0..4) x nodes
+    assert sorted(frame.epoch.unique()) == [0, 1, 2, 3, 4]
+    w = pd.read_csv(weights)
+    assert list(w.columns) == ["model", "seed", "layer", "head", "term", "source", "target", "weight"]
+    assert (w.target == 7).all() and set(w.model) == {"gcn", "gat"}  # the MLP hears nothing
+    assert w[w.model == "gat"].groupby(["seed", "layer", "head"]).weight.sum().round(5).eq(1).all()
+    printed = capsys.readouterr().out
+    assert f"wrote 30000 rows to {emb}" in printed
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["--task", "link", "--dataset", "Cora", "--embeddings-out", "e.csv"], "--embeddings-out does not apply to gnn --task link"),
+    (["--dataset", "CSBM", "--weights-out", "w.csv"], "--weights-out and --node go together"),
+    (["--dataset", "CSBM", "--node", "3"], "--weights-out and --node go together"),
+    (["--dataset", "CSBM", "--node", "1000", "--weights-out", "w.csv"], "--node 1000 is not in CSBM; pick one from 0 to 999"),
+])
+def test_inside_flags_that_cannot_apply_say_so_before_training(args, phrase, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rc = main(["gnn", "--seeds", "1", "--epochs", "2", *args])
+    err = capsys.readouterr().err
+    assert rc == 2 and phrase in err and err.strip().count("\n") == 0
+    assert len(RunStore()) == 0 and not list(tmp_path.glob("*.csv"))

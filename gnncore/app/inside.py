@@ -83,14 +83,14 @@ def _hears(trained: list[Trained], stem: str, seed: int) -> None:
                f"with {int(nodes.loc[nodes['node'] == node, 'degree'].iloc[0])} neighbours.")
     file = f"{stem}node_{node}_seed_{seed}_"
     labels = pd.Series(data.y.numpy())
-    if len(weights):
-        draw_spec(_spec(incoming_weights_chart(weights, labels, node, layer)),
-                  weights[weights["target"] == node], "inside_incoming", file + "incoming_weights")
     draw_spec(_spec(neighbourhood_chart(nodes, edges, weights, predictions, node, layer)),
               weights, "inside_neighbourhood", file + "neighbourhood",
               caption="Hover an edge for its weight, a node for its class and each model's prediction. "
                       "The CSV holds every model's weight on every edge into these nodes, per layer and "
                       "attention head (head 0: the layer's weight, for GAT the mean over its heads).")
+    if len(weights):
+        draw_spec(_spec(incoming_weights_chart(weights, labels, node, layer)),
+                  weights[weights["target"] == node], "inside_incoming", file + "incoming_weights")
 
 
 def _moves(specs: list[RunSpec], store: RunStore, stem: str, seed: int) -> None:
@@ -114,9 +114,9 @@ def _moves(specs: list[RunSpec], store: RunStore, stem: str, seed: int) -> None:
 
 
 def _describe(row, models: list[str]) -> str:
-    said = [f"{display_name(m)} {'right' if int(getattr(row, m)) == int(row.label) else class_name(getattr(row, m))}"
-            for m in models]
-    return f"{row.node} ({class_name(row.label)}): " + ", ".join(said)
+    said = [f"{display_name(m)} " + ("right" if int(getattr(row, m)) == int(row.label)
+                                     else f"wrong ({class_name(getattr(row, m))})") for m in models]
+    return f"{row.node} ({class_name(row.label)}): " + " · ".join(said)
 
 
 def _spec(chart) -> dict:

@@ -23,6 +23,12 @@ OPACITIES = (1.0, 0.8, 1.0, 0.25)
 DRAW_ORDER = (2, 1, 3, 0)   # wrong test nodes on top, the rest at the bottom
 
 
+def _grid(panels: list, spacing: int) -> alt.ConcatChart:
+    """Panels in rows of at most three (four as two by two): a laptop's page is ~950 px wide."""
+    n = len(panels)
+    return alt.concat(*panels, columns=n if n <= 3 else 2 if n == 4 else 3, spacing=spacing)
+
+
 def class_name(label) -> str:
     return f"class {int(label)}"
 
@@ -62,7 +68,7 @@ def neighbourhood_chart(nodes: pd.DataFrame, edges: pd.DataFrame, weights: pd.Da
         panels.append(_neighbourhood_panel(model, nodes, rows, predictions, centre))
     shown, total = len(nodes), nodes.attrs.get("total", len(nodes))
     cut = f" (the {shown} nearest of {total} nodes)" if total > shown else ""
-    return style(alt.hconcat(*panels, spacing=18).resolve_scale(color="shared", strokeWidth="shared").properties(
+    return style(_grid(panels, spacing=18).resolve_scale(color="shared", strokeWidth="shared").properties(
         title=title(f"What node {centre} hears from its neighbours",
                     [f"Its {int(hop.max())}-hop neighbourhood{cut}, coloured by true class; the ringed node "
                      f"is {centre}.", "Each edge is as thick as the weight the model puts on it "
@@ -147,7 +153,7 @@ def incoming_weights_chart(weights: pd.DataFrame, labels: pd.Series, centre: int
     notes = [f"{display_name(m)}: {hears(m)}" for m in models if hears(m)]
     if (data["head"] > 0).any():
         notes.append("Ticks: each attention head on its own; the bar is their mean.")
-    return style(alt.hconcat(*panels, spacing=14).resolve_scale(y="shared").properties(
+    return style(_grid(panels, spacing=14).resolve_scale(y="shared").properties(
         title=title(f"The weights on the edges into node {centre}", notes or None)))
 
 
@@ -203,13 +209,13 @@ def embedding_chart(frame: pd.DataFrame, epoch: int, explained: dict | None = No
         panels.append(points.properties(width=PANEL, height=PANEL, title=alt.TitleParams(
             f"{display_name(model)}, epoch {at}", subtitle=notes, fontSize=13, anchor="middle",
             subtitleFontSize=11)))
-    return style(alt.hconcat(*panels, spacing=14).resolve_scale(x="independent", y="independent").properties(
+    return style(_grid(panels, spacing=14).resolve_scale(x="independent", y="independent").properties(
         title=title(f"How the node embeddings move: epoch {epoch}",
-                    ["Each node's last hidden layer, projected on the two main axes of its final epoch "
-                     "(PCA, one basis per run: a model's frames compare, panels do not), each frame "
-                     "scaled to the same spread.",
+                    ["Each node's last hidden layer, on the two main axes of its final epoch (PCA), "
+                     "each frame scaled to the same spread.",
+                     "One basis per run: a model's frames compare with each other, panels do not.",
                      "Colour: true class. Triangles: training nodes; dots: test nodes; crosses: test "
-                     "nodes the model gets wrong; faint: the rest."])))
+                     "nodes it gets wrong."])))
 
 
 def _padded(values: pd.Series) -> list[float]:

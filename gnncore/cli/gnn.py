@@ -11,7 +11,10 @@ from gnncore.charts.theme import is_fraction, order
 from gnncore.cli import common
 from gnncore.pairs import COLUMNS as PAIR_COLUMNS
 from gnncore.pairs import paired_differences, verdict
-from gnncore.runs import facts, kinds, runs_frame
+from gnncore.gnn.neighbourhood import WEIGHT_COLUMNS, Trained, run_data
+from gnncore.gnn.snapshots import COLUMNS as EMBEDDING_COLUMNS
+from gnncore.gnn.snapshots import embeddings_frame
+from gnncore.runs import RunStore, facts, kinds, runs_frame
 
 COMMAND = "gnn"
 
@@ -39,6 +42,14 @@ def register(sub) -> None:
     p.add_argument("--pairs-out", help="CSV file with the paired difference of the headline metric for every "
                                        "pair of models (a minus b, over the same seeds and splits): "
                                        + ",".join(PAIR_COLUMNS))
+    inside = [k for k, f in zip(tasks, every) if "embeddings" in f.keeps]
+    p.add_argument("--embeddings-out", help="CSV file with each run's node embeddings in 2-D at about ten "
+                   "epochs of training (PCA on the final epoch's axes): " + ",".join(EMBEDDING_COLUMNS)
+                   + f" (tasks: {', '.join(inside)})")
+    p.add_argument("--weights-out", help="CSV file with each trained model's weight on every edge into "
+                   "the --node, per layer and attention head (head 0: the layer's weight, GAT's mean over "
+                   "heads): " + ",".join(WEIGHT_COLUMNS) + f" (tasks: {', '.join(inside)})")
+    p.add_argument("--node", type=int, help="the node whose incoming edge weights --weights-out writes")
     settings = common.add_settings(p, every)
     p.add_argument("--no-cache", action="store_true", help="train again even if the run store has the result")
     common.add_workers(p)
@@ -56,11 +67,30 @@ def specs_from_args(args) -> list:
     return common.grid(args.task, args.dataset, models, seeds, folds, **given)
 
 
+def check_inside(args) -> None:
+    """The inside views' flags apply where runs keep their models; --weights-out needs --node."""
+    f = facts(args.task)
+    for flag, path in (("--embeddings-out", args.embeddings_out), ("--weights-out", args.weights_out)):
+        if path and "embeddings" not in f.keeps:
+            raise common.UsageError(f"{flag} does not apply to {' '.join(f.command)}: only node runs keep "
+                                    "their trained models and embeddings.")
+    if (args.weights_out is None) != (args.node is None):
+        raise common.UsageError("--weights-out and --node go together: --node 12 --weights-out weights.csv "
+                                "writes the weights on every edge into node 12.")
+    common.check_out(args.embeddings_out, "--embeddings-out")
+    common.check_out(args.weights_out, "--weights-out")
+
+
 def run(args) -> int:
     f = facts(args.task)
     specs = specs_from_args(args)
     common.check_out(args.out)
     common.check_out(args.pairs_out, "--pairs-out")
+    check_inside(args)
+    if args.node is not None:
+        nodes = run_data(specs[0]).num_nodes
+        if not 0 <= args.node < nodes:
+            raise common.UsageError(f"--node {args.node} is not in {specs[0].dataset}; pick one from 0 to {nodes - 1}.")
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
     frame = runs_frame(results)
     frame["task"] = frame["kind"]
@@ -69,13 +99,27 @@ def run(args) -> int:
         common.write_csv(frame[[c for c in f.columns if c in frame]], args.out)
     if args.pairs_out:
         common.write_csv(pairs[PAIR_COLUMNS], args.pairs_out, "--pairs-out")
+    written = {args.out: len(frame), args.pairs_out: len(pairs)}
+    if args.embeddings_out or args.weights_out:
+        store = RunStore()
+        if args.embeddings_out:
+            emb = pd.concat([embeddings_frame(store.artifact(r.spec, "embeddings"), r.spec.model, r.spec.seed)
+                             for r in results], ignore_index=True)
+            common.write_csv(emb[list(EMBEDDING_COLUMNS)], args.embeddings_out, "--embeddings-out")
+            written[args.embeddings_out] = len(emb)
+        if args.weights_out:
+            data = run_data(specs[0])
+            weights = pd.concat([Trained.load(r.spec, store.artifact(r.spec, "model"), data).edge_weights([args.node])
+                                 for r in results], ignore_index=True)
+            common.write_csv(weights[list(WEIGHT_COLUMNS)], args.weights_out, "--weights-out")
+            written[args.weights_out] = len(weights)
     print(summary_text(frame, list(f.metrics)))
     unit = "fold" if f.folds else "seed"
     for _, row in pairs.iterrows():
         print("  " + verdict(row, fraction=is_fraction(f.metrics[0]), unit=unit))
-    for path in (args.out, args.pairs_out):
+    for path, rows in written.items():
         if path:
-            print(f"wrote {len(frame) if path == args.out else len(pairs)} rows to {path}")
+            print(f"wrote {rows} rows to {path}")
     return 0
 
 

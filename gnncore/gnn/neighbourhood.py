@@ -120,16 +120,18 @@ def neighbourhood(data: Data, node: int, hops: int = 2, limit: int = 60) -> tupl
 
 
 def disagreements(predictions: pd.DataFrame, split: str = "test") -> pd.DataFrame:
-    """Nodes of ``split`` where the models do not all predict the same class, those where some
-    are right and some wrong first: ``node, label, right`` (how many models) and one column
-    of predictions per model."""
+    """Nodes of ``split`` where the models do not all predict the same class: first those where
+    some are right and some wrong, the most evenly split first (two of four right before one
+    of four), then those where all are wrong; ``node, label``, one column of predictions per
+    model, ``right`` (how many models are)."""
     frame = predictions[predictions["split"] == split]
     wide = frame.pivot_table(index=["node", "label"], columns="model", values="predicted", sort=False).reset_index()
     models = list(dict.fromkeys(frame["model"]))
     wide = wide[["node", "label", *models]]
     predicted = wide[models].astype(int)
+    wide[models] = predicted
     wide["right"] = predicted.eq(wide["label"], axis=0).sum(axis=1)
-    differ = predicted.nunique(axis=1) > 1
-    mixed = (wide["right"] > 0) & (wide["right"] < len(models))
-    out = wide[differ].assign(_mixed=~mixed[differ]).sort_values(["_mixed", "node"]).drop(columns="_mixed")
-    return out.reset_index(drop=True)
+    differ = wide[predicted.nunique(axis=1) > 1]
+    rank = pd.DataFrame({"all_wrong": differ["right"] == 0,
+                         "uneven": (differ["right"] - len(models) / 2).abs(), "node": differ["node"]})
+    return differ.loc[rank.sort_values(["all_wrong", "uneven", "node"]).index].reset_index(drop=True)

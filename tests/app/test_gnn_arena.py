@@ -371,3 +371,31 @@ def test_graph_classification_on_mutag_scores_every_fold_and_restores_after_refr
     assert refreshed.selectbox(key="readout").value == "sum"
     assert refreshed.number_input(key="epochs").value == 2
     assert refreshed.dataframe[0].value["Runs"].sum() == 6
+
+
+def test_inside_the_models_shows_what_a_node_hears_and_how_the_embeddings_move(pages):
+    at = train(pages, choose(pages.open(PAGE), "CSBM", ("gcn", "gat", "mlp"), seeds=2, epochs=4))
+    pages.no_exceptions(at)
+    assert "Inside the models" in pages.texts(at.subheader)
+    drawn = charts(at)
+    (hears,) = [t for t in drawn if t.startswith("What node ")]
+    centre = int(hears.split()[2])
+    assert f"The weights on the edges into node {centre}" in drawn
+    assert "How the node embeddings move: epoch 4" in drawn
+    # the first node offered is one where the models disagree, and the table says who is right
+    (table,) = [d.value for d in at.dataframe if "Predicts" in d.value]
+    assert list(table["Model"]) == ["GCN", "GAT", "MLP"] and set(table["Right?"]) <= {"yes", "no"}
+    # GAT's attention into the node sums to 1 over its edges, as the chart's data shows
+    spec, rows = drawn[f"The weights on the edges into node {centre}"]
+    gat = [r for r in rows if r.get("model") == "gat" and r.get("head") == 0]
+    assert abs(sum(r["weight"] for r in gat) - 1) < 1e-4
+
+    at.radio(key="inside_pick").set_value("any node by its id").run()
+    at.number_input(key="inside_node_id").set_value(5).run()
+    at.select_slider(key="inside_epoch").set_value(0).run()
+    at.selectbox(key="inside_seed").set_value(1).run()
+    pages.no_exceptions(at)
+    drawn = charts(at)
+    assert "What node 5 hears from its neighbours" in drawn and "How the node embeddings move: epoch 0" in drawn
+    embedding_rows = drawn["How the node embeddings move: epoch 0"][1]
+    assert {r["node"] for r in embedding_rows} == set(range(1000))

@@ -1,7 +1,7 @@
 """End to end in a real browser: a real ``streamlit run`` server on localhost, driven by
 Debian's Chromium through Playwright (Playwright's own browser download cannot work here;
-``.ci/run`` installs both). Pick a dataset and two models, train a few epochs, see the
-charts drawn, download the CSV and read it.
+``.ci/run`` installs both). Pick a dataset and three models, train a few epochs, see the
+charts drawn, download the CSV and read it, then look inside the trained models.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def browser_page():
             browser.close()
 
 
-def test_train_two_models_in_the_browser_and_download_the_csv(server, browser_page):
+def test_train_three_models_in_the_browser_download_the_csv_and_look_inside(server, browser_page, tmp_path):
     page = browser_page
     page.set_default_timeout(STARTUP * 1000)
     page.goto(f"{server}/GNN_Arena")
@@ -95,15 +95,14 @@ def test_train_two_models_in_the_browser_and_download_the_csv(server, browser_pa
     page.get_by_role("group", name="Homophily").wait_for()  # the synthetic graph's knobs appear
 
     page.get_by_role("button", name="Remove GraphSAGE").click()
-    page.get_by_role("button", name="Remove GAT").click()
     for label, value in (("Seeds per model", "2"), ("Epochs", "5")):
         box = page.get_by_label(label, exact=True)
         box.fill(value)
         box.press("Enter")
-    main.get_by_text("GCN, MLP on Synthetic CSBM: 2 seeds each, 5 epochs, 4 runs in all.").wait_for()
+    main.get_by_text("GCN, GAT, MLP on Synthetic CSBM: 2 seeds each, 5 epochs, 6 runs in all.").wait_for()
 
-    main.get_by_role("button", name="Train 4 runs").click()
-    main.get_by_text(re.compile(r"^Done: 4 runs trained")).wait_for(timeout=TRAINING * 1000)
+    main.get_by_role("button", name="Train 6 runs").click()
+    main.get_by_text(re.compile(r"^Done: 6 runs trained")).wait_for(timeout=TRAINING * 1000)
     page.wait_for_function(
         "document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 3",
         timeout=60_000)
@@ -114,10 +113,34 @@ def test_train_two_models_in_the_browser_and_download_the_csv(server, browser_pa
         main.get_by_role("button", name="Summary table as CSV").click()
     assert download.value.suggested_filename == "gnn_CSBM_summary.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    assert [r["Model"] for r in rows] == ["GCN", "MLP"]
-    assert [r["Runs"] for r in rows] == ["2", "2"]
+    assert [r["Model"] for r in rows] == ["GCN", "GAT", "MLP"]
+    assert [r["Runs"] for r in rows] == ["2", "2", "2"]
     accuracy = [float(r["Test accuracy mean (%)"]) for r in rows]
     assert all(0 <= a <= 100 for a in accuracy)
+
+    # Inside the models: both views drawn, one screenshot each (kept where
+    # GNNCORE_SCREENSHOTS names a folder, to be looked at).
+    shots = Path(os.environ.get("GNNCORE_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    inside = main.get_by_text("Inside the models", exact=True)
+    inside.scroll_into_view_if_needed()
+    hears = main.locator(".vega-embed").filter(has=page.locator("svg, canvas"))
+    page.wait_for_function(
+        "[...document.querySelectorAll('.vega-embed')].filter(e => e.querySelector('canvas, svg')"
+        " && e.getBoundingClientRect().height > 100).length >= 6", timeout=60_000)
+    assert hears.count() >= 6
+    section = main.get_by_test_id("stTabs")
+    section.screenshot(path=str(shots / "inside_what_a_node_hears.png"))
+    assert page.get_by_test_id("stException").count() == 0
+    page.get_by_role("tab", name="How the representations move").click()
+    page.get_by_role("slider").first.wait_for()  # the epoch slider
+    page.wait_for_function(  # the embedding chart, drawn in the tab just shown
+        "[...document.querySelectorAll('[role=tabpanel]')].filter(p => p.offsetParent !== null)"
+        ".some(p => [...p.querySelectorAll('.vega-embed')].some(e => e.querySelector('canvas, svg')"
+        " && e.getBoundingClientRect().height > 100))", timeout=60_000)
+    page.wait_for_timeout(500)
+    section.screenshot(path=str(shots / "inside_how_the_representations_move.png"))
+    assert page.get_by_test_id("stException").count() == 0
 
 
 def listening_addresses(port: int) -> set[str]:
