@@ -1,5 +1,5 @@
-"""Positional encodings: six small transformers, trained short and tested long, and a look
-inside each encoding."""
+"""Positional encodings: small transformers (and a GRU baseline), trained short and tested
+long, and a look inside each encoding."""
 
 import streamlit as st
 

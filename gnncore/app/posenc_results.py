@@ -14,6 +14,7 @@ import streamlit as st
 from gnncore.app import export_ui
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
 from gnncore.charts import accuracy_by_position, accuracy_vs_length, in_vs_out, loss_curves
+from gnncore.charts.posenc import rope_scaling_vs_length
 from gnncore.charts._stats import mean_std, pm
 from gnncore.charts.theme import display_name, metric_label, order
 from gnncore.runs import facts, history_frame, runs_frame, table_frame
@@ -26,6 +27,14 @@ LEARNED = 0.9  # in-distribution accuracy below this: the model did not learn th
 METRIC_HELP = ("Token accuracy: the share of answer tokens predicted right. Exact match: the "
                "share of answers right in every token (and the closing end token): far stricter.")
 CAPTIONS = {
+    "rope_scaling": (
+        "**What to look for:** the same trained RoPE models, read with their rotation frequencies "
+        "rescaled, no retraining. Position interpolation (Chen et al. 2023) squeezes every position "
+        "into the trained range; NTK-aware scaling raises the base, so fast pairs stay as trained; "
+        "YaRN (Peng et al. 2024) interpolates only the slow pairs and sharpens attention. In LLMs "
+        "these extend the context, usually with some fine-tuning after; here there is none, and "
+        "the scale is fixed per run (longest test example over longest trained one), so lengths "
+        "inside the trained range are read rescaled too."),
     "accuracy_vs_length": (
         "**What to look for:** where each line goes once it leaves the grey area. A line that "
         "stays up holds past the trained length; one that falls right after the dashed line "
@@ -75,6 +84,10 @@ def posenc_comparison(results: list[RunResult], metric: str = "token_accuracy",
     at_length = positions[positions["length"] == position_length] if len(positions) else positions
     data = {"loss_curves": history, "accuracy_by_position": at_length,
             "accuracy_vs_length": lengths, "in_vs_out": lengths}
+    scaled = table_frame(results, "rope_scaling")
+    if len(scaled):  # RoPE runs only, each scored again under every scaling
+        charts["rope_scaling"] = rope_scaling_vs_length(scaled, metric)
+        frames["rope_scaling"] = data["rope_scaling"] = scaled
     return Comparison(charts, frames, metric, data=data)
 
 
@@ -153,6 +166,12 @@ def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], train
     export_ui.table_download(comparison.summary, stem + "summary", "Summary table as CSV", key="pe_summary")
 
     draw(comparison, "in_vs_out", stem + "in_vs_out", "pe_in_vs_out", CAPTIONS["in_vs_out"])
+
+    if "rope_scaling" in comparison.specs:
+        draw(comparison, "rope_scaling", stem + "rope_scaling", "pe_rope_scaling", CAPTIONS["rope_scaling"])
+    elif any(r.spec.model == "rope" for r in results):
+        st.caption("RoPE scaling: these RoPE runs were stored before it was evaluated; train them again "
+                   "to see it.")
 
     if longest > 1:
         st.slider("Input length for the next chart", 1, longest, key="pe:position_length",

@@ -19,6 +19,7 @@ import streamlit as st
 from gnncore.app.choice import Choice, setting_widget
 from gnncore.charts.theme import display_name
 from gnncore.posenc import train as engine
+from gnncore.posenc.scaling import SCALINGS
 from gnncore.posenc.tasks import TASKS
 from gnncore.runs import default_workers, facts
 from gnncore.spec import RunResult, RunSpec
@@ -54,7 +55,7 @@ def posenc_sidebar() -> Choice:
         encodings = st.multiselect("Positional encodings", list(f.models), key="pe:encodings",
                                    persist_state=KEEP, format_func=display_name,
                                    placeholder="Pick at least one encoding", help=f.model_help)
-        settings = {}
+        settings, per_model = {}, {}
         for s in _shown(advanced=False):
             ss.setdefault(f"pe:{s.name}", defaults[s.name])
             settings[s.name] = setting_widget(s, key=f"pe:{s.name}", persist_state=KEEP,
@@ -69,13 +70,21 @@ def posenc_sidebar() -> Choice:
                        f"d_model {defaults['d_model']}, {defaults['heads']} heads) and its training "
                        "settings, tuned on the copy task.")
             for s in _shown(advanced=True):
+                takers = [e for e in encodings if s in engine.encoding_settings(e)]
+                if s in engine.ENCODING_SETTINGS and not takers:
+                    continue  # only for encodings that are not chosen
                 ss.setdefault(f"pe:{s.name}", defaults[s.name])
-                settings[s.name] = setting_widget(s, key=f"pe:{s.name}", persist_state=KEEP,
-                                                  help=f"{s.help} Default {defaults[s.name]:g}.")
+                value = setting_widget(s, key=f"pe:{s.name}", persist_state=KEEP,
+                                       help=f"{s.help} Default {defaults[s.name]:g}.")
+                if s in engine.ENCODING_SETTINGS:
+                    for e in takers:
+                        per_model.setdefault(e, {})[s.name] = value
+                else:
+                    settings[s.name] = value
             st.button("Reset to defaults", key="pe:reset", on_click=_reset, args=(defaults,),
                       width="stretch")
 
-    return Choice(KIND, task, list(encodings), seeds, settings,
+    return Choice(KIND, task, list(encodings), seeds, settings, per_model=per_model,
                   summary=_summary(task, list(encodings), seeds, settings))
 
 
@@ -88,8 +97,9 @@ def _summary(task: str, encodings: list[str], seeds: int, settings: dict) -> str
 
 def model_defaults(task: str | None = None) -> dict:
     """The engine's defaults for the settings this sidebar shows."""
-    f = facts(KIND)
-    out = engine.defaults(RunSpec.make(KIND, task or f.default_dataset, f.default_models[0]))
+    f, out = facts(KIND), {}
+    for name in f.models:  # a setting of some encodings only has its default in theirs
+        out = {**engine.defaults(RunSpec.make(KIND, task or f.default_dataset, name)), **out}
     return {s.name: out[s.name] for s in facts(KIND).settings if s.shown}
 
 
@@ -107,8 +117,9 @@ def restore(specs: list[RunSpec]) -> None:
     ss["pe:encodings"] = list(dict.fromkeys(s.model for s in specs))
     ss["pe:seeds"] = max(s.seed for s in specs) + 1
     for s in facts(KIND).settings:
-        if s.shown and s.name in first.params:
-            ss[f"pe:{s.name}"] = first.params[s.name]
+        having = next((spec for spec in specs if s.name in spec.params), None)
+        if s.shown and having is not None:
+            ss[f"pe:{s.name}"] = having.params[s.name]
 
 
 # ---- what the page says before Train ----
@@ -124,6 +135,8 @@ def run_seconds(spec: RunSpec) -> float:
     width = (s["d_model"] / 64) ** 1.5
     step_ms = (s["layers"] / 2) * (STEP_MS + TOKENS_MS * tokens * width)
     eval_s = EVAL_SECONDS * (s["test_length"] / 48) ** 2 * width * s["layers"] / 2
+    if spec.model == "rope":  # scored once more under each RoPE scaling (gnncore.posenc.scaling)
+        eval_s *= len(SCALINGS)
     return s["steps"] * step_ms / 1000 + eval_s
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, mean_and_spread, mean_band,
                                     per_dataset, plural, seed_count, single_run)
 from gnncore.charts._stats import mean_std, numeric, require
+from gnncore.posenc.scaling import SCALINGS
 from gnncore.charts.theme import (MUTED, WIDTH, color_scale, display_name, metric_label, order,
                                   percent_axis, style, title, value_format)
 
@@ -203,3 +204,34 @@ def _loss(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | No
     return alt.layer(*lines).properties(
         title=title(f"{metric_label(metric)} during training{_task(dataset)}", subtitle))
 
+
+
+# One fixed colour per RoPE scaling, "none" in RoPE's own colour.
+SCALING_COLORS = {"none": "#B279A2", "pi": "#4C78A8", "ntk": "#F58518", "yarn": "#54A24B"}
+
+
+def rope_scaling_vs_length(scaled: pd.DataFrame, metric: str = "token_accuracy") -> alt.TopLevelMixin:
+    """The RoPE runs' ``rope_scaling`` table: ``metric`` per input length, one line per scaling
+    applied at evaluation to the same trained models (mean ± std over seeds)."""
+    require(scaled, ["scaling", "length", metric], "rope_scaling_vs_length")
+    names = [n for n in SCALINGS if n in set(scaled["scaling"])]
+    frame = scaled.assign(model=scaled["scaling"].map(SCALINGS))
+    colors = alt.Scale(domain=[SCALINGS[n] for n in names], range=[SCALING_COLORS[n] for n in names])
+
+    def build(f: pd.DataFrame, dataset: str | None):
+        stats = band_stats(f, "length", metric)
+        trained = train_length(f)
+        longest = int(pd.to_numeric(f["length"]).max())
+        marks = _trained_marks(trained, 0.5, f"train length {trained}")
+        lines = mean_band(stats, "length", "Input length (tokens)", metric, colors, "RoPE scaling",
+                          x_scale=alt.Scale(domain=[0.5, longest + 0.5], nice=False), y_scale=PERCENT,
+                          panel=dataset)
+        scale = f"{float(f['scale'].iloc[0]):.2f}" if "scale" in f else "s"
+        subtitle = [f"The same trained RoPE models, their frequencies rescaled at evaluation only "
+                    f"(scale {scale}: longest test example over longest trained one); {mean_and_spread(f)}.",
+                    "Grey area: the input lengths seen in training."]
+        return alt.layer(*marks, *lines).properties(
+            title=title(f"RoPE scaling at inference: {metric_label(metric).lower()} by input length"
+                        f"{_task(dataset)}", subtitle, offset=24))
+
+    return style(per_dataset(frame, build))

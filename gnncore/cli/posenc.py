@@ -3,6 +3,8 @@ encoding on short inputs, test them on longer ones, print the summary, write the
 
     python -m gnncore posenc --task copy --encodings sinusoidal,learned,t5,alibi,rope,nope \\
         --train-length 16 --test-length 48 --seeds 3 --out results.csv
+    python -m gnncore posenc --encodings rope,randomised-rope --max-position 256 \\
+        --rope-scaling none,pi,ntk,yarn --out results.csv
 
 Every flag, default and CSV column comes from the engine's facts (``gnncore.runs.facts``).
 """
@@ -15,8 +17,10 @@ import pandas as pd
 
 from gnncore.cli import common
 from gnncore import runs
+from gnncore.posenc.scaling import SCALINGS
+from gnncore.posenc.train import encoding_settings
 from gnncore.runs import facts, table_frame
-from gnncore.spec import RunResult, RunSpec
+from gnncore.spec import DatasetUnavailable, RunResult, RunSpec, SpecError
 
 KIND = "posenc"
 
@@ -30,10 +34,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(f.dataset_flag, dest="task", default=f.default_dataset,
                    help=f"one of {', '.join(f.datasets)} (default {f.default_dataset})")
     p.add_argument(f.model_flag, dest="encodings", type=common.csv_list, default=list(f.default_models),
-                   help=f"comma-separated, from {','.join(f.models)} (default all)")
+                   help=f"comma-separated, from {','.join(f.models)} (default {','.join(f.default_models)})")
     p.add_argument("--seeds", type=int, default=f.seeds, help=f"seeds 0..N-1 per encoding (default {f.seeds})")
     p.add_argument("--out", help="CSV with one row per (encoding, seed, length)")
-    defaults = runs.engine(KIND).defaults(RunSpec.make(KIND, f.default_dataset, f.default_models[0]))
+    p.add_argument("--rope-scaling", type=common.csv_list,
+                   help=f"comma-separated, from {','.join(SCALINGS)}: for every rope run, add its rows "
+                        "scored again under these RoPE scalings at evaluation (same trained model, scale = "
+                        "longest test example / longest trained one), with a scaling column (none for "
+                        "the other rows)")
+    defaults = {}
+    for name in f.models:  # every setting has a default in the encodings it applies to
+        defaults = {**runs.engine(KIND).defaults(RunSpec.make(KIND, f.default_dataset, name)), **defaults}
     settings = common.add_settings(p, [f], lambda s: f"{defaults[s.name]:g}")
     p.add_argument("--no-cache", action="store_true", help="train again even if stored")
     common.add_workers(p)
@@ -43,10 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     f = facts(KIND)
     given = common.settings_from_args(args, args.settings, f)
-    specs = common.grid(KIND, args.task, args.encodings, args.seeds, **given)
+    scalings = check_scalings(args.rope_scaling, args.encodings)
+    specs = grid(args.task, args.encodings, args.seeds, given)
     common.check_out(args.out)
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
-    frame = length_frame(results)
+    frame = length_frame(results, scalings)
     if args.out:
         common.write_csv(frame, args.out)
     print(summary_text(frame, results))
@@ -55,10 +67,59 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def length_frame(results: list[RunResult]) -> pd.DataFrame:
-    """One row per (encoding, seed, length); accuracy empty where not applicable."""
+def grid(task: str, encodings: list[str], seeds: int, given: dict) -> list[RunSpec]:
+    """The spec list; a setting only some encodings have goes to those alone."""
+    own = {s.name for e in facts(KIND).models for s in encoding_settings(e)}
+    shared = {k: v for k, v in given.items() if k not in own}
+    per_model = {e: {k: v for k, v in given.items() if k in {s.name for s in encoding_settings(e)}}
+                 for e in encodings}
+    for name in set(given) & own:
+        if not any(name in chosen for chosen in per_model.values()):
+            takers = ",".join(e for e in facts(KIND).models if name in {s.name for s in encoding_settings(e)})
+            raise common.UsageError(f"--{name.replace('_', '-')} applies only to {takers}; none of "
+                                    "them is among --encodings.")
+    try:
+        return runs.grid(KIND, task, encodings, seeds, per_model=per_model, **shared)
+    except (SpecError, DatasetUnavailable) as e:
+        raise common.UsageError(str(e)) from None
+
+
+def check_scalings(scalings: list[str] | None, encodings: list[str]) -> list[str]:
+    """The RoPE scalings asked for, each known, and a rope run to apply them to."""
+    if scalings is None:
+        return []
+    unknown = [s for s in scalings if s not in SCALINGS]
+    if unknown or not scalings:
+        raise common.UsageError(f"--rope-scaling takes {','.join(SCALINGS)}; got "
+                                f"{','.join(unknown) or 'nothing'}.")
+    if "rope" not in encodings:
+        raise common.UsageError("--rope-scaling applies to rope runs; add rope to --encodings.")
+    return list(dict.fromkeys(scalings))
+
+
+def length_frame(results: list[RunResult], scalings: list[str] = ()) -> pd.DataFrame:
+    """One row per (encoding, seed, length); accuracy empty where not applicable. With
+    ``scalings``, a ``scaling`` column: the rope runs' rows once per scaling, "none" elsewhere."""
     frame = table_frame(results, "length").rename(columns={"dataset": "task", "model": "encoding"})
-    return frame[list(facts(KIND).columns)]
+    columns = list(facts(KIND).columns)
+    if not scalings:
+        return frame[columns]
+    frame["scaling"] = "none"
+    scaled = table_frame(results, "rope_scaling").rename(columns={"dataset": "task", "model": "encoding"})
+    missing = [r.spec.seed for r in results if r.spec.model == "rope" and "rope_scaling" not in r.tables]
+    if missing:
+        raise common.UsageError("These rope runs were stored before RoPE scaling was evaluated: train them "
+                                "again with --no-cache.")
+    if len(scaled):
+        frame = pd.concat([frame[frame["encoding"] != "rope"],
+                           scaled[scaled["scaling"].isin(scalings)]], ignore_index=True)
+        order = {r.spec.key: i for i, r in enumerate(results)}
+        frame["scaling"] = pd.Categorical(frame["scaling"], categories=list(SCALINGS))
+        frame = frame.sort_values(["key", "scaling", "length"], key=lambda c: c.map(order) if c.name == "key"
+                                  else c, kind="stable")
+        frame["scaling"] = frame["scaling"].astype(str)
+    columns.insert(columns.index("encoding") + 1, "scaling")
+    return frame[columns].reset_index(drop=True)
 
 
 def summary_text(frame: pd.DataFrame, results: list[RunResult]) -> str:
@@ -67,12 +128,15 @@ def summary_text(frame: pd.DataFrame, results: list[RunResult]) -> str:
     lines = [f"{results[0].spec.dataset}: trained on lengths 1-{p['train_length']}, tested on 1-"
              f"{p['test_length']}, {common.plural(frame['seed'].nunique(), 'seed')}; mean token accuracy "
              "(exact match), in %",
-             f"{'encoding':<12}{'in distribution':>18}{'out of distribution':>22}"]
+             f"{'encoding':<22}{'in distribution':>18}{'out of distribution':>22}"]
+    if "scaling" in frame:
+        frame = frame.assign(encoding=frame["encoding"].where(frame["scaling"] == "none",
+                                                              frame["encoding"] + "+" + frame["scaling"]))
     for encoding, rows in frame.groupby("encoding", sort=False):
         cells = []
         for inside in (True, False):
             part = rows[rows["in_distribution"] == inside]
             token, exact = part["token_accuracy"].mean(), part["exact_match"].mean()
             cells.append("n/a" if pd.isna(token) else f"{100 * token:.1f} ({100 * exact:.1f})")
-        lines.append(f"{encoding:<12}{cells[0]:>18}{cells[1]:>22}")
+        lines.append(f"{encoding:<22}{cells[0]:>18}{cells[1]:>22}")
     return "\n".join(lines)

@@ -1,10 +1,11 @@
-"""Positional-encoding engine: sequence tasks, six encodings, a toy transformer, training,
-and length-generalisation evaluation.
+"""Positional-encoding engine: sequence tasks, encodings, a toy transformer (and a GRU
+baseline), training, and length-generalisation evaluation.
 
 tasks.py      copy, reverse, copy_small_vocab, sort, mode, generated on the fly from a seed
-encodings.py  sinusoidal, learned, t5, alibi, rope, nope behind one interface
-model.py      pre-LN decoder-only transformer on scaled_dot_product_attention
-evaluate.py   accuracy at every length, by output position; attention weights
+encodings.py  sinusoidal, learned, t5, alibi, rope, nope, fire, kerple, randomised-*, gru
+model.py      pre-LN decoder-only transformer on scaled_dot_product_attention; the GRU baseline
+scaling.py    RoPE scaling at evaluation: none, pi, ntk, yarn
+evaluate.py   accuracy at every length, by output position, under each RoPE scaling; attention
 train.py      the engine: defaults, validate, train (``kind="posenc"`` in gnncore.runs)
 inspect.py    model-free tables of what each encoding looks like, for pictures
 """

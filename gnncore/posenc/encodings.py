@@ -1,21 +1,27 @@
-"""Six positional encodings behind one interface.
+"""Positional encodings behind one interface, and the registry of them (``ENCODINGS``).
 
 An encoding can act at three places in a transformer, and each class overrides only the
 ones it uses:
 
-* ``embed(x)``: add something to the token embeddings x (B, T, d) -- absolute encodings;
+* ``embed(x, positions)``: add something to the token embeddings x (B, T, d) -- absolute encodings;
 * ``bias(length)``: an additive attention bias (heads, T, T), or None -- relative biases;
-* ``rotate(q, k)``: transform queries and keys (B, heads, T, d_head) -- RoPE.
+* ``rotate(q, k, positions)``: transform queries and keys (B, heads, T, d_head) -- RoPE.
 
+``positions(lengths, width, generator)`` says where each token sits: None (every encoding but
+the randomised ones) means 0..T-1; the randomised wrapper draws them (Ruoss et al. 2023).
 ``max_length`` is the longest sequence an encoding can represent (None: any length).
 One instance is shared by all layers, as in T5 (one bias table for the whole stack) and
-ALiBi (fixed slopes); RoPE and the absolute encodings have nothing per layer either.
+ALiBi (fixed slopes); RoPE and the absolute encodings have nothing per layer either; FIRE
+and Kerple are shared the same way here (one bias function for the stack).
+
+The GRU entry is a model, not an encoding: ``recurrent`` tells :func:`gnncore.posenc.model.build`
+to build a recurrent network, which never calls the encoding methods.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Optional
 
@@ -30,6 +36,7 @@ class EncodingConfig:
     max_length: table size of the learned absolute encoding (the longest training example).
     t5_buckets, t5_max_distance: T5's defaults (32 buckets, distance 128; Raffel et al. 2020).
     rope_base: RoPE's 10000 (Su et al. 2021), the same base as the sinusoids.
+    max_position: the randomised encodings draw positions from 0..max_position-1.
     """
 
     d_model: int
@@ -38,6 +45,7 @@ class EncodingConfig:
     t5_buckets: int = 32
     t5_max_distance: int = 128
     rope_base: float = 10000.0
+    max_position: int = 512
 
 
 class PositionalEncoding(nn.Module):
@@ -49,18 +57,25 @@ class PositionalEncoding(nn.Module):
 
     name = label = color = title = ""
     max_length: Optional[int] = None
+    recurrent = False  # True only for the GRU baseline's entry (see the module docstring)
 
     def __init__(self, config: EncodingConfig):
         super().__init__()
         self.config = config
 
-    def embed(self, x: Tensor) -> Tensor:
+    def positions(self, lengths: Tensor, width: int,
+                  generator: Optional[torch.Generator] = None) -> Optional[Tensor]:
+        """(B, width) position of each token of rows with ``lengths`` real tokens, or None
+        for 0..width-1."""
+        return None
+
+    def embed(self, x: Tensor, positions: Optional[Tensor] = None) -> Tensor:
         return x
 
     def bias(self, length: int) -> Optional[Tensor]:
         return None
 
-    def rotate(self, q: Tensor, k: Tensor) -> tuple[Tensor, Tensor]:
+    def rotate(self, q: Tensor, k: Tensor, positions: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
         return q, k
 
 
@@ -80,12 +95,16 @@ class NoPE(PositionalEncoding):
 def sinusoids(length: int, d_model: int) -> Tensor:
     """PE(p, 2i) = sin(p / 10000^(2i/d)), PE(p, 2i+1) = cos(p / 10000^(2i/d)); shape (length, d).
     Cached per shape: callers must not change the result in place."""
-    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
+    return sinusoids_at(torch.arange(length), d_model)
+
+
+def sinusoids_at(positions: Tensor, d_model: int) -> Tensor:
+    """The sinusoids at any positions (...,) -> (..., d_model)."""
     inv_freq = torch.exp(-math.log(10000.0) * torch.arange(0, d_model, 2, dtype=torch.float32) / d_model)
-    angles = position * inv_freq
-    pe = torch.zeros(length, d_model)
-    pe[:, 0::2] = torch.sin(angles)
-    pe[:, 1::2] = torch.cos(angles)[:, : d_model // 2]
+    angles = positions.to(torch.float32).unsqueeze(-1) * inv_freq
+    pe = torch.zeros(*positions.shape, d_model)
+    pe[..., 0::2] = torch.sin(angles)
+    pe[..., 1::2] = torch.cos(angles)[..., : d_model // 2]
     return pe
 
 
@@ -100,7 +119,9 @@ class Sinusoidal(PositionalEncoding):
     name, label, color = "sinusoidal", "Sinusoidal", "#4C78A8"
     title = "Sinusoidal absolute (Vaswani et al. 2017)"
 
-    def embed(self, x: Tensor) -> Tensor:
+    def embed(self, x: Tensor, positions: Optional[Tensor] = None) -> Tensor:
+        if positions is not None:
+            return x + sinusoids_at(positions, x.shape[2]).to(x.dtype)
         return x + sinusoids(x.shape[1], x.shape[2]).to(x.dtype)
 
 
@@ -120,10 +141,12 @@ class LearnedAbsolute(PositionalEncoding):
         self.table = nn.Embedding(config.max_length, config.d_model)
         nn.init.normal_(self.table.weight, std=0.02)
 
-    def embed(self, x: Tensor) -> Tensor:
+    def embed(self, x: Tensor, positions: Optional[Tensor] = None) -> Tensor:
         if x.shape[1] > self.max_length:
             raise ValueError(f"learned absolute positions cover {self.max_length} tokens; "
                              f"this input has {x.shape[1]}")
+        if positions is not None:
+            return x + self.table(positions)
         return x + self.table.weight[: x.shape[1]]
 
 
@@ -230,22 +253,191 @@ class RoPE(PositionalEncoding):
         head = config.d_model // config.heads
         inv_freq = config.rope_base ** (-torch.arange(0, head, 2, dtype=torch.float32) / head)
         self.register_buffer("inv_freq", inv_freq, persistent=False)
+        # Multiplies q and k after the rotation; 1 except under YaRN (gnncore.posenc.scaling).
+        self.attention_factor = 1.0
 
     def angles(self, length: int) -> Tensor:
         """(length, d_head / 2): p * theta_i."""
-        return torch.arange(length, dtype=torch.float32).unsqueeze(1) * self.inv_freq
+        return self.angles_at(torch.arange(length))
 
-    def rotate(self, q: Tensor, k: Tensor) -> tuple[Tensor, Tensor]:
+    def angles_at(self, positions: Tensor) -> Tensor:
+        """(..., d_head / 2): p * theta_i at any positions (...,)."""
+        return positions.to(torch.float32).unsqueeze(-1) * self.inv_freq
+
+    def rotate(self, q: Tensor, k: Tensor, positions: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
         # x_i' = x_i cos - x_(i+d/2) sin and x_(i+d/2)' = x_(i+d/2) cos + x_i sin, written as
         # x cos + roll(x, d/2) (-sin, +sin): four ops per tensor instead of six.
-        angles = self.angles(q.shape[-2])
-        cos, sin = angles.cos().repeat(1, 2), angles.sin()
-        signed_sin = torch.cat([-sin, sin], dim=1)
+        angles = self.angles(q.shape[-2]) if positions is None else self.angles_at(positions).unsqueeze(1)
+        cos, sin = angles.cos(), angles.sin()
+        cos, signed_sin = torch.cat([cos, cos], dim=-1), torch.cat([-sin, sin], dim=-1)
+        if self.attention_factor != 1.0:
+            cos, signed_sin = cos * self.attention_factor, signed_sin * self.attention_factor
         half = q.shape[-1] // 2
         return (q * cos + q.roll(half, dims=-1) * signed_sin,
                 k * cos + k.roll(half, dims=-1) * signed_sin)
 
 
+class FIRE(PositionalEncoding):
+    """Functional interpolation for relative positions (Li et al. 2024, "Functional
+    Interpolation for Relative Positions Improves Long Context Transformers", ICLR).
+
+    score(i, j) <- q_i . k_j / sqrt(d_head) + f(psi(i - j) / psi(max(L, i)))[h], with
+    psi(x) = log(c x + 1), f a two-layer MLP (1 -> 32 -> heads, ReLU) and c, L learned.
+    Dividing by psi(i) maps every distance a query sees into [0, 1] whatever the length
+    ("progressive interpolation"); the threshold L keeps short inputs from being stretched.
+    Initialisation: c = 0.1 and L a quarter of the longest training example (the authors'
+    512 for their 2048 tokens, scaled to this lab's lengths). Shared by all layers here.
+    """
+
+    name, label, color = "fire", "FIRE", "#17BECF"
+    title = "Functional interpolation for relative positions (Li et al. 2024)"
+    width = 32  # the MLP's hidden width in Li et al.
+    eps = 1e-6  # keeps the normaliser above 0 should c reach 0
+
+    def __init__(self, config: EncodingConfig):
+        super().__init__(config)
+        self.mlp = nn.Sequential(nn.Linear(1, self.width), nn.ReLU(), nn.Linear(self.width, config.heads))
+        self.c = nn.Parameter(torch.tensor(0.1))
+        self.threshold = nn.Parameter(torch.tensor(config.max_length / 4))
+
+    def psi(self, x: Tensor) -> Tensor:
+        return torch.log(torch.abs(self.c * x) + 1)
+
+    def normalised_distance(self, length: int) -> Tensor:
+        """(T, T): psi(i - j) / psi(max(L, i)), the MLP's input."""
+        query = torch.arange(length, dtype=torch.float32)
+        normaliser = self.psi(torch.maximum(query, self.threshold.abs())) + self.eps
+        return self.psi(distances(length).float()) / normaliser.unsqueeze(1)
+
+    def bias(self, length: int) -> Tensor:
+        return self.mlp(self.normalised_distance(length).unsqueeze(-1)).permute(2, 0, 1)
+
+
+class Kerple(PositionalEncoding):
+    """KERPLE, logarithmic variant (Chi et al. 2022, "KERPLE: Kernelized Relative Positional
+    Embedding for Length Extrapolation", NeurIPS).
+
+    score(i, j) <- q_i . k_j / sqrt(d_head) - r1_h * log(1 + r2_h * (i - j)), with r1_h, r2_h > 0
+    learned per head: a conditionally positive definite kernel turned into a bias. Like ALiBi
+    it only penalises distance, but logarithmically, and its slopes are learned.
+    Initialisation r1 ~ U(0, 2), r2 ~ U(0, 1), and both clamped to at least 0.01 before use,
+    in place, as in the authors' code. Shared by all layers here.
+    """
+
+    name, label, color = "kerple", "Kerple (log)", "#BCBD22"
+    title = "KERPLE logarithmic relative bias (Chi et al. 2022)"
+    eps = 0.01
+
+    def __init__(self, config: EncodingConfig):
+        super().__init__(config)
+        self.r1 = nn.Parameter(2 * torch.rand(config.heads))
+        self.r2 = nn.Parameter(torch.rand(config.heads))
+
+    def bias(self, length: int) -> Tensor:
+        # In place rather than a functional clamp, so a parameter pushed below eps comes back
+        # to eps and keeps its gradient (a clamped-off parameter would never move again).
+        with torch.no_grad():
+            self.r1.clamp_(min=self.eps)
+            self.r2.clamp_(min=self.eps)
+        return -self.r1.view(-1, 1, 1) * torch.log1p(self.r2.view(-1, 1, 1) * distances(length))
+
+
+def random_positions(lengths: Tensor, width: int, max_position: int,
+                     generator: Optional[torch.Generator] = None) -> Tensor:
+    """(B, width): row b holds, in its first lengths[b] columns, a sorted subset of distinct
+    positions of 0..max_position-1 drawn uniformly (Ruoss et al. 2023); padding columns
+    after it hold max_position - 1 (causal attention never lets a real token see them).
+
+    The positions with the n smallest of max_position uniform keys are a uniform n-subset,
+    so one top-k over the keys serves every row whatever its length.
+    """
+    keys = torch.rand(len(lengths), max_position, generator=generator)
+    drawn = keys.topk(width, dim=1, largest=False).indices
+    column = torch.arange(width)
+    drawn = torch.where(column < lengths.unsqueeze(1), drawn, max_position + column)
+    return drawn.sort(dim=1).values.clamp(max=max_position - 1)
+
+
+class Randomised(PositionalEncoding):
+    """Randomised positional encodings (Ruoss et al. 2023, "Randomized Positional Encodings
+    Boost Length Generalization of Transformers", ACL).
+
+    Wraps an encoding that takes positions (``inner``): instead of 0..n-1, an input of n tokens
+    gets a sorted random subset of n distinct positions drawn from 0..L-1 (L = ``max_position``,
+    longer than any test input), freshly for every example. Training then covers every position
+    up to L, and at test time a longer input only uses more of them. At evaluation positions
+    are drawn the same way (fixed seed), one draw per example, so each length's accuracy is an
+    average over its examples' draws; the attention pictures show one draw.
+    Only the encodings that read positions are wrapped: sinusoidal, learned, RoPE. T5 and
+    ALiBi read distances through a bias shared by the whole batch; Ruoss et al. randomise
+    relative encodings too, which here would need a bias per example (not built).
+    """
+
+    inner: type[PositionalEncoding] = PositionalEncoding
+
+    def __init__(self, config: EncodingConfig):
+        super().__init__(config)
+        self.max_length = config.max_position
+        self.encoding = self.inner(replace(config, max_length=config.max_position))
+
+    def positions(self, lengths: Tensor, width: int,
+                  generator: Optional[torch.Generator] = None) -> Tensor:
+        if width > self.config.max_position:
+            raise ValueError(f"randomised positions cover {self.config.max_position} tokens; "
+                             f"this input has {width}")
+        return random_positions(lengths, width, self.config.max_position, generator)
+
+    def embed(self, x: Tensor, positions: Optional[Tensor] = None) -> Tensor:
+        return self.encoding.embed(x, positions)
+
+    def rotate(self, q: Tensor, k: Tensor, positions: Optional[Tensor] = None) -> tuple[Tensor, Tensor]:
+        return self.encoding.rotate(q, k, positions)
+
+
+class RandomisedSinusoidal(Randomised):
+    """Sinusoidal at randomised positions (Ruoss et al. 2023); see :class:`Randomised`."""
+
+    inner = Sinusoidal
+    name, label, color = "randomised-sinusoidal", "Randomised sinusoidal", "#9ECAE9"
+    title = "Sinusoidal at randomised positions (Ruoss et al. 2023)"
+
+
+class RandomisedLearned(Randomised):
+    """Learned absolute at randomised positions (Ruoss et al. 2023): the table has
+    ``max_position`` rows, each trained whenever its position is drawn."""
+
+    inner = LearnedAbsolute
+    name, label, color = "randomised-learned", "Randomised learned", "#FFBF79"
+    title = "Learned absolute at randomised positions (Ruoss et al. 2023)"
+
+
+class RandomisedRoPE(Randomised):
+    """RoPE at randomised positions (Ruoss et al. 2023): scores still depend on the offset
+    between the drawn positions only."""
+
+    inner = RoPE
+    name, label, color = "randomised-rope", "Randomised RoPE", "#D6A5C9"
+    title = "RoPE at randomised positions (Ruoss et al. 2023)"
+
+
+class GRU(NoPE):
+    """A gated recurrent network (Cho et al. 2014), the baseline that needs no positional
+    encoding: it reads tokens one at a time, so order is in its state. The model is
+    :class:`gnncore.posenc.model.Recurrent`, sized to about the transformer's parameter count."""
+
+    recurrent = True
+    name, label, color = "gru", "GRU (no positional encoding)", "#393B79"
+    title = "Recurrent baseline, GRU (Cho et al. 2014): no positional encoding"
+
+
+def uses_rope(encoding: type[PositionalEncoding]) -> bool:
+    """Whether an encoding rotates pairs of dimensions (RoPE, itself or wrapped)."""
+    return issubclass(encoding, RoPE) or issubclass(getattr(encoding, "inner", PositionalEncoding), RoPE)
+
+
 # The registry, in reading order: adding an encoding is its class and its place here.
 ENCODINGS: dict[str, type[PositionalEncoding]] = {
-    cls.name: cls for cls in (Sinusoidal, LearnedAbsolute, T5Bias, ALiBi, RoPE, NoPE)}
+    cls.name: cls for cls in (Sinusoidal, LearnedAbsolute, T5Bias, ALiBi, RoPE, NoPE, FIRE, Kerple,
+                              RandomisedSinusoidal, RandomisedLearned, RandomisedRoPE, GRU)}
+# The six the lab started with: the default comparison (the new ones would take it past 90 s).
+ANCHORS = ("sinusoidal", "learned", "t5", "alibi", "rope", "nope")

@@ -6,6 +6,10 @@ teacher-forced prediction is right, greedy decoding sees the same prefix t_<i at
 (induction) and emits t; if greedy emits t, each of its steps saw t_<i and chose t_i. So
 exact match = "all output tokens and the closing EOS right under teacher forcing".
 ``greedy_decode`` does it step by step; a test checks the two agree.
+
+The randomised encodings draw their positions at evaluation as in training (Ruoss et al.
+2023), from a generator seeded per length: one draw per example, so a length's accuracy
+averages over as many draws as it has examples, the same draws for every seed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from gnncore.posenc import scaling
 from gnncore.posenc.model import Transformer
 from gnncore.posenc.tasks import EOS, Batch, Task
 
@@ -23,6 +28,11 @@ EVAL_SEED = 20_231
 def eval_batch(task: Task, length: int, examples: int) -> Batch:
     generator = torch.Generator().manual_seed(EVAL_SEED + length)
     return task.batch(torch.full((examples,), length), generator)
+
+
+def position_generator(length: int) -> torch.Generator:
+    """Draws the randomised encodings' positions for the examples of one length."""
+    return torch.Generator().manual_seed(2 * EVAL_SEED + length)
 
 
 def fits(model: Transformer, task: Task, length: int) -> bool:
@@ -45,7 +55,7 @@ def evaluate(model: Transformer, task: Task, train_length: int, test_length: int
         if not fits(model, task, n):
             continue
         batch = eval_batch(task, n, examples)
-        correct = _correct(model, batch)
+        correct = _correct(model, batch, position_generator(n))
         # The last scored position is EOS: exact match needs it, token accuracy does not.
         outputs = correct[:, :-1]
         row["token_accuracy"] = float(outputs.float().mean())
@@ -56,17 +66,18 @@ def evaluate(model: Transformer, task: Task, train_length: int, test_length: int
     return lengths, positions
 
 
-def _correct(model: Transformer, batch: Batch) -> Tensor:
+def _correct(model: Transformer, batch: Batch, generator: torch.Generator | None = None) -> Tensor:
     """(B, m + 1) booleans, prediction right at each scored position (outputs, then EOS).
     All rows of an evaluation batch share one length, so the scored columns line up."""
     start = int(batch.lengths[0]) + 1  # the SEP position: the first one scored
-    predicted = model(batch.tokens, start).argmax(dim=-1)[:, :-1]
+    predicted = model(batch.tokens, start, generator=generator).argmax(dim=-1)[:, :-1]
     return predicted == batch.targets[:, start:-1]
 
 
 @torch.no_grad()
 def greedy_decode(model: Transformer, prompt: Tensor, steps: int) -> Tensor:
-    """Extend prompts (B, T) by ``steps`` tokens, each the argmax given all before it."""
+    """Extend prompts (B, T) by ``steps`` tokens, each the argmax given all before it.
+    (Not for the randomised encodings: each step would draw new positions.)"""
     tokens = prompt
     for _ in range(steps):
         next_token = model(tokens)[:, -1].argmax(dim=-1, keepdim=True)
@@ -93,11 +104,13 @@ def attention_rows(model: Transformer, task: Task, train_length: int, test_lengt
     """
     model.eval()
     rows = []
+    if not model.attends:
+        return rows
     for example, n in (("train", train_length), ("test", test_length)):
         if not fits(model, task, n):
             continue
         tokens = eval_batch(task, n, 1).tokens
-        for layer, w in enumerate(model.attention_weights(tokens)):
+        for layer, w in enumerate(model.attention_weights(tokens, position_generator(n))):
             top, key = w[0].topk(min(keep, w.shape[-1]), dim=-1)  # (heads, T, keep)
             for head, query, k in (top >= floor).nonzero().tolist():
                 rows.append({"example": example, "length": n, "layer": layer, "head": head,
@@ -113,3 +126,22 @@ def t5_bias_rows(model: Transformer, distances: int) -> list[dict]:
     buckets = model.encoding.bucket(torch.arange(distances)).tolist()
     return [{"head": h, "distance": d, "bucket": buckets[d], "bias": round(float(bias[h, d]), 5)}
             for h in range(bias.shape[0]) for d in range(distances)]
+
+
+def rope_scaling_rows(model: Transformer, task: Task, train_length: int, test_length: int,
+                      examples: int, plain: list[dict]) -> list[dict]:
+    """The ``length`` table again under every RoPE scaling of :mod:`gnncore.posenc.scaling`,
+    on the same trained model, with ``scaling`` and ``scale`` columns. ``plain`` (the length
+    table already computed) is the ``none`` rows. The scale s is the longest test sequence
+    over the longest trained one."""
+    trained = task.sequence_length(train_length)
+    scale = max(1.0, task.sequence_length(test_length) / trained)
+    rows = []
+    for name in scaling.SCALINGS:
+        if name == "none":
+            lengths = plain
+        else:
+            with scaling.scaled(model.encoding, name, scale, trained):
+                lengths, _ = evaluate(model, task, train_length, test_length, examples)
+        rows += [{"scaling": name, "scale": round(scale, 4), **row} for row in lengths]
+    return rows

@@ -16,9 +16,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from gnncore.posenc.encodings import ENCODINGS
-from gnncore.posenc.evaluate import attention_rows, evaluate, t5_bias_rows
-from gnncore.posenc.model import ModelConfig, Transformer
+from gnncore.posenc.encodings import ANCHORS, ENCODINGS, Randomised, uses_rope
+from gnncore.posenc.evaluate import attention_rows, evaluate, rope_scaling_rows, t5_bias_rows
+from gnncore.posenc.model import ModelConfig, Transformer, build
 from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
 from gnncore.protocol import Facts, Setting, check_settings
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
@@ -62,25 +62,37 @@ SETTINGS = (
     Setting("eval_examples", "Examples per test length", **_RUN, high=4096, cli=False, shown=False,
             help="Every run is scored on the same examples."),
 )
+# Settings of some encodings only: in their specs (and keys) alone, so adding one changes no
+# other encoding's stored runs.
+MAX_POSITION = Setting(
+    "max_position", "Randomised: largest position", type=int, low=2, high=4096, step=64,
+    advanced=True, help="The randomised encodings draw each input's positions from 0 to this "
+                        "minus 1; it must cover the longest test example.")
+ENCODING_SETTINGS = (MAX_POSITION,)
 
 FACTS = Facts(
     kind="posenc", title="Positional encodings", command=("posenc",),
     datasets=tuple(TASKS), default_dataset="copy",
-    models=ENCODINGS, default_models=tuple(ENCODINGS),
+    # The six anchors by default: with the newer ones the default comparison would take
+    # longer than its 90 s on the 2-core machine.
+    models=ENCODINGS, default_models=ANCHORS,
     # Scored per input length (the ``length`` table): the share of answer tokens right, and
     # of answers right in every token.
     metrics=("token_accuracy", "exact_match"),
     curves=("loss",),
     columns=("task", "encoding", "seed", "length", "in_distribution", "token_accuracy", "exact_match"),
-    settings=SETTINGS,
+    settings=SETTINGS + ENCODING_SETTINGS,
     # One seed by default: a run takes tens of seconds on a CPU; the page and the CLI add more.
     seeds=1, max_seeds=20,
     noun="encoding", dataset_flag="--task", model_flag="--encodings",
-    intro="Six small transformers that differ only in how they are told where each token is. Each "
-          "learns a sequence task on short inputs and is then tested on longer ones: which encodings "
-          "still work past the length they were trained on?",
-    model_help="Six small transformers, identical except for how they learn where each token is. "
-               "NoPE: no encoding at all.",
+    intro="Small transformers that differ only in how they are told where each token is, and a "
+          "recurrent baseline that needs no such thing. Each learns a sequence task on short inputs "
+          "and is then tested on longer ones: which encodings still work past the length they were "
+          "trained on?",
+    model_help="Small transformers, identical except for how they learn where each token is. "
+               "NoPE: no encoding at all. FIRE and Kerple: learned relative biases; randomised: "
+               "trained at random positions (Ruoss et al. 2023); GRU: a recurrent network of about "
+               "the same size, no positional encoding.",
 )
 
 
@@ -96,6 +108,9 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
         of ``learning_rate`` (docs/decisions.md has the seeds and the alternatives tried).
     weight_decay 0.1: nanoGPT's and GPT-3's value, on weight matrices only.
     eval_examples 128: examples per test length; every run is scored on the same ones.
+    max_position 512 (randomised encodings only): Ruoss et al. 2023 draw from 2048 positions
+        for tests up to 500 tokens, about 4x; 512 is about 5x the default test's 99 tokens and
+        covers the longest test length's 259.
     """
     d_model = spec.get("d_model", 64)
     steps = spec.get("steps", 2000)
@@ -106,7 +121,14 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
         "steps": 2000, "batch_size": 32, "lr": 7e-3,
         "warmup": max(1, steps // 20) if _is_int(steps) else 100,
         "weight_decay": 0.1, "eval_examples": 128,
+        **({"max_position": 512} if MAX_POSITION in encoding_settings(spec.model) else {}),
     }
+
+
+def encoding_settings(encoding: str) -> tuple[Setting, ...]:
+    """The settings only this encoding has (the randomised ones: their largest position)."""
+    cls = ENCODINGS.get(encoding)
+    return (MAX_POSITION,) if cls is not None and issubclass(cls, Randomised) else ()
 
 
 def _is_int(value: Any) -> bool:
@@ -119,7 +141,13 @@ def validate(spec: RunSpec) -> None:
         raise SpecError(f"Unknown task '{spec.dataset}'; choose one of {', '.join(TASKS)}.")
     if spec.model not in ENCODINGS:
         raise SpecError(f"Unknown encoding '{spec.model}'; choose one of {', '.join(ENCODINGS)}.")
-    check_settings(spec, SETTINGS)
+    own = encoding_settings(spec.model)
+    for setting in ENCODING_SETTINGS:
+        if setting.name in spec.params and setting not in own:
+            takers = ", ".join(e for e in ENCODINGS if setting in encoding_settings(e))
+            raise SpecError(f"{setting.label} ({setting.name}) applies only to {takers}, not to "
+                            f"{spec.model}.")
+    check_settings(spec, SETTINGS + own)
     p = spec.params
     if "warmup" in p and p["warmup"] > p.get("steps", p["warmup"]):
         raise SpecError(f"Warmup must lie between 0 and the number of steps, not {p['warmup']}.")
@@ -132,9 +160,14 @@ def validate(spec: RunSpec) -> None:
         divisors = ", ".join(str(h) for h in range(1, d_model + 1) if d_model % h == 0)
         raise SpecError(f"heads ({heads}) must divide d_model ({d_model}); for d_model {d_model} "
                         f"choose one of {divisors}.")
-    if spec.model == "rope" and (d_model // heads) % 2:
+    if uses_rope(ENCODINGS[spec.model]) and (d_model // heads) % 2:
         raise SpecError(f"RoPE rotates pairs of dimensions, so d_model / heads must be even, "
                         f"not {d_model // heads}.")
+    if "max_position" in p:
+        longest = TASKS[spec.dataset].sequence_length(test)
+        if p["max_position"] < longest:
+            raise SpecError(f"max_position ({p['max_position']}) must cover the longest test example, "
+                            f"{longest} tokens at test length {test}; choose at least {longest}.")
 
 
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
@@ -150,6 +183,9 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
               "attention": attention_rows(model, task, hp["train_length"], hp["test_length"])}
     if spec.model == "t5":
         tables["t5_bias"] = t5_bias_rows(model, task.sequence_length(hp["test_length"]))
+    if spec.model == "rope":
+        tables["rope_scaling"] = rope_scaling_rows(model, task, hp["train_length"], hp["test_length"],
+                                                   hp["eval_examples"], lengths)
     seconds = time.perf_counter() - start
     metrics = {
         **_summary(lengths),
@@ -163,14 +199,16 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
 
 
 def build_model(spec: RunSpec) -> Transformer:
-    """The untrained model of a resolved spec, initialised from its seed. The learned
-    absolute table covers the longest training example and nothing more."""
+    """The untrained model of a resolved spec, initialised from its seed (a transformer, or
+    the GRU baseline). The learned absolute table covers the longest training example and
+    nothing more."""
     hp, task = spec.params, TASKS[spec.dataset]
     with torch.random.fork_rng():  # leave the caller's random state alone
         torch.manual_seed(spec.seed)
-        return Transformer(ModelConfig(
+        return build(ModelConfig(
             task.vocab_size, spec.model, hp["d_model"], hp["layers"], hp["heads"], hp["ffn"],
-            max_length=task.sequence_length(hp["train_length"])))
+            max_length=task.sequence_length(hp["train_length"]),
+            max_position=hp.get("max_position", ModelConfig.max_position)))
 
 
 def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
@@ -184,7 +222,8 @@ def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> to
                              lr=lr, betas=(0.9, 0.98), fused=True)
 
 
-def train_step(model: Transformer, optimizer: torch.optim.Optimizer, batches: list[Batch]) -> float:
+def train_step(model: Transformer, optimizer: torch.optim.Optimizer, batches: list[Batch],
+               generator: torch.Generator | None = None) -> float:
     """One update from one batch split into groups (see ``length_groups``); returns its loss.
 
     The gradient is that of the whole batch: each group adds its summed token losses over
@@ -198,7 +237,7 @@ def train_step(model: Transformer, optimizer: torch.optim.Optimizer, batches: li
     total = 0.0
     for batch in batches:
         start = int(batch.lengths.min()) + 1
-        logits = model(batch.tokens[:, :-1], start)
+        logits = model(batch.tokens[:, :-1], start, generator=generator)
         loss = F.cross_entropy(logits.flatten(0, 1), batch.targets[:, start:-1].flatten(),
                                ignore_index=IGNORE, reduction="sum") / scored
         loss.backward()
@@ -254,7 +293,7 @@ def fit(model: Transformer, task: Task, spec: RunSpec, on_progress: ProgressFn =
         for group in optimizer.param_groups:
             group["lr"] = lr
         batches = length_groups(task, hp["batch_size"], hp["train_length"], LENGTH_GROUPS, generator)
-        loss = train_step(model, optimizer, batches)
+        loss = train_step(model, optimizer, batches, generator)
         losses.append(loss)
         if step % log_every == 0 or step == steps:
             history.append({"step": step, "loss": sum(losses) / len(losses), "lr": lr})

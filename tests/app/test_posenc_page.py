@@ -78,7 +78,11 @@ def test_sidebar_starts_at_the_engine_defaults_and_says_what_it_will_cost(pages)
     pages.no_exceptions(at)
     defaults = engine.defaults(RunSpec.make("posenc", "copy", "rope"))
     assert at.selectbox(key="pe:task").value == "copy"
+    # the six anchors only: with the newer encodings the default run would exceed its 90 s
     assert at.multiselect(key="pe:encodings").value == ["sinusoidal", "learned", "t5", "alibi", "rope", "nope"]
+    assert {"FIRE", "Kerple (log)", "Randomised RoPE", "GRU (no positional encoding)"} <= set(
+        at.multiselect(key="pe:encodings").options)
+    assert "pe:max_position" not in [w.key for w in at.number_input]  # no randomised encoding chosen
     for name in ("train_length", "test_length", "steps", "d_model", "layers", "heads"):
         assert at.number_input(key=f"pe:{name}").value == defaults[name], name
     assert at.number_input(key="pe:seeds").value == 1
@@ -107,9 +111,15 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
     assert rope.sort_index().tolist() == pytest.approx(expected.sort_index().tolist())
     learned = lines[lines["name"] == "Learned absolute"].set_index("length")["mean"]
     assert learned[[4, 5]].isna().all() and learned[[1, 2, 3]].notna().all()  # a gap past its table
-    assert len(charts(at)) == 4
+    assert len(charts(at)) == 5  # with RoPE: the scaling chart too
     assert {"Accuracy along the answer", "Training loss during training"} <= {
         h.split(" on the")[0] for h in charts(at)}
+    scaled = drawn(at, "RoPE scaling at inference")
+    scaled = scaled.dropna(subset=["name"]) if "name" in scaled else scaled
+    assert set(scaled["name"]) == {"None (as trained)", "Position interpolation (Chen et al. 2023)",
+                                   "NTK-aware base scaling (bloc97 2023)", "YaRN (Peng et al. 2024)"}
+    none = scaled[scaled["name"] == "None (as trained)"].set_index("length")["mean"].sort_index()
+    assert none.tolist() == pytest.approx(expected.sort_index().tolist())  # the plain RoPE line
     verdict = next(m.value for m in at.markdown if m.value.startswith("Past the trained length"))
     assert "RoPE" in verdict and "Learned absolute: no answer" in verdict
 
@@ -117,7 +127,7 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
     assert list(table["Encoding"]) == ["Learned absolute", "RoPE"]
     assert table.loc[0, "Token acc., longer (%)"] == "n/a"
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("PNG") == labels.count("SVG") == labels.count("HTML") == labels.count("CSV") == 4
+    assert labels.count("PNG") == labels.count("SVG") == labels.count("HTML") == labels.count("CSV") == 5
     assert "Summary table as CSV" in labels and "Download the comparison (zip)" in labels
 
     comparison = posenc_results.posenc_comparison(RunStore().results("posenc"))
@@ -212,3 +222,18 @@ def test_expected_time_counts_the_worker_processes():
     specs = [RunSpec.make("posenc", "copy", e, 0) for e in ("sinusoidal", "learned", "t5", "alibi", "rope", "nope")]
     two = posenc_sidebar.wall_seconds([posenc_sidebar.run_seconds(s) for s in specs], 2)
     assert 70 <= two <= 95
+
+
+def test_a_randomised_encoding_gets_its_largest_position_and_the_gru_trains_beside_it(pages):
+    at = open_page()
+    at.multiselect(key="pe:encodings").set_value(["randomised-learned", "gru"]).run()
+    assert at.number_input(key="pe:max_position").value == 512
+    at = choose(at, encodings=("randomised-learned", "gru"), max_position=40)
+    at.button(key="train").click()
+    at = pages.run_until_idle(at, deadline=60)
+    pages.no_exceptions(at)
+    specs = {r.spec.model: r.spec for r in RunStore().results("posenc")}
+    assert specs["randomised-learned"].params["max_position"] == 40
+    assert "max_position" not in specs["gru"].params  # only the randomised encodings have it
+    lines = drawn(at, "by input length")
+    assert {"Randomised learned", "GRU (no positional encoding)"} <= set(lines["name"].dropna())

@@ -71,3 +71,39 @@ def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, words, tmp_path, 
     assert len(lines) == 1 and words in lines[0]
     assert not out.exists()
     assert not store.exists() or len(RunStore(store)) == 0
+
+
+def test_rope_scaling_adds_a_row_per_scaling_for_rope_runs_only(tmp_path, capsys):
+    out = tmp_path / "results.csv"
+    code = main(["posenc", "--encodings", "rope,alibi", "--train-length", "3", "--test-length", "5",
+                 "--rope-scaling", "none,pi,yarn", "--out", str(out), *FAST])
+    assert code == 0
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["task", "encoding", "scaling", "seed", "length", "in_distribution",
+                                   "token_accuracy", "exact_match"]
+    rope, alibi = frame[frame["encoding"] == "rope"], frame[frame["encoding"] == "alibi"]
+    assert rope["scaling"].tolist() == ["none"] * 5 + ["pi"] * 5 + ["yarn"] * 5
+    assert set(alibi["scaling"]) == {"none"} and len(alibi) == 5
+    stdout = capsys.readouterr().out
+    assert "rope+pi" in stdout and "rope+yarn" in stdout and "rope+ntk" not in stdout
+
+
+def test_max_position_goes_to_the_randomised_encodings_only(tmp_path, store):
+    out = tmp_path / "results.csv"
+    assert main(["posenc", "--encodings", "randomised-rope,nope", "--train-length", "3", "--test-length", "4",
+                 "--max-position", "40", "--out", str(out), *FAST]) == 0
+    params = {r.spec.model: r.spec.params for r in RunStore(store).results("posenc")}
+    assert params["randomised-rope"]["max_position"] == 40 and "max_position" not in params["nope"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--encodings", "rope", "--rope-scaling", "none,linear"], "--rope-scaling takes none,pi,ntk,yarn; got linear"),
+    (["--encodings", "alibi", "--rope-scaling", "pi"], "add rope to --encodings"),
+    (["--encodings", "rope", "--max-position", "256"], "--max-position applies only to randomised-sinusoidal"),
+    (["--encodings", "randomised-learned", "--max-position", "50"], "must cover the longest test example, 99 tokens"),
+])
+def test_bad_new_flags_are_one_line_exit_2(args, words, capsys, store):
+    assert main(["posenc", *args]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0]
+    assert not store.exists() or len(RunStore(store)) == 0
