@@ -42,6 +42,19 @@ class DatasetInfo:
     download_mb: float = 0.0
     graphs: int = 1
     raw_files: tuple[str, ...] = field(default=(), repr=False)
+    # The protocol the dataset's published numbers come from: "" (the arena's), or "shchur"
+    # (Shchur et al. 2018: the largest connected component, features as published, their
+    # per-model settings and early stopping; gnncore.gnn.node.SHCHUR).
+    protocol: str = ""
+
+    @property
+    def largest_component(self) -> bool:
+        return self.protocol == "shchur"
+
+    @property
+    def row_normalised(self) -> bool:
+        """Bag-of-words rows scaled to sum to one, as GCN's authors did; Shchur et al. did not."""
+        return self.protocol != "shchur"
 
     @property
     def builtin(self) -> bool:
@@ -61,6 +74,8 @@ def _planetoid(name, nodes, edges, features, classes, split, mb):
 
 
 _SHCHUR = "random per class: 20 train / 30 validation, rest test (Shchur et al. 2018)"
+_SHCHUR_LCC = ("largest connected component ({lcc:,} nodes), raw features; random per class: 20 train / "
+               "30 validation, rest test (Shchur et al. 2018)")
 _TU = "stratified 10-fold cross-validation (Errica et al. 2020)"
 
 
@@ -73,12 +88,14 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
     _planetoid("Cora", 2708, 10556, 1433, 7, "140 / 500 / 1000", 0.6),
     _planetoid("CiteSeer", 3327, 9104, 3703, 6, "120 / 500 / 1000", 1.0),
     _planetoid("PubMed", 19717, 88648, 500, 3, "60 / 500 / 1000", 8.6),
-    DatasetInfo("Computers", "Amazon Computers", "Amazon", ("node",), 13752, 491722, 767, 10, _SHCHUR,
-                "Shchur et al. 2018", 3.4, 1, ("amazon_electronics_computers.npz",)),
-    DatasetInfo("Photo", "Amazon Photo", "Amazon", ("node",), 7650, 238162, 745, 8, _SHCHUR,
-                "Shchur et al. 2018", 1.8, 1, ("amazon_electronics_photo.npz",)),
-    DatasetInfo("CS", "Coauthor CS", "Coauthor", ("node",), 18333, 163788, 6805, 15, _SHCHUR,
-                "Shchur et al. 2018", 2.8, 1, ("ms_academic_cs.npz",)),
+    DatasetInfo("Computers", "Amazon Computers", "Amazon", ("node",), 13752, 491722, 767, 10,
+                _SHCHUR_LCC.format(lcc=13381), "Shchur et al. 2018", 3.4, 1,
+                ("amazon_electronics_computers.npz",), "shchur"),
+    DatasetInfo("Photo", "Amazon Photo", "Amazon", ("node",), 7650, 238162, 745, 8,
+                _SHCHUR_LCC.format(lcc=7487), "Shchur et al. 2018", 1.8, 1,
+                ("amazon_electronics_photo.npz",), "shchur"),
+    DatasetInfo("CS", "Coauthor CS", "Coauthor", ("node",), 18333, 163788, 6805, 15,
+                _SHCHUR_LCC.format(lcc=18333), "Shchur et al. 2018", 2.8, 1, ("ms_academic_cs.npz",), "shchur"),
     DatasetInfo("KarateClub", "Zachary's karate club", "builtin", ("node",), 34, 156, 34, 4,
                 "4 labelled nodes train; the rest split in half, validation / test",
                 "Zachary 1977"),
@@ -193,8 +210,11 @@ def _load_graph(name: str, data_root: str) -> Data:
     if name == "KarateClub":
         from torch_geometric.datasets import KarateClub
         return KarateClub()[0]
-    # GCN (Kipf & Welling 2017) row-normalises the bag-of-words features; so do we, everywhere.
-    return _pyg_dataset(d, transform=T.NormalizeFeatures())[0]
+    # GCN (Kipf & Welling 2017) row-normalises the bag-of-words features, and so do we unless
+    # the dataset's protocol says otherwise (its published numbers came without).
+    steps = ([T.LargestConnectedComponents()] if d.largest_component else []) + (
+        [T.NormalizeFeatures()] if d.row_normalised else [])
+    return _pyg_dataset(d, transform=T.Compose(steps))[0]
 
 
 def load_node_data(name: str, seed: int = 0, **options) -> Data:

@@ -184,7 +184,11 @@ class GAT(Architecture):
     settings = (Setting("heads", "Attention heads", type=int, low=1, high=16, step=1, cli=False,
                         help="GAT's heads in the hidden layers, concatenated."),
                 Setting("out_heads", "Output heads", type=int, low=1, high=16, step=1, cli=False,
-                        help="GAT's heads in the output layer, averaged."))
+                        help="GAT's heads in the output layer, averaged."),
+                Setting("attention_dropout", "Attention dropout", low=0.0, high=0.95, step=0.05,
+                        format="%.2f", cli=False,
+                        help="Dropout on the attention coefficients; unset, the same as Dropout "
+                             "(Velickovic et al.); Shchur et al. 2018 used 0.3 beside 0.6."))
     edge_index = True
     hears = "learned attention, summing to 1 over the neighbours and the node itself."
 
@@ -200,8 +204,10 @@ class GAT(Architecture):
         if layer.graph_level:  # graph_input adds the self-loops
             return GATConv(layer.n_in, layer.n_out, heads=p.get("heads", 4), add_self_loops=False)
         heads = p.get("out_heads", 1) if layer.last else p.get("heads", 8)
+        rate = p.get("dropout", 0.6)
         return GATConvUniformDropout(layer.n_in, layer.n_out, heads=heads, concat=not layer.last,
-                                     dropout=p.get("dropout", 0.6), add_self_loops=False)
+                                     dropout=p.get("attention_dropout", rate), feature_dropout=rate,
+                                     add_self_loops=False)
 
     def edge_weights(self, model, x, graph, edge_index):
         """Learned: each head's attention, from PyG's ``return_attention_weights``, layer by

@@ -21,10 +21,14 @@ def test_planetoid_matches_registry_and_public_split(name, split):
 
 
 @needs_mirror("Amazon/Photo")
-def test_amazon_photo_gets_shchur_split_from_seed():
+def test_amazon_photo_follows_shchur_et_al_largest_component_raw_features_split_from_seed():
     a, b = load_node_data("Photo", seed=0), load_node_data("Photo", seed=1)
     meta = DATASETS["Photo"]
-    assert (a.num_nodes, a.num_edges, a.num_features) == (meta.nodes, meta.edges, meta.features)
+    # their Table 1: the largest connected component, 7,487 nodes and 119,043 edges
+    assert (a.num_nodes, a.num_edges, a.num_features) == (7487, 2 * 119043, meta.features)
+    assert "7,487 nodes" in meta.split
+    # bag-of-words as published (0/1), not row-normalised as GCN's authors did for Planetoid
+    assert set(a.x.unique().tolist()) == {0.0, 1.0}
     for c in range(meta.classes):
         assert int(a.train_mask[a.y == c].sum()) == 20
         assert int(a.val_mask[a.y == c].sum()) == 30
