@@ -92,20 +92,23 @@ def gnn_sidebar() -> Choice:
             per_model[model] = _model_expander(f, dataset, model)
 
     return Choice(task, dataset, list(models), int(seeds), settings, per_model, folds,
-                  summary=_summary(f, dataset, list(models), int(seeds), folds, settings.get("epochs")))
+                  summary=_summary(f, dataset, list(models), int(seeds), folds, settings.get("epochs"),
+                                   settings.get("patience")))
 
 
 def display_metric(f: Facts) -> str:
     return metric_label(f.metrics[0]).lower()
 
 
-def _summary(f: Facts, dataset: str, models: list[str], seeds: int, folds: int, epochs) -> str:
+def _summary(f: Facts, dataset: str, models: list[str], seeds: int, folds: int, epochs,
+             patience=None) -> str:
     names = ", ".join(display_name(m) for m in models) or "no model"
     runs = len(models) * seeds * (folds or 1)
     seed_text = f"{seeds} seed{'s' if seeds != 1 else ''}"
     each = f"{folds} folds x {seed_text}" if folds else f"{seed_text} each"
-    return (f"{names} on {DATASETS[dataset].title}: {each}, {epochs} epochs, "
-            f"{runs} run{'s' if runs != 1 else ''} in all.")
+    length = (f"up to {epochs} epochs (each run stops after {patience} without progress)" if patience
+              else f"{epochs} epochs")
+    return f"{names} on {DATASETS[dataset].title}: {each}, {length}, {runs} run{'s' if runs != 1 else ''} in all."
 
 
 def _shared_numbers(f: Facts, dataset: str):

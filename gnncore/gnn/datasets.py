@@ -46,6 +46,9 @@ class DatasetInfo:
     # (Shchur et al. 2018: the largest connected component, features as published, their
     # per-model settings and early stopping; gnncore.gnn.node.SHCHUR).
     protocol: str = ""
+    # Fixed splits shipped with the dataset (Geom-GCN's 10 for WebKB and Actor): seed i trains
+    # on split i, so seeds run 0 .. splits-1. 0: the split comes from elsewhere.
+    splits: int = 0
 
     @property
     def largest_component(self) -> bool:
@@ -62,6 +65,10 @@ class DatasetInfo:
 
     @property
     def raw_subdir(self) -> str:
+        if self.family == "WebKB":  # PyG's WebKB reads lower-case folders
+            return f"WebKB/{self.name.lower()}/raw"
+        if self.family == "Actor":  # one dataset, no name: Actor/raw
+            return "Actor/raw"
         return f"{self.family}/{self.name}/raw"
 
 
@@ -77,6 +84,14 @@ _SHCHUR = "random per class: 20 train / 30 validation, rest test (Shchur et al. 
 _SHCHUR_LCC = ("largest connected component ({lcc:,} nodes), raw features; random per class: 20 train / "
                "30 validation, rest test (Shchur et al. 2018)")
 _TU = "stratified 10-fold cross-validation (Errica et al. 2020)"
+_GEOM = "the 10 Geom-GCN splits, 60 / 20 / 20 per class (Pei et al. 2020): seed i trains on split i"
+
+
+def _geom(name, family, nodes, edges, features, stem, mb, title=None):
+    files = ("out1_node_feature_label.txt", "out1_graph_edges.txt",
+             *(f"{stem}_split_0.6_0.2_{i}.npz" for i in range(10)))
+    return DatasetInfo(name, title or f"WebKB {name}", family, ("node",), nodes, edges, features, 5, _GEOM,
+                       "Pei et al. 2020 (Geom-GCN); heterophilous", mb, 1, files, splits=10)
 
 
 def _tu(name, graphs, nodes, edges, features, classes, mb, files):
@@ -96,6 +111,10 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
                 ("amazon_electronics_photo.npz",), "shchur"),
     DatasetInfo("CS", "Coauthor CS", "Coauthor", ("node",), 18333, 163788, 6805, 15,
                 _SHCHUR_LCC.format(lcc=18333), "Shchur et al. 2018", 2.8, 1, ("ms_academic_cs.npz",), "shchur"),
+    _geom("Cornell", "WebKB", 183, 298, 1703, "cornell", 0.1),
+    _geom("Texas", "WebKB", 183, 325, 1703, "texas", 0.1),
+    _geom("Wisconsin", "WebKB", 251, 515, 1703, "wisconsin", 0.1),
+    _geom("Actor", "Actor", 7600, 30019, 932, "film", 6.0, title="Actor (film co-occurrence)"),
     DatasetInfo("KarateClub", "Zachary's karate club", "builtin", ("node",), 34, 156, 34, 4,
                 "4 labelled nodes train; the rest split in half, validation / test",
                 "Zachary 1977"),
@@ -174,7 +193,7 @@ def _pyg_dataset(d: DatasetInfo, **kwargs):
         root = _ensure_raw(d)
         cls = getattr(pyg, d.family)
         try:
-            return cls(str(root), d.name, **kwargs)
+            return cls(str(root), **kwargs) if d.family == "Actor" else cls(str(root), d.name, **kwargs)
         except Exception as e:  # a failed download: no network, proxy, moved URL ...
             missing = _missing(d, config.data_dir())
             if missing:
@@ -229,7 +248,12 @@ def load_node_data(name: str, seed: int = 0, **options) -> Data:
         data = csbm(seed=seed, **options)
     else:
         data = _load_graph(d.name, str(config.data_dir())).clone()
-    if d.family in ("Amazon", "Coauthor") or d.name == "CSBM":
+    if d.splits:
+        if not 0 <= seed < d.splits:
+            raise SpecError(f"{d.title} has {d.splits} fixed splits, one per seed: use seeds 0 to {d.splits - 1}.")
+        data.train_mask, data.val_mask, data.test_mask = (m[:, seed].clone() for m in
+                                                          (data.train_mask, data.val_mask, data.test_mask))
+    elif d.family in ("Amazon", "Coauthor") or d.name == "CSBM":
         data.train_mask, data.val_mask, data.test_mask = per_class_split(data.y, 20, 30, seed)
     elif d.name == "KarateClub":
         data.val_mask, data.test_mask = _halves(~data.train_mask, seed)

@@ -64,7 +64,10 @@ def for_task(task: str, *own: Setting) -> tuple[Setting, ...]:
 
 def validate(spec: RunSpec, facts: Facts) -> None:
     """The dataset, the model and every setting of a GNN spec, one sentence on the first wrong one."""
-    info(spec.dataset, facts.kind)
+    d = info(spec.dataset, facts.kind)
+    if d.splits and not 0 <= spec.seed < d.splits:
+        raise SpecError(f"{d.title} has {d.splits} fixed splits, one per seed: use seeds 0 to {d.splits - 1} "
+                        f"(at most {d.splits} seeds).")
     if spec.model not in facts.models:
         raise SpecError(f"Unknown model '{spec.model}'; choose one of {', '.join(facts.models)}.")
     check_settings(spec, facts.settings_for(spec.dataset))

@@ -119,3 +119,19 @@ def test_cache_lock_lets_one_writer_in_at_a_time():
         order.append("first out")
     other.join(5)
     assert order == ["first out", "second in"]
+
+
+@needs_mirror("WebKB/texas", "Actor")
+@pytest.mark.parametrize("name, nodes, edges, homophily", [("Texas", 183, 325, 0.11), ("Actor", 7600, 30019, 0.22)])
+def test_heterophilous_graphs_train_on_one_geom_gcn_split_per_seed(name, nodes, edges, homophily):
+    from gnncore.gnn.measures import homophily as measure
+    from gnncore.runs import resolve
+    from gnncore.spec import RunSpec
+
+    a, b = load_node_data(name, seed=0), load_node_data(name, seed=9)
+    assert (a.num_nodes, a.num_edges) == (nodes, edges) == (DATASETS[name].nodes, DATASETS[name].edges)
+    assert a.train_mask.dim() == 1 and not torch.equal(a.train_mask, b.train_mask)
+    assert not (a.train_mask & a.test_mask).any() and not (a.val_mask & a.test_mask).any()
+    assert round(measure(a.edge_index, a.y)["edge"], 2) == homophily  # as the mirror's README says
+    with pytest.raises(SpecError, match="has 10 fixed splits, one per seed: use seeds 0 to 9"):
+        resolve(RunSpec.make("node", name, "gcn", seed=10))
