@@ -42,9 +42,10 @@ class DatasetInfo:
     download_mb: float = 0.0
     graphs: int = 1
     raw_files: tuple[str, ...] = field(default=(), repr=False)
-    # The protocol the dataset's published numbers come from: "" (the arena's), or "shchur"
+    # The protocol the dataset's published numbers come from: "" (the arena's), "shchur"
     # (Shchur et al. 2018: the largest connected component, features as published, their
-    # per-model settings and early stopping; gnncore.gnn.node.SHCHUR).
+    # per-model settings and early stopping; gnncore.gnn.node.SHCHUR) or "geom" (the
+    # baselines of Zhu et al. 2020 on the Geom-GCN splits; gnncore.gnn.node.GEOM).
     protocol: str = ""
     # Fixed splits shipped with the dataset (Geom-GCN's 10 for WebKB and Actor): seed i trains
     # on split i, so seeds run 0 .. splits-1. 0: the split comes from elsewhere.
@@ -91,7 +92,7 @@ def _geom(name, family, nodes, edges, features, stem, mb, title=None):
     files = ("out1_node_feature_label.txt", "out1_graph_edges.txt",
              *(f"{stem}_split_0.6_0.2_{i}.npz" for i in range(10)))
     return DatasetInfo(name, title or f"WebKB {name}", family, ("node",), nodes, edges, features, 5, _GEOM,
-                       "Pei et al. 2020 (Geom-GCN); heterophilous", mb, 1, files, splits=10)
+                       "Pei et al. 2020 (Geom-GCN); heterophilous", mb, 1, files, "geom", splits=10)
 
 
 def _tu(name, graphs, nodes, edges, features, classes, mb, files):

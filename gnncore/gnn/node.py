@@ -39,6 +39,13 @@ SHCHUR = {
     "gat": dict(hidden=8, heads=8, out_heads=1, dropout=0.6, attention_dropout=0.3, lr=0.01, weight_decay=0.01),
     "mlp": dict(hidden=64, dropout=0.8, lr=0.005, weight_decay=0.01),
 }
+# The baselines of Zhu et al. 2020 (H2GCN) on the Geom-GCN splits, from their configs
+# (GemsLab/H2GCN, experiments/h2gcn/configs/real-geomgcn): 64 hidden units for GCN, GraphSAGE
+# and the MLP, GAT at its paper's 8 x 8, and longer training with early stopping (they took
+# the best of patience 40, 100 and 200, and of 500 epochs for GraphSAGE; one setting here).
+GEOM_TRAINING = dict(epochs=1000, patience=100)
+GEOM = {"gcn": dict(hidden=64), "sage": dict(hidden=64), "mlp": dict(hidden=64)}
+PROTOCOLS = {"shchur": (SHCHUR_TRAINING, SHCHUR), "geom": (GEOM_TRAINING, GEOM)}
 # How the reported epoch is chosen: its key orders epochs, higher is better.
 SELECT = {
     "accuracy": lambda row: (row["val_accuracy"], -row["val_loss"]),
@@ -74,8 +81,10 @@ def defaults(spec: RunSpec) -> dict:
     out = {**COMMON_DEFAULTS}
     if spec.model in FACTS.models:
         out.update(architecture(spec.model).defaults.get("node", {}))
-    if info(spec.dataset, "node").protocol == "shchur":
-        out.update(SHCHUR_TRAINING, **SHCHUR.get(spec.model, {}))
+    protocol = info(spec.dataset, "node").protocol
+    if protocol:
+        training, per_model = PROTOCOLS[protocol]
+        out.update(training, **per_model.get(spec.model, {}))
     if spec.model == "gat" and spec.dataset.lower() == "pubmed":
         out.update(GAT_PUBMED)
     if spec.dataset.lower() == "csbm":

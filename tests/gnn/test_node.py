@@ -105,3 +105,12 @@ def test_gat_can_drop_attention_and_features_at_their_own_rates():
     assert [(c.dropout, c.feature_rate) for c in model.convs] == [(0.3, 0.6), (0.3, 0.6)]
     same = NodeModel("gat", 5, 4, 3, dropout=0.6, heads=2)
     assert [(c.dropout, c.feature_rate) for c in same.convs] == [(0.6, 0.6), (0.6, 0.6)]
+
+
+def test_the_geom_gcn_graphs_take_the_h2gcn_baselines_settings():
+    for dataset in ("Cornell", "Texas", "Wisconsin", "Actor"):
+        for model in ("gcn", "sage", "mlp"):
+            p = resolve(RunSpec.make("node", dataset, model)).params
+            assert (p["hidden"], p["epochs"], p["patience"]) == (64, 1000, 100)
+        gat = resolve(RunSpec.make("node", dataset, "gat")).params
+        assert (gat["hidden"], gat["heads"]) == (8, 8)
