@@ -34,14 +34,12 @@ def show_inside(results: list[RunResult], store: RunStore, stem: str) -> None:
     specs = [r.spec for r in results if r.spec.seed == seed]
     specs = sorted(specs, key=lambda s: order([x.model for x in specs]).index(s.model))
     try:
-        trained = [t for t in (_trained(s.key, str(store.path), s) for s in specs) if t is not None]
+        trained = [_trained(s.key, str(store.path), s) for s in specs]
     except DatasetUnavailable as e:
         st.error(str(e))
         return
-    if len(trained) < len(specs):
-        st.info("Some of these runs were stored without their trained weights; train them again "
-                "(the run store keeps the weights of every run trained since) to look inside them.")
-    if not trained:
+    except LookupError:  # the store lost them since the runs were read (moved aside, replaced)
+        st.info("The run store no longer holds these runs' trained weights; train them again to look inside.")
         return
     hears, moves = st.tabs(["What a node hears", "How the representations move"])
     with hears:
@@ -67,8 +65,7 @@ def _hears(trained: list[Trained], stem: str, seed: int) -> None:
             node = int(st.number_input(f"Node id (0 to {data.num_nodes - 1})", min_value=0,
                                        max_value=data.num_nodes - 1, step=1, key="inside_node_id", width=220))
         layer = st.radio("Weights of", list(LAYERS), format_func=LAYERS.get, key="inside_layer")
-    nodes, edges = neighbourhood(data, node)
-    weights = pd.concat([t.edge_weights(nodes["node"].tolist()) for t in trained], ignore_index=True)
+    nodes, edges, weights = _around(tuple(t.spec.key for t in trained), node, trained)
     here = predictions[predictions["node"] == node]
     st.dataframe(pd.DataFrame({
         "Model": [display_name(m) for m in here["model"]],
@@ -94,16 +91,13 @@ def _hears(trained: list[Trained], stem: str, seed: int) -> None:
 
 
 def _moves(specs: list[RunSpec], store: RunStore, stem: str, seed: int) -> None:
-    blobs = {s.model: store.artifact(s, "embeddings") for s in specs}
-    blobs = {m: b for m, b in blobs.items() if b is not None}
-    if not blobs:
+    frame, explained = _embeddings(tuple(s.key for s in specs), str(store.path), specs)
+    if frame.empty:
         st.info("These runs were stored without embedding snapshots; train them again to see them.")
         return
-    frame = _embeddings(tuple(s.key for s in specs), blobs, seed)
     epochs = sorted(frame["epoch"].unique().tolist())
     epoch = st.select_slider("Epoch", epochs, value=epochs[-1], key="inside_epoch",
                              help="The snapshots kept during training: epoch 0 is the untrained model.")
-    explained = {m: explained_variance(b) for m, b in blobs.items()}
     chart = embedding_chart(frame, epoch, explained)
     draw_spec(_spec(chart), frame[frame["epoch"] == epoch], "inside_embeddings",
               f"{stem}embeddings_seed_{seed}_epoch_{epoch}",
@@ -129,12 +123,22 @@ def _graph(dataset: str, seed: int, options: tuple, _spec: RunSpec):
 
 
 @st.cache_resource(max_entries=32, show_spinner="Loading the trained models…")
-def _trained(key: str, store_path: str, _spec: RunSpec) -> Trained | None:
+def _trained(key: str, store_path: str, _spec: RunSpec) -> Trained:
+    """A stored run's model; LookupError (not cached) where the store no longer has it."""
     blob = RunStore(store_path).artifact(_spec, "model")
     if blob is None:
-        return None
+        raise LookupError(key)
     data = _graph(_spec.dataset, _spec.seed, tuple(sorted(gs.dataset_options(_spec).items())), _spec)
     return Trained.load(_spec, blob, data)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _around(keys: tuple, node: int, _trained: list[Trained]):
+    """The node's neighbourhood and every model's weights into it: computed once per node,
+    not on every rerun (GAT's weights need a forward pass over the whole graph)."""
+    nodes, edges = neighbourhood(_trained[0].data, node)
+    weights = pd.concat([t.edge_weights(nodes["node"].tolist()) for t in _trained], ignore_index=True)
+    return nodes, edges, weights
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -143,5 +147,11 @@ def _predictions(keys: tuple, _trained: list[Trained]) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _embeddings(keys: tuple, _blobs: dict, seed: int) -> pd.DataFrame:
-    return pd.concat([embeddings_frame(b, m, seed) for m, b in _blobs.items()], ignore_index=True)
+def _embeddings(keys: tuple, store_path: str, _specs: list[RunSpec]) -> tuple[pd.DataFrame, dict]:
+    """Every model's snapshots of one seed, and the variance their axes keep."""
+    store = RunStore(store_path)
+    blobs = {s: store.artifact(s, "embeddings") for s in _specs}
+    blobs = {s: b for s, b in blobs.items() if b is not None}
+    frames = [embeddings_frame(b, s.model, s.seed) for s, b in blobs.items()]
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(),
+            {s.model: explained_variance(b) for s, b in blobs.items()})

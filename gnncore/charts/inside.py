@@ -226,10 +226,12 @@ def _padded(values: pd.Series) -> list[float]:
 
 
 def _thin(frame: pd.DataFrame) -> pd.DataFrame:
-    """At most MAX_POINTS nodes: training and test nodes first, then a fixed sample of the rest."""
+    """At most MAX_POINTS nodes: every training node, then a fixed sample of the test nodes,
+    then of the rest (the same nodes in every frame)."""
     if len(frame) <= MAX_POINTS:
         return frame
-    first = frame[frame["split"].isin(["train", "test"])]
-    rest = frame.drop(first.index)
-    room = max(0, MAX_POINTS - len(first))
-    return pd.concat([first.head(MAX_POINTS), rest.sample(min(room, len(rest)), random_state=0)]).sort_values("node")
+    kept = [frame[frame["split"] == "train"]]
+    for part in (frame[frame["split"] == "test"], frame[~frame["split"].isin(["train", "test"])]):
+        room = max(0, MAX_POINTS - sum(len(k) for k in kept))
+        kept.append(part.sample(min(room, len(part)), random_state=0))
+    return pd.concat(kept).sort_values("node")

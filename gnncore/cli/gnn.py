@@ -15,6 +15,7 @@ from gnncore.gnn.neighbourhood import WEIGHT_COLUMNS, Trained, run_data
 from gnncore.gnn.snapshots import COLUMNS as EMBEDDING_COLUMNS
 from gnncore.gnn.snapshots import embeddings_frame
 from gnncore.runs import RunStore, facts, kinds, runs_frame
+from gnncore.spec import DatasetUnavailable, SpecError
 
 COMMAND = "gnn"
 
@@ -88,7 +89,10 @@ def run(args) -> int:
     common.check_out(args.pairs_out, "--pairs-out")
     check_inside(args)
     if args.node is not None:
-        nodes = run_data(specs[0]).num_nodes
+        try:
+            nodes = run_data(specs[0]).num_nodes
+        except (SpecError, DatasetUnavailable) as e:
+            raise common.UsageError(str(e)) from None
         if not 0 <= args.node < nodes:
             raise common.UsageError(f"--node {args.node} is not in {specs[0].dataset}; pick one from 0 to {nodes - 1}.")
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
@@ -108,8 +112,8 @@ def run(args) -> int:
             common.write_csv(emb[list(EMBEDDING_COLUMNS)], args.embeddings_out, "--embeddings-out")
             written[args.embeddings_out] = len(emb)
         if args.weights_out:
-            data = run_data(specs[0])
-            weights = pd.concat([Trained.load(r.spec, store.artifact(r.spec, "model"), data).edge_weights([args.node])
+            # Each run on its own graph: the synthetic one, and some splits, differ by seed.
+            weights = pd.concat([Trained.load(r.spec, store.artifact(r.spec, "model")).edge_weights([args.node])
                                  for r in results], ignore_index=True)
             common.write_csv(weights[list(WEIGHT_COLUMNS)], args.weights_out, "--weights-out")
             written[args.weights_out] = len(weights)

@@ -28,7 +28,7 @@ from torch_geometric.nn import (APPNP, GATConv, GCNConv, GINConv, global_add_poo
                                 global_mean_pool)
 from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
-from torch_geometric.utils import add_remaining_self_loops, degree, to_torch_csr_tensor
+from torch_geometric.utils import add_remaining_self_loops, degree, remove_self_loops, to_torch_csr_tensor
 
 from gnncore.gnn.layers import GATConvUniformDropout, SAGEMeanConv, feature_dropout, sparse_if_mostly_zero
 from gnncore.protocol import Setting
@@ -61,6 +61,8 @@ class Architecture:
     decay_first_layer_only: weight decay on the first layer only, as its paper's code.
     hears: how it weighs what a node receives from its neighbours, in a sentence for the
     neighbourhood view (:meth:`edge_weights` gives the numbers).
+    adds_self_loops: its layer adds one self-loop per node (GCN's normalisation), so any in
+    the data are dropped first, as PyG's ``add_remaining_self_loops`` does on ``edge_index``.
     """
 
     name = label = title = color = ""
@@ -71,6 +73,7 @@ class Architecture:
     edge_index = False
     decay_first_layer_only = False
     hears = ""
+    adds_self_loops = False
 
     @staticmethod
     def act(x: torch.Tensor) -> torch.Tensor:
@@ -100,11 +103,13 @@ class Architecture:
 @dataclass(frozen=True)
 class EdgeWeights:
     """One layer's weights: ``weight[e, h]`` is what head h gives edge ``edges[:, e]``
-    (source, target) when it aggregates into the target; self terms are edges i -> i."""
+    (source, target) when it aggregates into the target. ``own`` marks the node's own term
+    where it is apart from its edges (GraphSAGE's root weight); None: the edges i -> i."""
 
     layer: int
     edges: torch.Tensor
     weight: torch.Tensor
+    own: torch.Tensor | None = None
 
 
 ARCHITECTURES: dict[str, Architecture] = {}
@@ -136,6 +141,7 @@ class GCN(Architecture):
     defaults = {"node": dict(hidden=16, dropout=0.5, lr=0.01, weight_decay=5e-4)}
     decay_first_layer_only = True
     hears = "1/√(dᵢdⱼ) on each edge, self-loop included, fixed by the degrees before training."
+    adds_self_loops = True
 
     def conv(self, layer: Layer) -> nn.Module:
         return GCNConv(layer.n_in, layer.n_out, cached=layer.settings.get("cached", True)
@@ -143,7 +149,7 @@ class GCN(Architecture):
 
     def edge_weights(self, model, x, graph, edge_index):
         """Fixed by the graph, the same in every layer: 1/sqrt(d_i d_j), degrees with self-loops."""
-        edges, weight = gcn_norm(edge_index, None, x.size(0), add_self_loops=True)
+        edges, weight = normalised_adjacency(edge_index, x.size(0))
         return [EdgeWeights(i + 1, edges, weight.unsqueeze(-1)) for i in range(len(model.convs))]
 
 
@@ -163,11 +169,12 @@ class GraphSAGE(Architecture):
     def edge_weights(self, model, x, graph, edge_index):
         """The neighbour mean, 1/d_i on every edge j -> i, and weight 1 on the self term, which
         has a weight matrix of its own."""
-        n = x.size(0)
+        n, m = x.size(0), edge_index.size(1)
         deg = degree(edge_index[1], n).clamp(min=1)
         edges = torch.cat([edge_index, torch.arange(n).expand(2, n)], 1)
         weight = torch.cat([1.0 / deg[edge_index[1]], torch.ones(n)]).unsqueeze(-1)
-        return [EdgeWeights(i + 1, edges, weight) for i in range(len(model.convs))]
+        own = torch.arange(m + n) >= m  # a self-loop in the data is one of the neighbours
+        return [EdgeWeights(i + 1, edges, weight, own) for i in range(len(model.convs))]
 
 
 @register
@@ -239,11 +246,12 @@ class APPNPArchitecture(Architecture):
                                         "at every propagation step."),)
     decay_first_layer_only = True
     hears = "GCN's fixed weights times (1 − α), at each propagation step; α goes back to its own prediction."
+    adds_self_loops = True
 
     def edge_weights(self, model, x, graph, edge_index):
         """Fixed, as GCN's, times (1 - alpha), the same at each of the K steps; the teleport
         alpha goes back to the node's own prediction, not along an edge."""
-        edges, weight = gcn_norm(edge_index, None, x.size(0), add_self_loops=True)
+        edges, weight = normalised_adjacency(edge_index, x.size(0))
         return [EdgeWeights(1, edges, (1 - model.propagate.alpha) * weight.unsqueeze(-1))]
 
     def node_model(self, in_channels: int, out_channels: int, settings: Mapping,
@@ -291,9 +299,17 @@ def graph_input(arch: str, edge_index: torch.Tensor, num_nodes: int) -> torch.Te
     replaces PyG's gather/scatter message passing. GAT needs per-edge attention, so it keeps
     ``edge_index``, with self-loops added once here instead of in every forward pass.
     """
-    if architecture(arch).edge_index:
+    entry = architecture(arch)
+    if entry.edge_index:
         return add_remaining_self_loops(edge_index, num_nodes=num_nodes)[0]
+    if entry.adds_self_loops:  # gcn_norm adds one to a sparse adjacency even where the data has one
+        edge_index = remove_self_loops(edge_index)[0]
     return to_torch_csr_tensor(edge_index.flip(0), size=(num_nodes, num_nodes))
+
+
+def normalised_adjacency(edge_index: torch.Tensor, num_nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """GCN's D^-1/2 (A + I) D^-1/2 as (edges, weights), one self-loop per node as the layer has."""
+    return gcn_norm(remove_self_loops(edge_index)[0], None, num_nodes, add_self_loops=True)
 
 
 class ConvStack(nn.Module):
@@ -316,14 +332,17 @@ class ConvStack(nn.Module):
             n_in = arch.width(hidden, settings, False)
 
     def forward(self, x: torch.Tensor, graph: torch.Tensor, hidden: bool = False):
-        """Logits; with ``hidden`` also the last hidden layer (the last convolution's input)."""
+        """Logits; with ``hidden`` also the last hidden layer (the last convolution's input;
+        with a single layer its output, since its input is the raw features)."""
+        h = None
         for i, conv in enumerate(self.convs):
-            h = x
+            if i:
+                h = x
             x = feature_dropout(x, self.dropout, self.training)
             x = conv(x, graph) if self._arch.uses_graph else conv(x)
             if i < len(self.convs) - 1:
                 x = self._arch.act(x)
-        return (h, x) if hidden else x
+        return (x if h is None else h, x) if hidden else x
 
 
 class PredictThenPropagate(nn.Module):

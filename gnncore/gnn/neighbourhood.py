@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import torch
 from torch_geometric.data import Data
@@ -69,11 +70,12 @@ class Trained:
         for w in layers:
             keep = torch.ones(w.edges.size(1), dtype=torch.bool) if wanted is None else torch.isin(w.edges[1], wanted)
             edges, weight = w.edges[:, keep], w.weight[keep]
+            own = (edges[0] == edges[1]) if w.own is None else w.own[keep]
             heads = [weight.mean(-1)] + ([weight[:, h] for h in range(weight.size(1))] if weight.size(1) > 1 else [])
             for head, values in enumerate(heads):
                 frames.append(pd.DataFrame({
                     "model": self.spec.model, "seed": self.spec.seed, "layer": w.layer, "head": head,
-                    "term": ["self" if s == t else "neighbour" for s, t in edges.T.tolist()],
+                    "term": np.where(own.numpy(), "self", "neighbour"),
                     "source": edges[0].numpy(), "target": edges[1].numpy(), "weight": values.numpy()}))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(WEIGHT_COLUMNS))
 

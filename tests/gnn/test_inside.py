@@ -176,3 +176,21 @@ def test_a_stored_run_keeps_its_artifacts_and_one_without_them_trains_again():
     (retrained,) = run_all([spec("gcn", epochs=5)], store=store)
     assert not retrained.cached and retrained.history == first.history
     assert store.artifact(first.spec, "model") is not None
+
+
+def test_a_self_loop_in_the_data_is_counted_once_by_gcn_and_as_a_neighbour_by_sage():
+    data = small_graph()
+    data.edge_index = torch.cat([data.edge_index, torch.tensor([[4], [4]])], 1)  # as WebKB has
+    (gcn, _) = weights_of("gcn", data)
+    loops = gcn.weight[(gcn.edges[0] == 4) & (gcn.edges[1] == 4)]
+    assert len(loops) == 1 and loops.item() == pytest.approx(1 / 3)  # node 4: two neighbours and itself
+    # the model's own adjacency: the same weights (its normalisation adds the one self-loop)
+    model = NodeModel("gcn", 5, 4, 3).eval()
+    model(data.x, graph_input("gcn", data.edge_index, 7))
+    adj = model.convs[0]._cached_edge_index[0]  # PyG's cached normalised (transposed) adjacency
+    assert adj.to_dense()[4, 4].item() == pytest.approx(1 / 3)
+    (sage, _) = weights_of("sage", data)
+    own = sage.own
+    assert int(own.sum()) == 7 and not own[(sage.edges[0] == 4) & (sage.edges[1] == 4)].all()
+    into_4 = (sage.edges[1] == 4) & ~own
+    assert sage.weight[into_4, 0].sum().item() == pytest.approx(1.0) and int(into_4.sum()) == 3
