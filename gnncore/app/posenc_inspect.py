@@ -16,12 +16,13 @@ import streamlit as st
 from gnncore.app.comparison import draw_spec as draw
 from gnncore.app.comparison import memo
 from gnncore.charts import posenc_inspect as charts
-from gnncore.charts.theme import order
+from gnncore.charts.theme import display_name, order
 from gnncore.posenc import inspect, pictures
 from gnncore.posenc.encodings import EncodingConfig
 from gnncore.posenc.tasks import TASKS
-from gnncore.runs import table_frame
-from gnncore.spec import RunResult
+from gnncore.posenc.train import LEARNED_BIAS
+from gnncore.runs import resolve, table_frame
+from gnncore.spec import RunResult, RunSpec
 
 WHY = (
     "**Why inject position at all?** Attention scores every pair of tokens by their content "
@@ -37,6 +38,8 @@ SECTIONS = {
     "rope": "RoPE score",
     "alibi": "ALiBi",
     "t5": "T5 buckets",
+    "learned": "FIRE & Kerple bias",
+    "scaling": "RoPE scaling",
     "attention": "Attention maps",
 }
 KEEP = "page"  # widget values survive a visit to the other tab
@@ -160,7 +163,51 @@ def _t5(results: list[RunResult]) -> None:
              "model has no rule there, one reason T5's bias generalises only part of the way."))
 
 
+def _scaling(results: list[RunResult]) -> None:
+    # The comparison's settings (all its runs share them), else the engine's defaults.
+    spec = results[0].spec if results else resolve(RunSpec.make("posenc", "copy", "rope"))
+    task, p = TASKS[spec.dataset], spec.params
+    trained = task.sequence_length(p["train_length"])
+    scale = max(1.0, task.sequence_length(p["test_length"]) / trained)
+    chart, data = _frequencies(p["d_model"] // p["heads"], scale, trained)
+    whose = ("the comparison's settings" if results else "the engine's defaults (no runs yet)")
+    draw(chart, data, "pe_in_rope_frequencies", f"posenc_{spec.dataset}_rope_frequencies",
+         caption=(
+             f"With {whose}: d_head {p['d_model'] // p['heads']}, trained on up to {trained} tokens, "
+             f"tested on up to {task.sequence_length(p['test_length'])}. **What to look for:** "
+             "each scaling lowers the slow pairs' frequencies so the longest test input turns them "
+             "no further than training did; they differ in what they do to the fast pairs, which "
+             "tell neighbouring tokens apart (PI slows them too; NTK and YaRN keep them). The "
+             "Results tab scores the trained RoPE model under each."))
+
+
 # ---- pictures of trained models ----
+
+def _learned(results: list[RunResult]) -> None:
+    trained = [r for r in results if r.spec.model in LEARNED_BIAS and r.tables.get("learned_bias")]
+    if not trained:
+        st.info("Train a FIRE or Kerple model (in the sidebar) to see here the bias it learned per head.")
+        return
+    for encoding in (e for e in LEARNED_BIAS if any(r.spec.model == e for r in trained)):
+        run = min((r for r in trained if r.spec.model == encoding), key=lambda r: r.spec.seed)
+        frame = pd.DataFrame(run.tables["learned_bias"])
+        reach = TASKS[run.spec.dataset].sequence_length(run.spec.params["train_length"]) - 1
+        spec = memo(f"_pe_learned_{encoding}", (run.spec.key, reach),
+                    lambda: charts.learned_relative_bias(frame, encoding, reach).to_dict(validate=False))
+        draw(spec, frame, f"pe_in_{encoding}_learned", f"posenc_{run.spec.dataset}_{encoding}_learned_bias",
+             caption=f"The trained {display_name(encoding)} model of seed {run.spec.seed}. " + LOOK[encoding])
+
+
+LOOK = {
+    "kerple": ("**What to look for:** how steeply each head penalises distance (r1) and how soon "
+               "the curve bends (r2). The curve's shape is fixed, so past the grey area it only "
+               "continues: that is why Kerple, like ALiBi, can read longer inputs (Chi et al. 2022)."),
+    "fire": ("**What to look for:** which distances each head favours. For the last query of the "
+             "longest test input the distances are squeezed into the same [0, 1] the MLP saw in "
+             "training, so a bias learned for 'just before me' or 'far back' still applies there "
+             "(Li et al. 2024)."),
+}
+
 
 def _attention(results: list[RunResult]) -> None:
     trained = [r for r in results if r.tables.get("attention")]
@@ -244,6 +291,12 @@ def _alibi_matrices(length: int, heads: int) -> tuple[dict, pd.DataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def _frequencies(d_head: int, scale: float, trained_length: int) -> tuple[dict, pd.DataFrame]:
+    data = inspect.rope_scaled_frequencies(d_head, scale, trained_length)
+    return charts.rope_scaling_frequencies(data).to_dict(validate=False), data
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def _t5_mapping(distance: int) -> tuple[dict, pd.DataFrame]:
     data = inspect.t5_buckets(distance, T5.t5_buckets, T5.t5_max_distance)
     chart = charts.t5_bucket_mapping(data, T5.t5_buckets, T5.t5_max_distance)
@@ -252,6 +305,6 @@ def _t5_mapping(distance: int) -> tuple[dict, pd.DataFrame]:
 
 SHOW: dict[str, Callable[[list[RunResult]], None]] = {
     "encodings": _encodings, "rotation": _rotation, "rope": _rope, "alibi": _alibi,
-    "t5": _t5, "attention": _attention,
+    "t5": _t5, "learned": _learned, "scaling": _scaling, "attention": _attention,
 }
 

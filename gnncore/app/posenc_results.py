@@ -183,7 +183,7 @@ def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], train
     draw(comparison, "loss_curves", stem + "loss_curves", "pe_loss_curves", CAPTIONS["loss_curves"])
 
     st.divider()
-    extra = {name: table_frame(results, name) for name in ("attention", "t5_bias")}
+    extra = {name: table_frame(results, name) for name in ("attention", "t5_bias", "learned_bias")}
     frames = {**comparison.frames, **{k: v for k, v in extra.items() if len(v)}}
     export_ui.comparison_download(comparison.specs, frames, [r.spec for r in results],
                                   file_name=f"{stem}comparison.zip", readme=readme(results))

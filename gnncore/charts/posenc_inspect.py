@@ -2,7 +2,7 @@
 
 Model-free pictures take the tidy tables of :mod:`gnncore.posenc.inspect` and
 :mod:`gnncore.posenc.pictures`; the two that need a trained model take the run tables
-``t5_bias`` and ``attention`` as ``runs.table_frame`` gives them. Each builder returns a
+``t5_bias``, ``learned_bias`` and ``attention`` as ``runs.table_frame`` gives them. Each builder returns a
 styled Altair chart and imports no Streamlit.
 
 * :func:`encoding_heatmaps`: integer, binary and sinusoidal encodings, position x dimension;
@@ -11,6 +11,8 @@ styled Altair chart and imports no Streamlit.
 * :func:`rope_score_vs_distance`: q_m . k_n under RoPE against m - n;
 * :func:`alibi_matrices`: ALiBi's bias per head;
 * :func:`t5_bucket_mapping`, :func:`t5_learned_bias`: T5's buckets, and the bias it learned;
+* :func:`learned_relative_bias`: the bias FIRE or Kerple learned, per head;
+* :func:`rope_scaling_frequencies`: RoPE's frequencies under each scaling (log scale);
 * :func:`attention_maps`: attention at a trained length and a longer one, per encoding.
 """
 
@@ -293,14 +295,7 @@ def t5_learned_bias(frame: pd.DataFrame, trained_distance: int | None = None) ->
     data = frame.assign(label=frame["head"].map(lambda h: f"head {int(h) + 1}"))
     labels = [f"head {h + 1}" for h in sorted(int(h) for h in frame["head"].unique())]
     longest = int(data["distance"].max())
-    layers = []
-    if trained_distance is not None:
-        marks = pd.DataFrame([{"start": 0, "end": min(trained_distance, longest),
-                               "label": f"distances seen in training (0–{trained_distance})"}])
-        layers += [alt.Chart(marks).mark_rect(color=TRAINED_SHADE).encode(x="start:Q", x2="end:Q"),
-                   alt.Chart(marks).mark_text(align="left", baseline="bottom", dy=-4, color=MUTED,
-                                              fontSize=12).encode(x="start:Q", y=alt.value(0),
-                                                                  text="label:N")]
+    layers = _trained_shade(trained_distance, longest)
     tooltip = [alt.Tooltip("label:N", title="Head"), alt.Tooltip("distance:Q", title="Distance"),
                alt.Tooltip("bias:Q", title="Bias", format=".3f")]
     if "bucket" in data:
@@ -318,6 +313,92 @@ def t5_learned_bias(frame: pd.DataFrame, trained_distance: int | None = None) ->
                 "was never updated and keeps its starting value, near 0."]
     return style(alt.layer(*layers).properties(
         title=_title("T5 bias the model learned, per head", subtitle, offset=24)))
+
+
+def learned_relative_bias(frame: pd.DataFrame, encoding: str,
+                          trained_distance: int | None = None) -> alt.TopLevelMixin:
+    """FIRE's or Kerple's learned bias per head against distance (the run table
+    ``learned_bias`` of one run), one line per head; distances seen in training shaded.
+    ``encoding`` is "fire" or "kerple" (it picks the title and subtitle)."""
+    require(frame, ["head", "distance", "bias"], "learned_relative_bias")
+    data = frame.assign(label=frame["head"].map(lambda h: f"head {int(h) + 1}"))
+    labels = [f"head {h + 1}" for h in sorted(int(h) for h in frame["head"].unique())]
+    longest = int(data["distance"].max())
+    tooltip = [alt.Tooltip("label:N", title="Head"), alt.Tooltip("distance:Q", title="Distance"),
+               alt.Tooltip("bias:Q", title="Bias", format=".3f")]
+    tooltip += [alt.Tooltip(f"{r}:Q", title=r, format=".3f") for r in ("r1", "r2") if r in data]
+    layers = _trained_shade(trained_distance, longest)
+    layers.append(alt.Chart(data).mark_line(strokeWidth=2).encode(
+        x=alt.X("distance:Q", title="Distance i − j between query and key",
+                scale=alt.Scale(domain=[0, longest], nice=False)),
+        y=alt.Y("bias:Q", title="Learned bias added to the score"),
+        color=alt.Color("label:N", title="Head", sort=labels,
+                        scale=alt.Scale(domain=labels, range=HEAD_COLORS[: len(labels)])),
+        tooltip=tooltip))
+    if encoding == "kerple":
+        heading = "Kerple bias the model learned, per head"
+        subtitle = ["−r1 · log(1 + r2 · distance) with r1, r2 learned per head: a penalty that "
+                    "only grows with distance, ever more slowly.",
+                    "Right of the grey area the same curve simply carries on: nothing new for "
+                    "the model to meet."]
+    else:
+        heading = "FIRE bias the model learned, per head"
+        subtitle = [f"An MLP of ψ(i − j) / ψ(max(L, i)), ψ(x) = log(cx + 1), here for the query at "
+                    f"position {longest} (the bias depends on where the query is).",
+                    "Dividing by ψ(i) squeezes every length's distances into [0, 1], so a longer "
+                    "input reuses the inputs the MLP was trained on."]
+    return style(alt.layer(*layers).properties(title=_title(heading, subtitle, offset=24)))
+
+
+def _trained_shade(trained_distance: int | None, longest: int) -> list[alt.Chart]:
+    """The grey band over distances 0..trained_distance and its label (none without one)."""
+    if trained_distance is None:
+        return []
+    marks = pd.DataFrame([{"start": 0, "end": min(trained_distance, longest),
+                           "label": f"distances seen in training (0–{trained_distance})"}])
+    return [alt.Chart(marks).mark_rect(color=TRAINED_SHADE).encode(x="start:Q", x2="end:Q"),
+            alt.Chart(marks).mark_text(align="left", baseline="bottom", dy=-4, color=MUTED,
+                                       fontSize=12).encode(x="start:Q", y=alt.value(0), text="label:N")]
+
+
+# ---- RoPE scaling ----
+
+SCALING_STYLE = {"none": ("#222222", [1, 0]), "pi": ("#4C78A8", [1, 0]),
+                 "ntk": ("#F58518", [6, 3]), "yarn": ("#54A24B", [2, 3])}
+
+
+def rope_scaling_frequencies(frame: pd.DataFrame) -> alt.TopLevelMixin:
+    """RoPE's frequency per dimension pair under each scaling (``inspect.rope_scaled_frequencies``),
+    one line per scaling on a log scale; dashed lines so coinciding ones show."""
+    require(frame, ["scaling", "label", "pair", "frequency", "scale"], "rope_scaling_frequencies")
+    labels = list(dict.fromkeys(frame["label"]))
+    names = list(dict.fromkeys(frame["scaling"]))
+    colors = [SCALING_STYLE.get(n, (MUTED, [1, 0]))[0] for n in names]
+    dashes = [SCALING_STYLE.get(n, (MUTED, [1, 0]))[1] for n in names]
+    tooltip = [alt.Tooltip("label:N", title="Scaling"), alt.Tooltip("pair:Q", title="Pair i"),
+               alt.Tooltip("frequency:Q", title="θ (rad/position)", format=".3g")]
+    tooltip += [alt.Tooltip("wavelength:Q", title="Positions per turn", format=".3g")] if "wavelength" in frame else []
+    tooltip += [alt.Tooltip("ratio:Q", title="θ' / θ", format=".3f")] if "ratio" in frame else []
+    pairs = int(frame["pair"].max()) + 1
+    base = alt.Chart(frame).encode(
+        x=alt.X("pair:Q", title="Dimension pair i (fast → slow)",
+                scale=alt.Scale(domain=[0, pairs - 1], nice=False), axis=alt.Axis(values=_ticks(pairs))),
+        y=alt.Y("frequency:Q", title="Frequency θᵢ (radians per position, log scale)",
+                scale=alt.Scale(type="log")),
+        color=alt.Color("label:N", title="Scaling", sort=labels, scale=alt.Scale(domain=labels, range=colors)),
+        tooltip=tooltip)
+    line = base.mark_line(strokeWidth=2.2).encode(
+        strokeDash=alt.StrokeDash("label:N", title="Scaling", sort=labels,
+                                  scale=alt.Scale(domain=labels, range=dashes)))
+    dots = base.mark_point(filled=True, size=28)
+    scale = float(frame["scale"].iloc[0])
+    subtitle = [f"At scale s = {scale:.3g} (longest test input / longest trained one). PI divides "
+                "every θ by s; NTK raises the base, so the fast pairs keep their θ and the slowest "
+                "is divided by s;",
+                "YaRN interpolates only the slow pairs (fewer than 32 turns over the trained "
+                "length), keeps the fast ones, and scales q and k by 0.1 ln s + 1."]
+    return style(alt.layer(line, dots).properties(
+        title=_title("RoPE's frequencies under each scaling", subtitle, offset=14)))
 
 
 # ---- attention of trained models ----

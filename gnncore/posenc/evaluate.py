@@ -128,6 +128,21 @@ def t5_bias_rows(model: Transformer, distances: int) -> list[dict]:
             for h in range(bias.shape[0]) for d in range(distances)]
 
 
+def learned_bias_rows(model: Transformer, distances: int) -> list[dict]:
+    """FIRE's or Kerple's learned bias per head against relative distance 0..distances-1, as
+    the last query of a ``distances``-token input sees it (FIRE's bias depends on the query
+    position too; Kerple's does not). Kerple's rows carry the head's r1 and r2 (after the
+    clamp its bias applies), so bias = -r1 * log(1 + r2 * distance) can be checked."""
+    encoding = model.encoding
+    with torch.no_grad():
+        bias = encoding.bias(distances)[:, -1, :].flip(-1)  # last query: key at distance d
+    extra = [{} for _ in range(bias.shape[0])]
+    if encoding.name == "kerple":
+        extra = [{"r1": float(r1), "r2": float(r2)} for r1, r2 in zip(encoding.r1.tolist(), encoding.r2.tolist())]
+    return [{"head": h, "distance": d, "bias": round(float(bias[h, d]), 6), **extra[h]}
+            for h in range(bias.shape[0]) for d in range(distances)]
+
+
 def rope_scaling_rows(model: Transformer, task: Task, train_length: int, test_length: int,
                       examples: int, plain: list[dict]) -> list[dict]:
     """The ``length`` table again under every RoPE scaling of :mod:`gnncore.posenc.scaling`,

@@ -1,4 +1,5 @@
-"""Instant, model-free tables for "look inside" pictures of the encodings.
+"""Instant, model-free tables for "look inside" pictures of the encodings (the learned
+FIRE and Kerple biases come from trained runs instead: ``evaluate.learned_bias_rows``).
 
 Each function returns a tidy DataFrame (one row per cell of the picture) computed from the
 same functions the models use, so a picture shows exactly what the model gets.
@@ -6,9 +7,12 @@ same functions the models use, so a picture shows exactly what the model gets.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import torch
 
+from gnncore.posenc import scaling
 from gnncore.posenc.encodings import RoPE, alibi_slopes, sinusoids, t5_bucket
 
 
@@ -82,3 +86,20 @@ def t5_buckets(max_distance: int, buckets: int = 32, bucket_max_distance: int = 
     return pd.DataFrame({"distance": distance.tolist(),
                          "bucket": t5_bucket(distance, buckets, bucket_max_distance).tolist()})
 
+
+
+def rope_scaled_frequencies(d_head: int, scale: float, trained_length: int,
+                            base: float = 10000.0) -> pd.DataFrame:
+    """RoPE's frequency theta_i' of every dimension pair under each scaling of
+    :mod:`gnncore.posenc.scaling` at scale s, as ``scaling.frequencies`` gives them to the
+    model: rows (scaling, label, pair, frequency, wavelength, ratio, scale, attention_factor).
+    ``wavelength`` = 2 pi / theta' (positions per turn); ``ratio`` = theta' / theta (1 unscaled)."""
+    plain, _ = scaling.frequencies("none", d_head, base, scale, trained_length)
+    rows = []
+    for name, label in scaling.SCALINGS.items():
+        theta, factor = scaling.frequencies(name, d_head, base, scale, trained_length)
+        rows += [{"scaling": name, "label": label, "pair": i, "frequency": float(theta[i]),
+                  "wavelength": 2 * math.pi / float(theta[i]), "ratio": float(theta[i] / plain[i]),
+                  "scale": float(scale), "attention_factor": float(factor)}
+                 for i in range(d_head // 2)]
+    return pd.DataFrame(rows)

@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 
 from gnncore.posenc.encodings import ANCHORS, ENCODINGS, Randomised, uses_rope
-from gnncore.posenc.evaluate import attention_rows, evaluate, rope_scaling_rows, t5_bias_rows
+from gnncore.posenc.evaluate import (attention_rows, evaluate, learned_bias_rows, rope_scaling_rows,
+                                     t5_bias_rows)
 from gnncore.posenc.model import ModelConfig, Transformer, build
 from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
 from gnncore.protocol import Facts, Setting, check_settings
@@ -69,6 +70,7 @@ MAX_POSITION = Setting(
     advanced=True, help="The randomised encodings draw each input's positions from 0 to this "
                         "minus 1; it must cover the longest test example.")
 ENCODING_SETTINGS = (MAX_POSITION,)
+LEARNED_BIAS = ("fire", "kerple")  # their trained bias per head is kept as the table learned_bias
 
 FACTS = Facts(
     kind="posenc", title="Positional encodings", command=("posenc",),
@@ -183,6 +185,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
               "attention": attention_rows(model, task, hp["train_length"], hp["test_length"])}
     if spec.model == "t5":
         tables["t5_bias"] = t5_bias_rows(model, task.sequence_length(hp["test_length"]))
+    if spec.model in LEARNED_BIAS:
+        tables["learned_bias"] = learned_bias_rows(model, task.sequence_length(hp["test_length"]))
     if spec.model == "rope":
         tables["rope_scaling"] = rope_scaling_rows(model, task, hp["train_length"], hp["test_length"],
                                                    hp["eval_examples"], lengths)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -180,7 +181,8 @@ def test_look_inside_draws_every_picture_before_any_training(pages):
     assert len(sinusoid) == 64 * 64  # the default 64 positions x d_model 64
     expected = {"rotation": ["A shift is a rotation", "depends only on m − n"],
                 "rope": ["RoPE: attention score"], "alibi": ["ALiBi"],
-                "t5": ["T5 relative bias"], "attention": []}
+                "t5": ["T5 relative bias"], "learned": [],
+                "scaling": ["RoPE's frequencies under each scaling"], "attention": []}
     for section, titles in expected.items():
         at = look_inside(at, section)
         pages.no_exceptions(at)
@@ -189,6 +191,11 @@ def test_look_inside_draws_every_picture_before_any_training(pages):
         for words in titles:
             assert any(words in h for h in shown), (section, words, shown)
     assert "need trained models" in at.info[-1].value
+    at = look_inside(at, "scaling")  # the engine's defaults: d_head 16, copy 16 -> 48 (35 -> 99 tokens)
+    frequencies = drawn(at, "RoPE's frequencies")
+    pi = frequencies[frequencies["scaling"] == "pi"].sort_values("pair")
+    assert len(pi) == 8 and pi["frequency"].tolist() == pytest.approx(
+        [10000 ** (-2 * i / 16) / (99 / 35) for i in range(8)], rel=1e-5)
     at = look_inside(at, "alibi")
     at.slider(key="pe:in:alibi_heads").set_value(2).run()
     bias = drawn(at, "ALiBi").dropna(subset=["query"])
@@ -237,3 +244,28 @@ def test_a_randomised_encoding_gets_its_largest_position_and_the_gru_trains_besi
     assert "max_position" not in specs["gru"].params  # only the randomised encodings have it
     lines = drawn(at, "by input length")
     assert {"Randomised learned", "GRU (no positional encoding)"} <= set(lines["name"].dropna())
+
+
+def test_look_inside_shows_the_bias_trained_fire_and_kerple_models_learned(pages):
+    at = choose(open_page(), encodings=("fire", "kerple"), steps=20)
+    at.button(key="train").click()
+    at = pages.run_until_idle(at, deadline=60)
+    pages.no_exceptions(at)
+    at = look_inside(at, "learned")
+    pages.no_exceptions(at)
+    stored = {r.spec.model: r for r in RunStore().results("posenc")}
+    kerple = drawn(at, "Kerple bias the model learned").dropna(subset=["bias"])
+    expected = pd.DataFrame(stored["kerple"].tables["learned_bias"])
+    assert len(kerple) == len(expected) == 4 * 13  # 4 heads, copy at test length 5: 13 tokens
+    assert kerple["bias"].tolist() == pytest.approx(
+        (-kerple["r1"] * (1 + kerple["r2"] * kerple["distance"]).map(math.log)).tolist(), abs=1e-5)
+    assert kerple["bias"].tolist() == pytest.approx(expected["bias"].tolist())
+    fire = drawn(at, "FIRE bias the model learned").dropna(subset=["bias"])
+    assert fire["bias"].tolist() == pytest.approx(
+        [r["bias"] for r in stored["fire"].tables["learned_bias"]])
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("CSV") == 2
+    at = look_inside(at, "scaling")  # the run's scale: copy 3 -> 5, 9 -> 13 tokens
+    frequencies = drawn(at, "RoPE's frequencies")
+    assert frequencies["scale"].tolist() == pytest.approx([13 / 9] * len(frequencies))
+    assert len(frequencies) == 4 * 2  # d_head 16 / 4 = 4: two pairs, four scalings

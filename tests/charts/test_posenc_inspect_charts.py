@@ -178,3 +178,31 @@ def test_attention_maps_say_why_a_map_is_missing():
                                                          ("Learned absolute", "train")}
     notes = rows_with(chart, "line")
     assert "No map" in notes["line"].item()
+
+
+# ---- FIRE and Kerple, trained; RoPE scaling ----
+
+def test_learned_kerple_bias_draws_the_rows_per_head_with_the_trained_distances_shaded():
+    frame = pd.DataFrame([{"head": h, "distance": d, "r1": 0.5 + h, "r2": 0.2,
+                           "bias": -(0.5 + h) * math.log(1 + 0.2 * d)} for h in range(3) for d in range(30)])
+    chart = charts.learned_relative_bias(frame, "kerple", trained_distance=8)
+    drawn = rows_with(chart, "head", "distance", "bias")
+    assert sorted(drawn["label"].unique()) == ["head 1", "head 2", "head 3"]
+    assert drawn["bias"].tolist() == pytest.approx(frame["bias"].tolist())
+    assert rows_with(chart, "start", "end")["end"].tolist() == [8]
+    spec = chart.to_dict(validate=False)
+    assert spec["title"]["text"].startswith("Kerple bias")
+    fire = charts.learned_relative_bias(frame.drop(columns=["r1", "r2"]), "fire").to_dict(validate=False)
+    assert fire["title"]["text"].startswith("FIRE bias") and "position 29" in " ".join(fire["title"]["subtitle"])
+
+
+def test_rope_scaling_frequencies_chart_draws_the_frame_on_a_log_scale():
+    frame = inspect.rope_scaled_frequencies(16, 2.5, 9)
+    chart = charts.rope_scaling_frequencies(frame)
+    drawn = rows_with(chart, "scaling", "pair", "frequency")
+    assert len(drawn) == 4 * 8
+    assert drawn.sort_values(["scaling", "pair"])["frequency"].tolist() == pytest.approx(
+        frame.sort_values(["scaling", "pair"])["frequency"].tolist())
+    spec = chart.to_dict(validate=False)
+    assert all(layer["encoding"]["y"]["scale"]["type"] == "log" for layer in spec["layer"])
+    assert "s = 2.5" in " ".join(spec["title"]["subtitle"])
