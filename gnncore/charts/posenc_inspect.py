@@ -292,21 +292,8 @@ def t5_learned_bias(frame: pd.DataFrame, trained_distance: int | None = None) ->
     """The learned T5 bias per head against distance (the run table ``t5_bias``), one line
     per head; distances that occurred in training shaded. Pass one run's rows."""
     require(frame, ["head", "distance", "bias"], "t5_learned_bias")
-    data = frame.assign(label=frame["head"].map(lambda h: f"head {int(h) + 1}"))
-    labels = [f"head {h + 1}" for h in sorted(int(h) for h in frame["head"].unique())]
-    longest = int(data["distance"].max())
-    layers = _trained_shade(trained_distance, longest)
-    tooltip = [alt.Tooltip("label:N", title="Head"), alt.Tooltip("distance:Q", title="Distance"),
-               alt.Tooltip("bias:Q", title="Bias", format=".3f")]
-    if "bucket" in data:
-        tooltip.append(alt.Tooltip("bucket:Q", title="Bucket"))
-    layers.append(alt.Chart(data).mark_line(strokeWidth=2, interpolate="step-after").encode(
-        x=alt.X("distance:Q", title="Distance i − j between query and key",
-                scale=alt.Scale(domain=[0, longest], nice=False)),
-        y=alt.Y("bias:Q", title="Learned bias added to the score"),
-        color=alt.Color("label:N", title="Head", sort=labels,
-                        scale=alt.Scale(domain=labels, range=HEAD_COLORS[: len(labels)])),
-        tooltip=tooltip))
+    extra = [alt.Tooltip("bucket:Q", title="Bucket")] if "bucket" in frame else []
+    layers = _bias_by_head(frame, trained_distance, extra, interpolate="step-after")
     subtitle = ["One learned number per head and bucket, added to every score at that distance. "
                 "Flat steps: distances sharing a bucket.",
                 "Right of the grey area: distances never seen in training. A bucket only they use "
@@ -315,26 +302,35 @@ def t5_learned_bias(frame: pd.DataFrame, trained_distance: int | None = None) ->
         title=_title("T5 bias the model learned, per head", subtitle, offset=24)))
 
 
-def learned_relative_bias(frame: pd.DataFrame, encoding: str,
-                          trained_distance: int | None = None) -> alt.TopLevelMixin:
-    """FIRE's or Kerple's learned bias per head against distance (the run table
-    ``learned_bias`` of one run), one line per head; distances seen in training shaded.
-    ``encoding`` is "fire" or "kerple" (it picks the title and subtitle)."""
-    require(frame, ["head", "distance", "bias"], "learned_relative_bias")
+def _bias_by_head(frame: pd.DataFrame, trained_distance: int | None, extra_tooltip: list,
+                  interpolate: str | None = None) -> list:
+    """A learned bias against distance, one line per head, over the shade of the trained
+    distances: the layers the T5, FIRE and Kerple pictures share."""
     data = frame.assign(label=frame["head"].map(lambda h: f"head {int(h) + 1}"))
     labels = [f"head {h + 1}" for h in sorted(int(h) for h in frame["head"].unique())]
     longest = int(data["distance"].max())
     tooltip = [alt.Tooltip("label:N", title="Head"), alt.Tooltip("distance:Q", title="Distance"),
-               alt.Tooltip("bias:Q", title="Bias", format=".3f")]
-    tooltip += [alt.Tooltip(f"{r}:Q", title=r, format=".3f") for r in ("r1", "r2") if r in data]
+               alt.Tooltip("bias:Q", title="Bias", format=".3f"), *extra_tooltip]
     layers = _trained_shade(trained_distance, longest)
-    layers.append(alt.Chart(data).mark_line(strokeWidth=2).encode(
+    line = {"interpolate": interpolate} if interpolate else {}
+    layers.append(alt.Chart(data).mark_line(strokeWidth=2, **line).encode(
         x=alt.X("distance:Q", title="Distance i − j between query and key",
                 scale=alt.Scale(domain=[0, longest], nice=False)),
         y=alt.Y("bias:Q", title="Learned bias added to the score"),
         color=alt.Color("label:N", title="Head", sort=labels,
                         scale=alt.Scale(domain=labels, range=HEAD_COLORS[: len(labels)])),
         tooltip=tooltip))
+    return layers
+
+
+def learned_relative_bias(frame: pd.DataFrame, encoding: str,
+                          trained_distance: int | None = None) -> alt.TopLevelMixin:
+    """FIRE's or Kerple's learned bias per head against distance (the run table
+    ``learned_bias`` of one run), one line per head; distances seen in training shaded.
+    ``encoding`` is "fire" or "kerple" (it picks the title and subtitle)."""
+    require(frame, ["head", "distance", "bias"], "learned_relative_bias")
+    extra = [alt.Tooltip(f"{r}:Q", title=r, format=".3f") for r in ("r1", "r2") if r in frame]
+    layers = _bias_by_head(frame, trained_distance, extra)
     if encoding == "kerple":
         heading = "Kerple bias the model learned, per head"
         subtitle = ["−r1 · log(1 + r2 · distance) with r1, r2 learned per head: a penalty that "
@@ -344,7 +340,7 @@ def learned_relative_bias(frame: pd.DataFrame, encoding: str,
     else:
         heading = "FIRE bias the model learned, per head"
         subtitle = [f"An MLP of ψ(i − j) / ψ(max(L, i)), ψ(x) = log(cx + 1), here for the query at "
-                    f"position {longest} (the bias depends on where the query is).",
+                    f"position {int(frame['distance'].max())} (the bias depends on where the query is).",
                     "Dividing by ψ(i) squeezes every length's distances into [0, 1], so a longer "
                     "input reuses the inputs the MLP was trained on."]
     return style(alt.layer(*layers).properties(title=_title(heading, subtitle, offset=24)))
