@@ -24,13 +24,15 @@ from typing import Mapping
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch_geometric.nn import (APPNP, GATConv, GCNConv, GINConv, global_add_pool, global_max_pool,
+from torch_geometric.nn import (GATConv, GINConv, global_add_pool, global_max_pool,
                                 global_mean_pool)
 from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.utils import add_remaining_self_loops, degree, remove_self_loops, to_torch_csr_tensor
 
-from gnncore.gnn.layers import GATConvUniformDropout, SAGEMeanConv, feature_dropout, sparse_if_mostly_zero
+from gnncore.gnn import sparse
+from gnncore.gnn.layers import (FixedAPPNP, FixedGCNConv, GATConvUniformDropout, SAGEMeanConv, SparseInputLinear,
+                                feature_dropout, sparse_if_mostly_zero)
 from gnncore.protocol import Setting
 
 __all__ = ["ARCHITECTURES", "Architecture", "EdgeWeights", "NodeModel", "GraphModel", "READOUTS", "architectures",
@@ -144,8 +146,8 @@ class GCN(Architecture):
     adds_self_loops = True
 
     def conv(self, layer: Layer) -> nn.Module:
-        return GCNConv(layer.n_in, layer.n_out, cached=layer.settings.get("cached", True)
-                       and not layer.graph_level)
+        return FixedGCNConv(layer.n_in, layer.n_out, cached=layer.settings.get("cached", True)
+                            and not layer.graph_level)
 
     def edge_weights(self, model, x, graph, edge_index):
         """Fixed by the graph, the same in every layer: 1/sqrt(d_i d_j), degrees with self-loops."""
@@ -289,7 +291,7 @@ class MLP(Architecture):
     hears = "nothing: it predicts from the node's own features."
 
     def conv(self, layer: Layer) -> nn.Module:
-        return Linear(layer.n_in, layer.n_out)
+        return SparseInputLinear(layer.n_in, layer.n_out)
 
 
 def graph_input(arch: str, edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
@@ -301,7 +303,7 @@ def graph_input(arch: str, edge_index: torch.Tensor, num_nodes: int) -> torch.Te
     """
     entry = architecture(arch)
     if entry.edge_index:
-        return add_remaining_self_loops(edge_index, num_nodes=num_nodes)[0]
+        return sparse.by_target(add_remaining_self_loops(edge_index, num_nodes=num_nodes)[0], num_nodes)
     if entry.adds_self_loops:  # gcn_norm adds one to a sparse adjacency even where the data has one
         edge_index = remove_self_loops(edge_index)[0]
     return to_torch_csr_tensor(edge_index.flip(0), size=(num_nodes, num_nodes))
@@ -353,8 +355,8 @@ class PredictThenPropagate(nn.Module):
                  dropout: float, cached: bool = True):
         super().__init__()
         self.arch, self.dropout = "appnp", dropout
-        self.convs = nn.ModuleList([Linear(in_channels, hidden), Linear(hidden, out_channels)])
-        self.propagate = APPNP(steps, alpha, cached=cached)
+        self.convs = nn.ModuleList([SparseInputLinear(in_channels, hidden), Linear(hidden, out_channels)])
+        self.propagate = FixedAPPNP(steps, alpha, cached=cached)
 
     def forward(self, x: torch.Tensor, graph: torch.Tensor, hidden: bool = False):
         """Logits; with ``hidden`` also the MLP's hidden layer (what the graph never touched)."""
