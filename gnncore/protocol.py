@@ -74,6 +74,8 @@ class Setting:
         """What a valid value is, as the end of "<Name> must be ..."."""
         if self.choices is not None:
             return f"one of {', '.join(self.choices)}"
+        if self.type is str:
+            return "text"
         if self.type is int:
             if self.high is None:
                 return f"a whole number of at least {self.low:g}"
@@ -88,6 +90,8 @@ class Setting:
         """Raise SpecError with one sentence when ``value`` is not valid."""
         if self.choices is not None:
             ok = value in self.choices
+        elif self.type is str:  # its format is the engine's to check
+            ok = isinstance(value, str)
         elif self.type is int:
             ok = isinstance(value, int) and not isinstance(value, bool) and self._in_range(value)
         else:

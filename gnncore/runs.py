@@ -131,9 +131,18 @@ def references(kind: str | None = None, dataset: str | None = None) -> pd.DataFr
     return frame.reset_index(drop=True)
 
 
+EXECUTORS = ("local", "ray")  # where runs train: worker processes here, or tasks on a Ray cluster
+
+
 def run_all(specs: Iterable[RunSpec], store: "RunStore | None" = None, on_progress: ProgressFn = None,
-            should_stop: StopFn = None, use_cache: bool = True, workers: int = 1) -> Iterator[RunResult]:
+            should_stop: StopFn = None, use_cache: bool = True, workers: int = 1,
+            executor: str = "local", ray_address: str | None = None) -> Iterator[RunResult]:
     """Run specs, yielding each result as it finishes.
+
+    ``executor`` ``ray`` sends every run not in the store to a Ray cluster as one task
+    (:mod:`gnncore.ray_executor`; ``ray_address`` names the cluster, none starts a local
+    instance of ``workers`` CPUs); the results come back here, and only this process writes
+    the store.
 
     Every spec not yet resolved is resolved before the first one trains, so bad input
     stores nothing. Results already in the store are yielded first (``cached=True``). With
@@ -144,6 +153,8 @@ def run_all(specs: Iterable[RunSpec], store: "RunStore | None" = None, on_progre
     A run stopped through ``should_stop`` raises :class:`~gnncore.spec.Cancelled`; the ones
     finished before it are already stored.
     """
+    if executor not in EXECUTORS:
+        raise SpecError(f"Unknown executor '{executor}'; choose one of {', '.join(EXECUTORS)}.")
     resolved = [resolve(s) for s in specs]  # a no-op for specs from grid()
     todo = []
     for i, spec in enumerate(resolved):
@@ -154,7 +165,11 @@ def run_all(specs: Iterable[RunSpec], store: "RunStore | None" = None, on_progre
         if on_progress:
             on_progress(Progress(spec, 1, 1, {}, i, len(resolved)))
         yield hit
-    if workers > 1 and len(todo) > 1:
+    if executor == "ray" and todo:
+        from gnncore.ray_executor import run_on_ray  # Ray is optional: imported only when asked for
+
+        runs = run_on_ray(todo, len(resolved), on_progress, should_stop, ray_address, workers)
+    elif workers > 1 and len(todo) > 1:
         runs = _run_parallel(todo, len(resolved), on_progress, should_stop, workers)
     else:
         runs = _run_serial(todo, len(resolved), on_progress, should_stop)
@@ -363,6 +378,10 @@ class RunStore:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS artifacts ("
                 " key TEXT, name TEXT, data BLOB, PRIMARY KEY (key, name))")
+            # The user's tags and notes on runs (gnncore.history). Added without a new schema
+            # version: a store from before simply gains the empty tables, and keeps its runs.
+            db.execute("CREATE TABLE IF NOT EXISTS tags (key TEXT, tag TEXT, PRIMARY KEY (key, tag))")
+            db.execute("CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, note TEXT, updated REAL)")
             db.execute(f"PRAGMA user_version = {self.SCHEMA_VERSION}")
 
     def _check(self) -> str | None:
@@ -456,6 +475,57 @@ class RunStore:
     def __len__(self) -> int:
         with closing(self._connect()) as db:
             return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+
+    def by_keys(self, keys: Iterable[str]) -> list[RunResult]:
+        """The stored runs with these keys (without artifacts), in the order given."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, RunResult] = {}
+        with closing(self._connect()) as db:
+            for i in range(0, len(keys), 500):  # SQLite's limit on bound parameters
+                chunk = keys[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, *row in db.execute(
+                        f"SELECT key, spec, metrics, history, tables FROM runs WHERE key IN ({marks})", chunk):
+                    found[key] = _from_row(row)
+        return [found[k] for k in keys if k in found]
+
+    def delete(self, keys: Iterable[str]) -> int:
+        """Delete runs with their artifacts, tags and notes in one transaction; how many went.
+        The file is then compacted (VACUUM), so the space is given back to the disk."""
+        keys = list(dict.fromkeys(keys))
+        deleted = 0
+        with closing(self._connect()) as db:
+            with db:
+                for i in range(0, len(keys), 500):
+                    chunk = keys[i:i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    deleted += db.execute(f"DELETE FROM runs WHERE key IN ({marks})", chunk).rowcount
+                    for table in ("artifacts", "tags", "notes"):
+                        db.execute(f"DELETE FROM {table} WHERE key IN ({marks})", chunk)
+            if deleted:
+                db.execute("VACUUM")
+        self._seen()  # smaller now, and sound
+        return deleted
+
+    def delete_where(self, dataset: str | None = None, kind: str | None = None) -> int:
+        """Delete every run on ``dataset`` (any case) and/or of ``kind``; how many went."""
+        where, args = [], []
+        if dataset is not None:
+            where.append("LOWER(dataset) = LOWER(?)")
+            args.append(dataset)
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
+        if not where:
+            raise ValueError("delete_where needs a dataset or a kind")
+        with closing(self._connect()) as db:
+            keys = [k for (k,) in db.execute(f"SELECT key FROM runs WHERE {' AND '.join(where)}", args)]
+        return self.delete(keys) if keys else 0
+
+    def size_bytes(self) -> int:
+        """The store's size on disk, SQLite's side files included."""
+        return sum(p.stat().st_size for p in (self.path, self.path.with_name(self.path.name + "-wal"))
+                   if p.exists())
 
 
 _CHECKED: dict[str, tuple[int, int]] = {}  # run store found sound in this process: (inode, size)

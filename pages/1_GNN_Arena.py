@@ -1,20 +1,25 @@
 """GNN arena: GCN, GraphSAGE, GAT (and GIN for graphs) against an MLP baseline, side by side,
-on node classification, link prediction or graph classification."""
+on node classification, link prediction or graph classification; or, in Sweep mode, the same
+models along one setting (depth, homophily, ...)."""
 
 import streamlit as st
 
-from gnncore.app import results, setup_page, sidebar, training
+from gnncore.app import results, setup_page, sidebar, sweep, training
 from gnncore.runs import facts
 
 setup_page("GNN Arena", "🕸️")
-training.restore_from_url(sidebar.restore)  # after a browser refresh: the sidebar as it was
+training.restore_from_url(sweep.restore_with(sidebar.restore))  # after a browser refresh: as it was
 choice = sidebar.gnn_sidebar()
 
 st.title("GNN Arena")
 st.caption(facts(choice.kind).intro + " Pick the task, the dataset and the models in the sidebar.")
+mode = sweep.mode_switch()
 
 if not choice.models:
     st.info("Pick at least one model in the sidebar.")
+    st.stop()
+if mode == "Sweep":
+    sweep.show_sweep(choice)
     st.stop()
 
 request = training.open_request(choice)

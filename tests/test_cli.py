@@ -5,7 +5,7 @@ from gnncore.cli import main
 from gnncore.runs import RunStore
 
 NODE_COLUMNS = ["dataset", "task", "model", "seed", "test_accuracy", "val_accuracy", "best_epoch",
-                "epochs_run", "ms_per_epoch", "params"]
+                "epochs_run", "ms_per_epoch", "peak_mb", "params"]
 
 
 def test_gnn_writes_one_row_per_model_and_seed(tmp_path, capsys):

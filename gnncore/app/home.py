@@ -9,7 +9,7 @@ import streamlit as st
 
 from gnncore import config
 from gnncore.app.sidebar import availability_text
-from gnncore.gnn.datasets import DATASETS
+from gnncore.gnn.datasets import all_datasets
 from gnncore.runs import facts
 
 # What each page is for, by its file name without the number prefix; a page not listed
@@ -20,9 +20,12 @@ PAGE_BLURBS = {
                  "compare scores, cost and learning curves.",
     "Positional_Encodings": "Small transformers that differ only in their positional encoding, "
                             "trained on short sequences and tested on longer ones.",
+    "Runs": "Every stored run from any page or the command line: filter, tag, annotate, delete, "
+            "compare (one model across datasets, too) and export; add your own graph.",
 }
 # Material icons: Streamlit ships their font, where emoji need one on the user's system.
-PAGE_ICONS = {"GNN_Arena": ":material/hub:", "Positional_Encodings": ":material/linear_scale:"}
+PAGE_ICONS = {"GNN_Arena": ":material/hub:", "Positional_Encodings": ":material/linear_scale:",
+              "Runs": ":material/history:"}
 
 
 def pages(root: Path = config.PROJECT_ROOT) -> list[tuple[str, str, str]]:
@@ -74,6 +77,21 @@ def render() -> None:
                "**not available offline**: no network allowed here (`GNNCORE_OFFLINE`) and the "
                "files are in neither the cache nor the mirror (`GNNCORE_MIRROR`).")
     dataset_table()
+    st.subheader("Run store")
+    from gnncore.runs import RunStore
+
+    store = RunStore()
+    if store.notice:  # a file it could not read, moved aside: say where
+        st.warning(store.notice, icon=":material/warning:")
+    st.markdown(store_text(store))
+
+
+def store_text(store) -> str:
+    """How many runs the run store holds, its size on disk and where it is."""
+    n, size = len(store), store.size_bytes()
+    shown = f"{size / 2 ** 20:,.1f} MB" if size >= 2 ** 20 else f"{size / 2 ** 10:,.0f} kB"
+    return (f"**{n:,}** stored run{'s' if n != 1 else ''}, **{shown}** on disk, in `{store.path}`. "
+            "Browse, delete or export them on the Runs page or with `python -m gnncore runs list`.")
 
 
 def page_links() -> None:
@@ -86,12 +104,12 @@ def page_links() -> None:
 def dataset_frame() -> pd.DataFrame:
     """One row per dataset: size, tasks and whether its files are here."""
     rows = []
-    for d in DATASETS.values():
+    for d in all_datasets().values():  # the built-in ones, then those the user added
         rows.append({
             "Dataset": d.title, "For": ", ".join(facts(t).title.lower() for t in d.tasks),
             "Graphs": d.graphs, "Nodes": d.nodes, "Edges": d.edges, "Features": d.features,
             "Classes": d.classes, "Files": availability_text(d.name),
-            "Size": "no file" if d.builtin else f"{d.download_mb:.1f} MB",
+            "Size": "no file" if d.builtin else f"{max(d.download_mb, 0.1):.1f} MB",
         })
     return pd.DataFrame(rows)
 

@@ -33,7 +33,7 @@ def gnn_comparison(results: list[RunResult], metric: str | None = None,
     f = facts(first.kind)
     metric = metric or f.metrics[0]
     curve_metric = curve_metric or f.curves[0]
-    refs = references(first.kind, first.dataset)
+    refs = references(first.kind)  # every dataset's: the charts match them to the runs'
     also = [m for m in f.metrics if m != metric and m in runs]
     pairs = paired_differences(runs, metric, order(runs["model"]))
     charts = {
@@ -70,7 +70,9 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
     classification) also shows what is inside them, once training has finished."""
     st.subheader("Results")
     finished_caption(results, specs, training)
-    task, dataset = results[0].spec.kind, results[0].spec.dataset
+    task = results[0].spec.kind
+    datasets = list(dict.fromkeys(r.spec.dataset for r in results))  # several: one panel each
+    dataset = "_".join(datasets)
     f = facts(task)
     curves = list(f.curves)
     if st.session_state.get("curve_metric") not in curves:  # the task changed: its own default
@@ -112,7 +114,10 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
     st.selectbox("Learning curve", curves, key="curve_metric", format_func=metric_label, width=260)
     draw(comparison, "learning_curves", stem + "learning_curves")
 
-    if store is not None and "model" in f.keeps:
+    if store is not None and "model" in f.keeps and len(datasets) > 1:
+        st.divider()
+        st.caption("Inside the models: compare the runs of one dataset to look inside them.")
+    elif store is not None and "model" in f.keeps:
         st.divider()
         if training:
             st.caption("Once training has finished: what each node hears from its neighbours in each "
@@ -123,7 +128,7 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
     st.divider()
     export_ui.comparison_download(comparison.specs, comparison.frames, [r.spec for r in results],
                                   file_name=f"{stem}comparison.zip",
-                                  readme=f"GNN comparison, {f.title.lower()} on {dataset}: "
+                                  readme=f"GNN comparison, {f.title.lower()} on {', '.join(datasets)}: "
                                          f"{label.lower()} of {runs_label(comparison.runs)}.")
     return comparison
 

@@ -18,9 +18,10 @@ import os
 
 import streamlit as st
 
+from gnncore.app.across import AcrossChoice
 from gnncore.app.choice import Choice, clean, setting_widget
 from gnncore.charts.theme import display_name, metric_label
-from gnncore.gnn.datasets import DATASETS, availability, load_node_data
+from gnncore.gnn.datasets import availability, info, load_node_data
 from gnncore.gnn.measures import homophily
 from gnncore.protocol import Facts
 from gnncore.runs import engine, facts, kinds
@@ -43,8 +44,9 @@ def gnn_sidebar() -> Choice:
         f = facts(task)
         _follow_task(task)
         dataset = st.selectbox("Dataset", list(f.datasets), key="dataset",
-                               format_func=lambda n: DATASETS[n].title)
+                               format_func=lambda n: info(n).title)
         dataset_card(dataset)
+        also = _also_datasets(f, dataset)
         _follow_dataset_defaults(task, dataset)
 
         settings, per_model = {}, {}
@@ -84,6 +86,7 @@ def gnn_sidebar() -> Choice:
             ss.setdefault(s.name, _run_default(task, dataset, s.name) or 0)
             help_text = f"{s.help} {reported}" if s.name == "epochs" else s.help
             settings[s.name] = setting_widget(s, key=s.name, help=help_text)
+        settings.update(_mini_batches(f))
 
         if models:
             st.subheader("Hyperparameters")
@@ -91,9 +94,42 @@ def gnn_sidebar() -> Choice:
         for model in models:
             per_model[model] = _model_expander(f, dataset, model)
 
-    return Choice(task, dataset, list(models), int(seeds), settings, per_model, folds,
-                  summary=_summary(f, dataset, list(models), int(seeds), folds, settings.get("epochs"),
-                                   settings.get("patience")))
+    return AcrossChoice(task, dataset, list(models), int(seeds), settings, per_model, folds,
+                        summary=_summary(f, dataset, list(models), int(seeds), folds, settings.get("epochs"),
+                                         settings.get("patience"), also),
+                        also=also)
+
+
+def _also_datasets(f: Facts, dataset: str) -> list[str]:
+    """More datasets for the same comparison (charts then get one panel per dataset)."""
+    ss = st.session_state
+    others = [d for d in f.datasets if d != dataset]
+    ss["also_datasets"] = [d for d in ss.get("also_datasets", []) if d in others]  # the task or dataset changed
+    return st.multiselect("Also compare on", others, key="also_datasets", format_func=lambda n: info(n).title,
+                          placeholder="more datasets (optional)",
+                          help="The same models and seeds on these datasets too; the charts get one panel "
+                               "per dataset. Settings left at the paper defaults take each dataset's own; "
+                               "those you change apply to every dataset.")
+
+
+def _mini_batches(f: Facts) -> dict:
+    """GraphSAGE's sampled mini-batches (gnncore.gnn.sampling), where the task has them: off,
+    the whole graph trains at once."""
+    batch, fanout = f.setting("batch_size"), f.setting("fanout")
+    if fanout is None or batch is None:
+        return {}
+    ss = st.session_state
+    if not st.toggle("Sampled mini-batches", key="mini_batches",
+                     help="Train on batches of labelled nodes, each with a sample of its neighbours, layer "
+                          "by layer (Hamilton et al. 2017): memory bounded by the batch, not the graph. "
+                          "Scores are always on the whole graph."):
+        return {}
+    ss.setdefault("batch_size", 512)
+    ss.setdefault("fanout", "25,10")
+    size = int(st.number_input(batch.label, int(batch.low), int(batch.high), step=int(batch.step),
+                               key="batch_size", help=batch.help))
+    text = st.text_input(fanout.label, key="fanout", help=fanout.help).strip()
+    return {"batch_size": size, "fanout": text}
 
 
 def display_metric(f: Facts) -> str:
@@ -101,14 +137,18 @@ def display_metric(f: Facts) -> str:
 
 
 def _summary(f: Facts, dataset: str, models: list[str], seeds: int, folds: int, epochs,
-             patience=None) -> str:
+             patience=None, also: list[str] = ()) -> str:
     names = ", ".join(display_name(m) for m in models) or "no model"
-    runs = len(models) * seeds * (folds or 1)
+    runs = len(models) * seeds * (folds or 1) * (1 + len(also))
+    if also:
+        titles = [info(d).title for d in (dataset, *also)]
+        return (f"{names} on {', '.join(titles[:-1])} and {titles[-1]}: {seeds} seed{'s' if seeds != 1 else ''}"
+                f"{f' x {folds} folds' if folds else ''} per model and dataset, {runs} runs in all.")
     seed_text = f"{seeds} seed{'s' if seeds != 1 else ''}"
     each = f"{folds} folds x {seed_text}" if folds else f"{seed_text} each"
     length = (f"up to {epochs} epochs (each run stops after {patience} without progress)" if patience
               else f"{epochs} epochs")
-    return f"{names} on {DATASETS[dataset].title}: {each}, {length}, {runs} run{'s' if runs != 1 else ''} in all."
+    return f"{names} on {info(dataset).title}: {each}, {length}, {runs} run{'s' if runs != 1 else ''} in all."
 
 
 def _shared_numbers(f: Facts, dataset: str):
@@ -118,7 +158,7 @@ def _shared_numbers(f: Facts, dataset: str):
 
 def dataset_card(name: str) -> None:
     """The dataset's statistics, homophily, split, source and where its files are."""
-    d = DATASETS[name]
+    d = info(name)
     graphs = f"**{d.graphs:,}** graphs · " if d.graphs > 1 else ""
     st.markdown(f"{graphs}**{d.nodes:,}** nodes · **{d.edges:,}** directed edges  \n"
                 f"**{d.features:,}** features · **{d.classes}** classes")
@@ -168,6 +208,7 @@ def restore(specs: list[RunSpec]) -> None:
     ss, first = st.session_state, specs[0]
     f = facts(first.kind)
     ss["task"], ss["dataset"] = first.kind, first.dataset
+    ss["also_datasets"] = [d for d in dict.fromkeys(s.dataset for s in specs) if d != first.dataset]
     ss["models"] = list(dict.fromkeys(s.model for s in specs))
     ss["seeds"] = max(s.seed for s in specs) + 1
     if f.folds:
@@ -180,8 +221,14 @@ def restore(specs: list[RunSpec]) -> None:
             ss[s.name] = PAPER if at_default else first.params[s.name]
         else:
             ss[f"csbm:{s.name}" if s.datasets else s.name] = first.params[s.name]
+    ss["mini_batches"] = "batch_size" in first.params
+    for name in ("batch_size", "fanout"):
+        if name in first.params:
+            ss[name] = first.params[name]
     run_wide = {s.name for s in f.settings if s.scope == "run"}
     for spec in specs:
+        if spec.dataset != first.dataset:  # the others took their own defaults (gnncore.app.across)
+            continue
         for name, value in spec.params.items():
             if name not in run_wide:
                 ss[_key(spec.model, name)] = value

@@ -43,7 +43,7 @@ METRIC_LABELS = {
     "train_accuracy": "Training accuracy", "test_auc": "Test ROC-AUC",
     "val_auc": "Validation ROC-AUC", "test_ap": "Test average precision",
     "val_ap": "Validation average precision", "loss": "Training loss",
-    "val_loss": "Validation loss", "ms_per_epoch": "Time per training epoch (ms)",
+    "val_loss": "Validation loss", "ms_per_epoch": "Time per training epoch (ms)", "peak_mb": "Peak memory of the run (MB)",
     "ms_per_step": "Time per training step (ms)", "params": "Trainable parameters",
     "best_epoch": "Best epoch", "epochs_run": "Epochs run",
     "token_accuracy": "Token accuracy", "exact_match": "Exact match",

@@ -13,7 +13,7 @@ import threading
 
 from gnncore.cli import common
 
-SUBCOMMANDS = ("gnn", "posenc")  # each a module here with register(subparsers)
+SUBCOMMANDS = ("gnn", "posenc", "runs", "datasets", "sweep")  # each a module here with register(subparsers)
 
 
 def build_parser() -> common.Parser:

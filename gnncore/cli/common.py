@@ -39,6 +39,38 @@ def add_workers(parser: argparse.ArgumentParser) -> None:
                              "else one per core up to 2); results do not depend on it")
 
 
+def add_executor(parser: argparse.ArgumentParser) -> None:
+    """``--executor`` and ``--ray-address``: where the runs train (see gnncore.runs.run_all)."""
+    parser.add_argument("--executor", choices=list(runs.EXECUTORS), default="local",
+                        help="local: worker processes on this machine (default); ray: one Ray task per "
+                             "run, on the cluster at --ray-address or a local Ray instance (needs "
+                             "pip install -r requirements-ray.txt); results are the same")
+    parser.add_argument("--ray-address", help="a running Ray cluster, such as 10.0.0.5:6379 (from `ray start "
+                                              "--head`) or ray://10.0.0.5:10001; only with --executor ray")
+
+
+def add_device(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
+                        help="where node classification trains: cpu (default), cuda, or auto (a GPU when "
+                             "torch sees one); a run's result is stored per device")
+
+
+def device_setting(args: argparse.Namespace, facts: Facts) -> dict:
+    """``{"device": "cuda"}`` where the runs go to a GPU; nothing for the CPU, so that a CPU
+    run keeps the key it always had."""
+    import torch
+
+    wanted = getattr(args, "device", "cpu")
+    if wanted == "auto":
+        wanted = "cuda" if torch.cuda.is_available() and facts.setting("device") else "cpu"
+    if wanted == "cpu":
+        return {}
+    if facts.setting("device") is None:
+        raise UsageError(f"--device {wanted} applies to node classification only; "
+                         f"{' '.join(facts.command)} trains on the CPU.")
+    return {"device": wanted}
+
+
 def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts],
                  default: Callable[[Setting], str] = lambda s: "each model's paper setting") -> list[Setting]:
     """A flag for every setting with ``cli`` set, once, from the engines' own declarations;
@@ -66,9 +98,11 @@ def settings_from_args(args: argparse.Namespace, settings: list[Setting], facts:
 
 
 def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
-            workers: int | None = None) -> list[RunResult]:
+            workers: int | None = None, executor: str = "local",
+            ray_address: str | None = None) -> list[RunResult]:
     """Run resolved specs with a one-line progress report; bad input becomes a UsageError.
-    Results come back in the order of ``specs``, however many workers trained them."""
+    Results come back in the order of ``specs``, however many workers trained them, and
+    wherever (``executor``, ``ray_address``: see :func:`gnncore.runs.run_all`)."""
     last = [""]
 
     quiet = quiet or not sys.stderr.isatty()
@@ -84,12 +118,15 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
     try:
         if workers is not None and workers < 1:
             raise SpecError(f"--workers must be at least 1; got {workers}.")
+        if ray_address and executor != "ray":
+            raise SpecError("--ray-address goes with --executor ray.")
         order = {s.key: i for i, s in enumerate(specs)}
         store = RunStore()
         if store.notice:
             print(f"note: {store.notice}", file=sys.stderr)
         results = sorted(run_all(specs, store=store, on_progress=show, use_cache=use_cache,
-                                 workers=workers or default_workers()),
+                                 workers=workers or default_workers(), executor=executor,
+                                 ray_address=ray_address),
                          key=lambda r: order[r.spec.key])
     except (SpecError, DatasetUnavailable) as e:
         raise UsageError(str(e)) from None
@@ -142,6 +179,8 @@ def summary_lines(frame: pd.DataFrame, by: str, metrics: list[str]) -> list[str]
             scale = 100 if is_fraction(m) else 1
             cells.append(f"{m} {pm(row['mean'], row['std'], row['runs'], scale, sep=' +- '):>12}")
         extra = f"{group['ms_per_epoch'].mean():6.1f} ms/epoch" if "ms_per_epoch" in group else ""
+        if "peak_mb" in group and group["peak_mb"].notna().any():
+            extra += f", peak {group['peak_mb'].max():,.0f} MB"
         lines.append(f"  {name:<6} " + "  ".join(cells) + f"  {extra}  ({plural(len(group), 'run')})")
     return lines
 

@@ -52,6 +52,7 @@ def register(sub) -> None:
                    "heads): " + ",".join(WEIGHT_COLUMNS) + f" (tasks: {', '.join(inside)})")
     p.add_argument("--node", type=int, help="the node whose incoming edge weights --weights-out writes")
     settings = common.add_settings(p, every)
+    common.add_device(p)
     p.add_argument("--no-cache", action="store_true", help="train again even if the run store has the result")
     common.add_workers(p)
     p.set_defaults(func=run, settings=settings)
@@ -59,7 +60,7 @@ def register(sub) -> None:
 
 def specs_from_args(args) -> list:
     f = facts(args.task)
-    given = common.settings_from_args(args, args.settings, f)
+    given = {**common.settings_from_args(args, args.settings, f), **common.device_setting(args, f)}
     if args.folds is not None and not f.folds:
         raise common.UsageError(f"--folds does not apply to {' '.join(f.command)}.")
     models = list(f.default_models) if args.models is None else args.models

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from contextlib import contextmanager
 from functools import lru_cache
@@ -23,7 +24,8 @@ from torch_geometric.data import Data
 from gnncore import config
 from gnncore.spec import DatasetUnavailable, SpecError
 
-__all__ = ["DATASETS", "DatasetInfo", "DatasetUnavailable", "availability", "csbm", "dataset_names",
+__all__ = ["DATASETS", "DatasetInfo", "DatasetNames", "DatasetUnavailable", "all_datasets", "availability", "csbm",
+           "dataset_names",
            "info", "load_node_data", "load_tu", "per_class_split"]
 
 
@@ -130,13 +132,44 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
 
 
 def dataset_names(task: str) -> list[str]:
-    return [name for name, info in DATASETS.items() if task in info.tasks]
+    """The task's datasets: the built-in ones, then those the user added (gnncore.gnn.userdata)."""
+    return [name for name, info in all_datasets().items() if task in info.tasks]
+
+
+class DatasetNames(Sequence):
+    """A task's dataset names, read at every use, for an engine's ``FACTS.datasets``: a
+    dataset the user adds while the app runs is offered at once."""
+
+    def __init__(self, task: str):
+        self.task = task
+
+    def __getitem__(self, i):
+        return dataset_names(self.task)[i]
+
+    def __len__(self) -> int:
+        return len(dataset_names(self.task))
+
+    def __iter__(self):
+        return iter(dataset_names(self.task))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+def all_datasets() -> dict[str, DatasetInfo]:
+    """:data:`DATASETS` and, after them, every dataset the user added (family ``user``)."""
+    from gnncore.gnn import userdata
+
+    added = {d.name: DatasetInfo(d.name, d.name, "user", userdata.TASKS, d.nodes, d.edges, d.features,
+                                 d.classes, d.split_text, d.source, d.size_bytes / 2 ** 20)
+             for d in userdata.datasets().values()}
+    return {**DATASETS, **added}
 
 
 def info(name: str, task: str | None = None) -> DatasetInfo:
     """Look a dataset up by name (case-insensitive); unknown names list the valid ones."""
-    matches = [d for d in DATASETS.values() if d.name.lower() == str(name).lower()]
-    choices = dataset_names(task) if task else list(DATASETS)
+    matches = [d for d in all_datasets().values() if d.name.lower() == str(name).lower()]
+    choices = dataset_names(task) if task else list(all_datasets())
     if not matches or (task and task not in matches[0].tasks):
         what = f" for {task} tasks" if task else ""
         raise SpecError(f"Unknown dataset '{name}'{what}; choose one of {', '.join(choices)}.")
@@ -144,10 +177,12 @@ def info(name: str, task: str | None = None) -> DatasetInfo:
 
 
 def availability(name: str) -> str:
-    """``built-in``, ``cached``, ``in mirror`` or ``downloads on first use (N MB)``."""
-    d = DATASETS[name]
+    """``built-in``, ``added by you``, ``cached``, ``in mirror`` or ``downloads on first use (N MB)``."""
+    d = info(name)
     if d.builtin:
         return "built-in"
+    if d.family == "user":
+        return "added by you"
     if not _missing(d, config.data_dir()):
         return "cached"
     mirror = config.mirror_dir()
@@ -241,12 +276,18 @@ def load_node_data(name: str, seed: int = 0, **options) -> Data:
     """A graph with ``train_mask``, ``val_mask``, ``test_mask`` for node classification.
 
     Planetoid datasets keep the public split whatever the seed; Amazon, Coauthor and the
-    synthetic graph draw the Shchur et al. (2018) per-class split from ``seed``.
+    synthetic graph draw the Shchur et al. (2018) per-class split from ``seed`` (for the
+    synthetic graph ``train_per_class`` of them train, 20 unless set).
     ``options`` are the synthetic graph's knobs (see :func:`csbm`).
     """
     d = info(name, "node")
+    train_per_class = options.pop("train_per_class", 20)
     if d.name == "CSBM":
         data = csbm(seed=seed, **options)
+    elif d.family == "user":  # its own split: the file's, or drawn from the seed
+        from gnncore.gnn import userdata
+
+        data = userdata.load(d.name, seed)
     else:
         data = _load_graph(d.name, str(config.data_dir())).clone()
     if d.splits:
@@ -255,7 +296,7 @@ def load_node_data(name: str, seed: int = 0, **options) -> Data:
         data.train_mask, data.val_mask, data.test_mask = (m[:, seed].clone() for m in
                                                           (data.train_mask, data.val_mask, data.test_mask))
     elif d.family in ("Amazon", "Coauthor") or d.name == "CSBM":
-        data.train_mask, data.val_mask, data.test_mask = per_class_split(data.y, 20, 30, seed)
+        data.train_mask, data.val_mask, data.test_mask = per_class_split(data.y, train_per_class, 30, seed)
     elif d.name == "KarateClub":
         data.val_mask, data.test_mask = _halves(~data.train_mask, seed)
     data.num_classes = int(data.y.max()) + 1
@@ -289,7 +330,10 @@ def _halves(mask: torch.Tensor, seed: int):
     return a, b
 
 
-def csbm(nodes: int = 1000, classes: int = 4, avg_degree: float = 10.0, homophily: float = 0.8,
+CSBM_NODES, CSBM_CLASSES = 1000, 4  # the synthetic graph's size unless set
+
+
+def csbm(nodes: int = CSBM_NODES, classes: int = CSBM_CLASSES, avg_degree: float = 10.0, homophily: float = 0.8,
          signal: float = 1.0, features: int = 32, seed: int = 0) -> Data:
     """Contextual stochastic block model (Deshpande et al. 2018), built in: no file needed.
 

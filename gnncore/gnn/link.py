@@ -24,7 +24,7 @@ from torch_geometric.transforms import RandomLinkSplit
 from torch_geometric.utils import negative_sampling
 
 from gnncore.gnn import settings as gs
-from gnncore.gnn.datasets import dataset_names, load_node_data
+from gnncore.gnn.datasets import DatasetNames, load_node_data
 from gnncore.gnn.metrics import average_precision, roc_auc
 from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.selection import BestEpoch
@@ -42,7 +42,7 @@ COMMON_DEFAULTS = dict(hidden=32, embedding=16, layers=2, dropout=0.0, lr=0.01, 
 
 FACTS = Facts(
     kind="link", title="Link prediction", command=("gnn", "--task", "link"),
-    datasets=tuple(dataset_names("link")), default_dataset="Cora",
+    datasets=DatasetNames("link"), default_dataset="Cora",  # read at each use: datasets the user adds
     models=architectures("link"), default_models=("gcn", "sage", "gat", "mlp"),
     metrics=("test_auc", "test_ap"),
     curves=("val_auc", "val_ap", "test_auc", "test_ap", "loss"),

@@ -13,10 +13,13 @@ import time
 import torch
 import torch.nn.functional as F
 
+from gnncore.gnn import sampling
 from gnncore.gnn import settings as gs
-from gnncore.gnn.datasets import dataset_names, info, load_node_data
+from gnncore.gnn.datasets import DatasetNames, info, load_node_data
 from gnncore.gnn.measures import dirichlet_energy
+from gnncore.gnn.memory import PeakMemory
 from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.sampling import parse_fanout
 from gnncore.gnn.selection import BestEpoch
 from gnncore.gnn.snapshots import Snapshots
 from gnncore.protocol import Facts
@@ -54,13 +57,14 @@ SELECT = {
 
 FACTS = Facts(
     kind="node", title="Node classification", command=("gnn", "--task", "node"),
-    datasets=tuple(dataset_names("node")), default_dataset="Cora",
+    datasets=DatasetNames("node"), default_dataset="Cora",  # read at each use: datasets the user adds
     models=architectures("node"), default_models=("gcn", "sage", "gat", "mlp"),
     metrics=("test_accuracy",),
     curves=("val_accuracy", "test_accuracy", "train_accuracy", "loss", "val_loss"),
     columns=("dataset", "task", "model", "seed", "test_accuracy", "val_accuracy", "best_epoch",
-             "epochs_run", "ms_per_epoch", "params"),
-    settings=gs.for_task("node", gs.SELECT, gs.HOMOPHILY, gs.SIGNAL),
+             "epochs_run", "ms_per_epoch", "peak_mb", "params"),
+    settings=gs.for_task("node", gs.SELECT, gs.HOMOPHILY, gs.SIGNAL, gs.NODES, gs.TRAIN_PER_CLASS,
+                         gs.NODE_BATCH, gs.FANOUT, gs.DEVICE),
     # Ten seeds, page and CLI alike: the papers report means over many runs, and a paired
     # comparison of two models needs about ten to tell a one-point difference.
     seeds=10,
@@ -95,6 +99,7 @@ def defaults(spec: RunSpec) -> dict:
 def validate(spec: RunSpec) -> None:
     """Raise SpecError with one sentence when the spec cannot be run."""
     gs.validate(spec, FACTS)
+    gs.check_batches(spec)
 
 
 def build_model(spec: RunSpec, in_channels: int, out_channels: int, cached: bool = True) -> torch.nn.Module:
@@ -112,60 +117,99 @@ def optimizer(spec: RunSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
 
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None,
           keep: bool = True) -> RunResult:
-    """Train a resolved spec; ``keep`` False skips the artifacts (to time what they cost)."""
+    """Train a resolved spec; ``keep`` False skips the artifacts (to time what they cost).
+
+    With ``batch_size`` set each epoch takes the training nodes in sampled mini-batches
+    (gnncore.gnn.sampling); evaluation always runs on the whole graph, every neighbour
+    included: exact, and without gradients it needs only one layer's activations at a time.
+    """
     p = spec.params
+    device = torch.device(p.get("device", "cpu"))
     torch.manual_seed(spec.seed)
-    data = load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec))
+    data = load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec)).to(device)
     x = sparse_if_mostly_zero(data.x)
     graph = graph_input(spec.model, data.edge_index, data.num_nodes)
-    torch.manual_seed(spec.seed)
-    model = build_model(spec, data.num_features, data.num_classes)
-    opt = optimizer(spec, model)
-    y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
+    # Peak memory above the loaded graph: what training and evaluation need.
+    with PeakMemory(device) as memory:
+        torch.manual_seed(spec.seed)
+        # A mini-batch is another graph each step: nothing may cache the normalised adjacency.
+        model = build_model(spec, data.num_features, data.num_classes, cached=not p.get("batch_size")).to(device)
+        opt = optimizer(spec, model)
+        step = _batches(spec, model, opt, data, should_stop) if p.get("batch_size") else None
+        y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
 
-    elapsed = 0.0
-    selection = BestEpoch(SELECT[p.get("select", "accuracy")], p["patience"])
-    snapshots, best_state = Snapshots(p["epochs"]) if keep else None, None
-    if keep:  # the untrained model, frame 0 (no_grad: what GCN caches here must serve backward)
-        model.eval()
-        with torch.no_grad():
-            snapshots.offer(0, *model(x, graph, hidden=True))
-    for epoch in range(1, p["epochs"] + 1):
-        check_stop(should_stop)
-        start = time.perf_counter()
-        model.train()
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x, graph)[data.train_mask], y[data.train_mask])
-        loss.backward()
-        opt.step()
-        loss = loss.detach()
-        model.eval()
-        with torch.inference_mode():
-            if keep:
-                hidden, logits = model(x, graph, hidden=True)
+        elapsed = 0.0
+        selection = BestEpoch(SELECT[p.get("select", "accuracy")], p["patience"])
+        snapshots, best_state = Snapshots(p["epochs"]) if keep else None, None
+        if keep:  # the untrained model, frame 0 (no_grad: what GCN caches here must serve backward)
+            model.eval()
+            with torch.no_grad():
+                snapshots.offer(0, *model(x, graph, hidden=True))
+        for epoch in range(1, p["epochs"] + 1):
+            check_stop(should_stop)
+            start = time.perf_counter()
+            model.train()
+            if step is None:
+                opt.zero_grad()
+                loss = F.cross_entropy(model(x, graph)[data.train_mask], y[data.train_mask])
+                loss.backward()
+                opt.step()
+                loss = loss.item()
             else:
-                logits = model(x, graph)
-            val_loss = float(F.cross_entropy(logits[data.val_mask], y[data.val_mask]))
-            correct = logits.argmax(-1) == y
-            accs = [float(correct[m].float().mean()) for m in masks]
-        elapsed += time.perf_counter() - start
-        if keep:  # not timed: ms_per_epoch is the training's cost, with or without the views
-            snapshots.offer(epoch, hidden, logits)
-        row = dict(epoch=epoch, loss=loss.item(), val_loss=val_loss, train_accuracy=accs[0],
-                   val_accuracy=accs[1], test_accuracy=accs[2])
-        if on_progress:
-            on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": accs[1], "loss": row["loss"]}))
-        stop = selection.update(row)
-        if keep and selection.row is row:
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        if stop:
-            break
+                loss = step()
+            model.eval()
+            with torch.inference_mode():
+                if keep:
+                    hidden, logits = model(x, graph, hidden=True)
+                else:
+                    logits = model(x, graph)
+                val_loss = float(F.cross_entropy(logits[data.val_mask], y[data.val_mask]))
+                correct = logits.argmax(-1) == y
+                accs = [float(correct[m].float().mean()) for m in masks]
+            elapsed += time.perf_counter() - start
+            if keep:  # not timed: ms_per_epoch is the training's cost, with or without the views
+                snapshots.offer(epoch, hidden, logits)
+            row = dict(epoch=epoch, loss=loss, val_loss=val_loss, train_accuracy=accs[0],
+                       val_accuracy=accs[1], test_accuracy=accs[2])
+            if on_progress:
+                on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": accs[1], "loss": row["loss"]}))
+            stop = selection.update(row)
+            if keep and selection.row is row:
+                best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            if stop:
+                break
+        # How smooth the final output is across edges: the over-smoothing measure of the run.
+        energy = dirichlet_energy(logits, data.edge_index)
 
-    # How smooth the final output is across edges: the over-smoothing measure of the run.
     metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
-               "params": count_parameters(model), "dirichlet_energy": dirichlet_energy(logits, data.edge_index)}
-    artifacts = {"model": state_bytes(best_state), "embeddings": snapshots.encode(y, masks)} if keep else {}
+               "params": count_parameters(model), "dirichlet_energy": energy,
+               "peak_mb": memory.peak_mb}
+    artifacts = ({"model": state_bytes(best_state), "embeddings": snapshots.encode(y.cpu(), [m.cpu() for m in masks])}
+                 if keep else {})
     return RunResult(spec, metrics, selection.history, artifacts=artifacts)
+
+
+def _batches(spec: RunSpec, model: torch.nn.Module, opt: torch.optim.Optimizer, data, should_stop: StopFn):
+    """One epoch of sampled mini-batches over the training nodes, as a function that returns
+    the epoch's mean training loss."""
+    p = spec.params
+    fanout = parse_fanout(p.get("fanout", gs.default_fanout(p["layers"])), p["layers"])
+    batches = sampling.loader(data, data.train_mask.nonzero().view(-1), p["batch_size"], fanout, spec.seed)
+
+    def epoch() -> float:
+        total, seen = 0.0, 0
+        for batch in batches:
+            check_stop(should_stop)  # an epoch on a large graph is long
+            opt.zero_grad()
+            x = sparse_if_mostly_zero(batch.x)
+            out = model(x, graph_input(spec.model, batch.edge_index, batch.num_nodes))[:batch.batch_size]
+            loss = F.cross_entropy(out, batch.y[:batch.batch_size])
+            loss.backward()
+            opt.step()
+            total, seen = total + loss.item() * batch.batch_size, seen + batch.batch_size
+        return total / max(seen, 1)
+
+    return epoch
 
 
 def state_bytes(state: dict) -> bytes:

@@ -4,7 +4,9 @@ architecture's own (GAT's heads, APPNP's teleport) come with its registry entry.
 
 from __future__ import annotations
 
-from gnncore.gnn.datasets import info
+import torch
+
+from gnncore.gnn.datasets import CSBM_CLASSES, CSBM_NODES, info
 from gnncore.gnn.models import READOUTS, architectures
 from gnncore.protocol import Facts, Setting, check_settings
 from gnncore.spec import RunSpec, SpecError
@@ -48,7 +50,30 @@ SIGNAL = Setting("signal", "Feature signal", low=0.0, high=3.0, step=0.1, scope=
                  datasets=("CSBM",),
                  help="How far apart the class means of the node features are, against unit noise; "
                       "0 makes the features useless, so only the graph can tell classes apart.")
+NODES = Setting("nodes", "Nodes", type=int, low=40, high=5_000_000, step=1000, scope="run", shown=False,
+                datasets=("CSBM",),
+                help="How many nodes the synthetic graph has (average degree 10).",
+                why_high="5 million nodes are 50 million directed edges, about 2 GB before training")
+TRAIN_PER_CLASS = Setting("train_per_class", "Training nodes per class", type=int, low=1, high=1_000_000,
+                          step=10, scope="run", shown=False, datasets=("CSBM",),
+                          help="Labelled training nodes per class (30 more per class validate; the rest "
+                               "test); Shchur et al.'s split has 20.")
 CSBM_DEFAULTS = dict(homophily=0.8, signal=1.0)
+# Knobs of the synthetic graph that keep their generator's default unless set, so that the
+# runs stored before they existed keep their keys.
+CSBM_OPTIONAL = ("nodes", "train_per_class")
+# Mini-batches (gnncore.gnn.sampling): unset, the whole graph trains at once.
+NODE_BATCH = Setting("batch_size", "Mini-batch size", type=int, low=1, high=1_000_000, step=256, scope="run",
+                     shown=False,
+                     help="Training nodes per step, each with its sampled neighbourhood (GraphSAGE's "
+                          "sampling, Hamilton et al. 2017); unset, full batch.")
+FANOUT = Setting("fanout", "Fanout", type=str, scope="run", shown=False,
+                 help="Neighbours sampled per node at each layer, the seeds' own first, comma-separated "
+                      "(Hamilton et al. 2017 use 25,10); one number serves every layer; with --batch-size.")
+DEFAULT_FANOUT = (25, 10)  # Hamilton et al. 2017, Sec. 4.1: S1 = 25, S2 = 10
+DEVICE = Setting("device", "Device", type=str, scope="run", shown=False, cli=False,
+                 choices={"cpu": "CPU", "cuda": "CUDA GPU"},
+                 help="Where the run trains; unset, the CPU.")
 
 COMMON = (EPOCHS, PATIENCE, HIDDEN, LAYERS, DROPOUT, LR, WEIGHT_DECAY)
 
@@ -71,8 +96,37 @@ def validate(spec: RunSpec, facts: Facts) -> None:
     if spec.model not in facts.models:
         raise SpecError(f"Unknown model '{spec.model}'; choose one of {', '.join(facts.models)}.")
     check_settings(spec, facts.settings_for(spec.dataset))
+    per_class = spec.params.get("train_per_class")
+    if per_class is not None:
+        classes, nodes = CSBM_CLASSES, spec.params.get("nodes", CSBM_NODES)
+        if (per_class + 30) * classes > nodes:
+            raise SpecError(f"{per_class} training and 30 validation nodes per class need at least "
+                            f"{(per_class + 30) * classes} nodes in the synthetic graph's {classes} classes; "
+                            f"it has {nodes}.")
 
 
 def dataset_options(spec: RunSpec) -> dict:
     """The synthetic graph's knobs of a spec, for ``load_node_data``."""
-    return {k: spec.params[k] for k in CSBM_DEFAULTS if k in spec.params}
+    return {k: spec.params[k] for k in (*CSBM_DEFAULTS, *CSBM_OPTIONAL) if k in spec.params}
+
+
+def default_fanout(layers: int) -> str:
+    """Hamilton et al.'s 25, 10 for two layers; 10 for every layer past the second."""
+    return ",".join(str(k) for k in (list(DEFAULT_FANOUT) + [DEFAULT_FANOUT[-1]] * layers)[:layers])
+
+
+def check_batches(spec: RunSpec) -> None:
+    """A fanout only with a batch size, one entry per layer (or one for all); a device that is here."""
+    from gnncore.gnn.sampling import parse_fanout
+
+    p = spec.params
+    if "fanout" in p and not p.get("batch_size"):
+        raise SpecError("A fanout applies to sampled mini-batches: set a batch size too (--batch-size).")
+    if p.get("batch_size"):
+        try:
+            parse_fanout(p.get("fanout", default_fanout(p.get("layers", 2))), p.get("layers", 2))
+        except ValueError as e:
+            raise SpecError(str(e)) from None
+    if p.get("device") == "cuda" and not torch.cuda.is_available():
+        raise SpecError("CUDA was asked for but this machine has no GPU that torch can use; "
+                        "leave the device at cpu (or auto).")

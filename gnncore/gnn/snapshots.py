@@ -45,14 +45,14 @@ class Snapshots:
         """Called after every epoch's evaluation; keeps the planned ones and the latest."""
         self.last = (epoch, hidden, logits)
         if epoch in self.planned:
-            self.frames[epoch] = (_dense(hidden).float().clone(), logits.argmax(-1))
+            self.frames[epoch] = (_dense(hidden).float().cpu().clone(), logits.argmax(-1).cpu())
 
     def encode(self, y: torch.Tensor, masks: tuple[torch.Tensor, ...]) -> bytes:
         """The artifact: every frame (the last epoch run among them, early stopping or not)
         projected onto the last frame's principal plane."""
         if self.last is not None and self.last[0] not in self.frames:
             epoch, hidden, logits = self.last
-            self.frames[epoch] = (_dense(hidden).float(), logits.argmax(-1))
+            self.frames[epoch] = (_dense(hidden).float().cpu(), logits.argmax(-1).cpu())
         epochs = sorted(self.frames)
         final = self.frames[epochs[-1]][0]
         mean = final.mean(0)

@@ -401,3 +401,21 @@ def test_inside_the_models_shows_what_a_node_hears_and_how_the_embeddings_move(p
     assert "What node 5 hears from its neighbours" in drawn and "How the node embeddings move: epoch 0" in drawn
     embedding_rows = drawn["How the node embeddings move: epoch 0"][1]
     assert {r["node"] for r in embedding_rows} == set(range(1000))
+
+
+def test_sampled_mini_batches_from_the_sidebar_train_and_show_peak_memory(pages):
+    at = choose(pages.open(PAGE), "CSBM", models=("sage",), seeds=1)
+    at.toggle(key="mini_batches").set_value(True).run()
+    at.number_input(key="batch_size").set_value(64)
+    at.text_input(key="fanout").set_value("10,5")
+    at = train(pages, at.run())
+    pages.no_exceptions(at)
+    assert not at.error
+    (stored,) = RunStore().results("node")
+    assert stored.spec.params["batch_size"] == 64 and stored.spec.params["fanout"] == "10,5"
+    table = at.dataframe[0].value
+    assert table["Peak memory (MB)"].notna().all()
+
+    at.text_input(key="fanout").set_value("10,5,3")
+    at = at.run()
+    assert "3 entries for 2 layers" in " ".join(e.value for e in at.error)

@@ -1,0 +1,251 @@
+"""The GNN page's Sweep mode: one setting over a list of values, x the sidebar's models and seeds.
+
+The sidebar still chooses the task, dataset, models, seeds and every other setting; this
+panel adds the knob and its values (typed as on the command line: ``1,2,4`` or
+``0:1:0.1``), builds the sweep's specs (:func:`gnncore.sweep.sweep_specs`, ordinary runs,
+cached by key) and hands them to the page's request and job
+(:mod:`gnncore.app.training`), so points appear on the chart as runs finish, Stop works
+and a refresh finds the job again. Two presets set up the sweeps that teach most. Where Ray
+is installed, the runs can go to a Ray cluster instead of this machine's worker processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from gnncore import ray_executor, sweep
+from gnncore.app import export_ui, jobs, training
+from gnncore.app.choice import Choice
+from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
+from gnncore.charts._stats import pm
+from gnncore.charts.sweep import sweep_chart
+from gnncore.charts.theme import display_name, is_fraction, metric_label
+from gnncore.runs import engine, facts, run_all
+from gnncore.spec import RunResult, RunSpec
+
+MODES = ("Compare", "Sweep")
+KNOB, VALUES, EXECUTOR, ADDRESS = "sweep:knob", "sweep:values", "sweep:executor", "sweep:address"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A sweep one click away: the sidebar's choice, the knob, and what to look for."""
+
+    label: str
+    dataset: str
+    models: tuple[str, ...]
+    seeds: int
+    knob: str
+    values: str
+    sidebar: dict = field(default_factory=dict)   # session-state keys of the sidebar's widgets
+    caption: str = ""
+
+
+PRESETS = {
+    "depth": Preset(
+        "Depth on Cora", "Cora", ("gcn", "sage", "gat", "appnp"), 3, "layers", "1,2,4,8,16,32",
+        caption="Stack layers and GCN over-smooths: its accuracy falls past 2-4 layers as the Dirichlet "
+                "energy of its output (lower panel) drops towards 0, every node averaged into its "
+                "neighbours. The black diamonds are GCN's published depth row (Chen et al. 2020) and "
+                "the 2-layer papers. APPNP's layers are propagation steps around one MLP: it keeps its "
+                "accuracy. 72 runs; the deep GAT runs take longest."),
+    "homophily": Preset(
+        "Homophily on CSBM", "CSBM", ("gcn", "sage", "gat", "mlp"), 5, "homophily", "0:1:0.1",
+        sidebar={"csbm:signal": 0.3},
+        caption="At feature signal 0.3 both the features and the edges matter (at the default 1.0 the "
+                "features alone solve it and every line is flat). The MLP ignores the edges: a flat line. "
+                "GCN and GAT average the neighbours' features into a node's own, so where most edges "
+                "join two classes they fall below the MLP (Zhu et al. 2020), and rise again as the "
+                "graph becomes bipartite-like near 0 (Ma et al. 2022's U shape). GraphSAGE keeps a "
+                "node's own features apart from its neighbours' mean and holds up. 220 runs."),
+}
+
+
+@dataclass
+class SweepChoice:
+    """The sidebar's :class:`Choice` swept along one knob: what :func:`training.open_request` takes."""
+
+    choice: Choice
+    knob: str
+    values: str
+
+    def specs(self) -> list[RunSpec]:
+        c = self.choice
+        knob = sweep.parse_vary(f"{self.knob}={self.values}", c.kind, c.dataset)
+        return sweep.sweep_specs(c.kind, c.dataset, c.models, c.seeds, knob, c.folds,
+                                 per_model=c.per_model, **c.settings)
+
+
+def mode_switch() -> str:
+    st.session_state.setdefault("mode", MODES[0])
+    return st.segmented_control("Mode", MODES, key="mode", label_visibility="collapsed",
+                                help="Compare: the chosen models side by side. Sweep: the same models "
+                                     "along one setting (depth, homophily, ...), a line per model.") or MODES[0]
+
+
+def apply_preset(name: str) -> None:
+    """A callback: set the sidebar and the sweep panel to a preset, before they are drawn."""
+    p, ss = PRESETS[name], st.session_state
+    ss["task"], ss["dataset"], ss["models"], ss["seeds"] = "node", p.dataset, list(p.models), p.seeds
+    ss.update(p.sidebar)
+    ss[KNOB], ss[VALUES], ss["mode"], ss["_preset"] = p.knob, p.values, "Sweep", name
+
+
+def _follow_knob() -> None:
+    ss = st.session_state
+    ss[VALUES] = ss.get("_suggested", {}).get(ss[KNOB], "")
+    ss.pop("_preset", None)
+
+
+def sweep_panel(choice: Choice) -> SweepChoice | None:
+    """Presets, the knob and its values, where to train; None until a knob can be chosen."""
+    ss = st.session_state
+    row = st.container(horizontal=True, gap="small")
+    for name, p in PRESETS.items():
+        row.button(p.label, key=f"preset:{name}", on_click=apply_preset, args=(name,),
+                   icon=":material/bolt:", help=p.caption)
+    settings = sweep.knobs(choice.kind, choice.dataset)
+    names = [s.name for s in settings]
+    first = choice.models[0] if choice.models else facts(choice.kind).default_models[0]
+    defaults = engine(choice.kind).defaults(RunSpec.make(choice.kind, choice.dataset, first))
+    ss["_suggested"] = {s.name: sweep.suggested_values(s, defaults.get(s.name)) for s in settings}
+    if ss.get(KNOB) not in names:
+        ss[KNOB] = "layers" if "layers" in names else names[0]
+        ss[VALUES] = ss["_suggested"][ss[KNOB]]
+    labels = {s.name: s.label for s in settings}
+    cols = st.columns([1, 2])
+    knob = cols[0].selectbox("Sweep", names, key=KNOB, format_func=lambda n: f"{labels[n]} ({n})",
+                             on_change=_follow_knob, help="The setting that changes from point to point; "
+                             "every other setting is the sidebar's.")
+    cols[1].text_input("Values", key=VALUES, help="Comma-separated (1,2,4,8) or START:STOP:STEP "
+                       "(0:1:0.1, STOP included), as on the command line.")
+    if ray_executor.available():
+        where = st.radio("Train on", ["local", "ray"], key=EXECUTOR, horizontal=True,
+                         format_func={"local": "This machine", "ray": "Ray cluster"}.get,
+                         help="Ray: every run is a Ray task on the cluster below (blank: a local Ray "
+                              "instance); the results come back here and into this machine's run store.")
+        if where == "ray":
+            st.text_input("Ray address", key=ADDRESS, placeholder="blank: a local Ray instance, or HOST:6379")
+    preset = PRESETS.get(ss.get("_preset"))
+    if preset is not None and preset.knob == knob:
+        st.caption(preset.caption)
+    return SweepChoice(choice, knob, ss.get(VALUES, ""))
+
+
+def show_sweep(choice: Choice) -> None:
+    """The whole Sweep mode below the page's title: panel, Train and progress, results."""
+    chosen = sweep_panel(choice)
+    request = training.open_request(chosen)
+    if request.error:
+        st.error(request.error)
+        return
+    st.markdown(f"{len(request.specs)} runs: {len(choice.models)} models x {choice.seeds} seeds x "
+                f"{len(set(s.params.get(chosen.knob) for s in request.specs))} values of {chosen.knob}.")
+    _start_on_ray(request)
+
+    def results() -> None:
+        finished = request.results
+        if finished:
+            show_results(finished, request.specs, chosen.knob, training=request.running)
+        elif not request.running:
+            st.caption("The chart appears here as runs finish.")
+
+    if not training.train_controls(request, results=results, results_every=10):
+        results()
+
+
+def _start_on_ray(request: training.Request) -> None:
+    """The Train button just clicked with Ray chosen: start the job on Ray before
+    ``train_controls`` would start it locally (it then shows that job's progress)."""
+    ss = st.session_state
+    if ss.get(EXECUTOR) != "ray" or not ss.get("train") or request.running:
+        return
+    runner = partial(run_all, executor="ray", ray_address=(ss.get(ADDRESS) or "").strip() or None)
+    request.job = jobs.registry().start(request.specs, request.store, runner=runner)
+    st.query_params[training.URL_PARAM] = request.key
+
+
+def sweep_comparison(results: list[RunResult], knob: str) -> Comparison:
+    """The sweep's frames and chart (pure: no drawing)."""
+    first = results[0].spec
+    metric = sweep.headline(first.kind)
+    frame = sweep.sweep_frame(results, knob)
+    refs = sweep.references(first.kind, first.dataset, knob, frame)
+    smooth = sweep.SMOOTHNESS if sweep.SMOOTHNESS in frame else None
+    setting = facts(first.kind).setting(knob)
+    chart = sweep_chart(frame, knob, metric, refs, smoothness=smooth,
+                        knob_label=setting.label if setting else knob)
+    table = summary_table(frame, knob, metric)
+    out = sweep.out_frame(frame, first.kind, knob)
+    return Comparison({f"sweep_{knob}": chart}, {"summary": table, "runs": out}, metric,
+                      data={f"sweep_{knob}": out})
+
+
+def summary_table(frame: pd.DataFrame, knob: str, metric: str) -> pd.DataFrame:
+    """One row per value, one column per model: ``81.5 ± 0.6``."""
+    stats = sweep.summary(frame, knob, metric)
+    scale = 100 if is_fraction(metric) else 1
+    stats["cell"] = [pm(m, s, n, scale) for m, s, n in zip(stats["mean"], stats["std"], stats["runs"])]
+    table = stats.pivot(index=knob, columns="model", values="cell")
+    models = list(dict.fromkeys(stats["model"]))
+    table = table.reindex(index=list(dict.fromkeys(stats[knob])), columns=models)
+    return table.rename(columns=display_name).reset_index()
+
+
+def show_results(results: list[RunResult], specs: list[RunSpec], knob: str, training: bool) -> None:
+    st.subheader("Sweep")
+    finished_caption(results, specs, training)
+    first = results[0].spec
+    stem = f"sweep_{first.kind}_{first.dataset}_{knob}"
+    comparison = memo("_sweep", (knob, results_key(results)), lambda: sweep_comparison(results, knob))
+    draw(comparison, f"sweep_{knob}", stem)
+    label = metric_label(comparison.metric) + (" (%)" if is_fraction(comparison.metric) else "")
+    st.caption(f"{label}, mean ± standard deviation over seeds, per value and model:")
+    st.dataframe(comparison.summary, hide_index=True, key="sweep_table")
+    export_ui.table_download(comparison.summary, stem + "_summary", "Summary table as CSV", key="sweep_summary")
+    st.divider()
+    export_ui.comparison_download(comparison.specs, comparison.frames, [r.spec for r in results],
+                                  file_name=f"{stem}.zip",
+                                  readme=f"Sweep of {knob} on {first.dataset} ({first.kind}): "
+                                         f"{len(results)} runs. The sweep itself, headless (settings "
+                                         f"other than the defaults are in the commands below):\n"
+                                         f"  {sweep_command(results, knob)}")
+
+
+def sweep_command(results: list[RunResult], knob: str) -> str:
+    """``python -m gnncore sweep ...`` for these runs' task, dataset, knob, models and seeds."""
+    first = results[0].spec
+    values = ",".join(str(v) for v in dict.fromkeys(r.spec.params.get(knob) for r in results))
+    models = ",".join(dict.fromkeys(r.spec.model for r in results))
+    seeds = len({r.spec.seed for r in results})
+    return (f"python -m gnncore sweep --task {first.kind} --dataset {first.dataset} --vary {knob}={values} "
+            f"--models {models} --seeds {seeds}")
+
+
+def restore_with(sidebar_restore: Callable[[list[RunSpec]], None]) -> Callable[[list[RunSpec]], None]:
+    """The sidebar's restore, then this panel's: what ``training.restore_from_url`` takes."""
+    def both(specs: list[RunSpec]) -> None:
+        sidebar_restore(specs)
+        restore(specs)
+
+    return both
+
+
+def restore(specs: list[RunSpec]) -> None:
+    """After a refresh: a job whose runs of one model and seed differ in one setting was a
+    sweep of it; set the mode and the panel to it."""
+    by_run: dict[tuple, list[RunSpec]] = {}
+    for s in specs:
+        by_run.setdefault((s.model, s.seed, s.params.get("fold")), []).append(s)
+    varying = {k for group in by_run.values() for k in {k for s in group for k in s.params}
+               if len({repr(s.params.get(k)) for s in group}) > 1}
+    if len(varying) == 1:
+        (name,) = varying
+        ss = st.session_state
+        values = list(dict.fromkeys(s.params[name] for s in specs))
+        ss["mode"], ss[KNOB], ss[VALUES] = "Sweep", name, ",".join(str(v) for v in values)

@@ -1,0 +1,124 @@
+"""``python -m gnncore sweep``: one knob over a list or a range of values, x models x seeds.
+
+    python -m gnncore sweep --task node --dataset CSBM --vary homophily=0:1:0.1 \\
+        --models gcn,sage,gat,mlp --seeds 5 --set signal=0.3 --out sweep.csv
+    python -m gnncore sweep --dataset Cora --vary layers=1,2,4,8,16,32 --models gcn,sage,gat --seeds 5
+    python -m gnncore sweep --task posenc --vary train_length=8,16,32 --models rope,alibi
+
+Every point is an ordinary run (:mod:`gnncore.sweep`), stored and cached by its spec: the
+same sweep with one more value trains only that value. The flags of ``gnn`` and ``posenc``
+(``--epochs``, ``--hidden``, ``--steps``...) fix a setting for the whole sweep, as there;
+``--set NAME=VALUE`` fixes any declared setting, those without a flag too (CSBM's signal).
+"""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import nullcontext
+
+import pandas as pd
+
+from gnncore import ray_executor, sweep
+from gnncore.charts._stats import pm
+from gnncore.charts.theme import display_name, is_fraction, metric_label
+from gnncore.cli import common
+from gnncore.runs import facts, kinds
+from gnncore.spec import DatasetUnavailable, SpecError
+
+COMMAND = "sweep"
+
+
+def register(sub) -> None:
+    tasks = kinds()
+    every = [facts(k) for k in tasks]
+    p = sub.add_parser(COMMAND, help="sweep one setting over values, x models x seeds",
+                       description="Train every model at every value of one setting (--vary), over "
+                                   "several seeds; prints mean +- std per value and model. Each point "
+                                   "is an ordinary run, stored and read back like any other.")
+    p.add_argument("--task", default=tasks[0], choices=tasks,
+                   help="; ".join(f"{k}: {f.title.lower()}" for k, f in zip(tasks, every)) + f"; default {tasks[0]}")
+    p.add_argument("--dataset", help="dataset (or, for posenc, sequence task); default: "
+                   + ", ".join(f"{f.default_dataset} for {k}" for k, f in zip(tasks, every)))
+    p.add_argument("--vary", required=True, metavar="NAME=VALUES",
+                   help="the setting to sweep and its values: NAME=a,b,c or NAME=START:STOP:STEP (STOP "
+                        "included), e.g. layers=1,2,4,8 or homophily=0:1:0.1")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", dest="fixed",
+                   help="fix a setting for the whole sweep (repeatable), e.g. --set signal=0.3")
+    p.add_argument("--models", "--encodings", type=common.csv_list, dest="models",
+                   help="comma-separated; default: the task's default models")
+    p.add_argument("--seeds", type=int, help="seeds 0..N-1 per model and value (default: the task's)")
+    p.add_argument("--folds", type=int, help="cross-validation folds, for graph classification")
+    p.add_argument("--out", help="CSV with one row per run: the columns of gnn --out, the swept setting "
+                                 f"and, for node runs, the smoothness ({sweep.SMOOTHNESS})")
+    settings = common.add_settings(p, every, lambda s: "the engine's default")
+    p.add_argument("--no-cache", action="store_true", help="train again even if the run store has the result")
+    common.add_workers(p)
+    common.add_executor(p)
+    p.set_defaults(func=run, settings=settings)
+
+
+def specs_from_args(args) -> tuple[sweep.Knob, list]:
+    f = facts(args.task)
+    dataset = args.dataset or f.default_dataset
+    given = common.settings_from_args(args, args.settings, f)
+    if args.folds is not None and not f.folds:
+        raise common.UsageError(f"--folds does not apply to --task {args.task}.")
+    try:
+        knob = sweep.parse_vary(args.vary, args.task, dataset)
+        fixed = sweep.parse_set(args.fixed, args.task, dataset)
+        both = sorted(set(given) & set(fixed))
+        if both:
+            raise SpecError(f"{both[0]} is given twice, as a flag and with --set; give it once.")
+        fixed.update(given)
+        if knob.name in fixed:
+            raise SpecError(f"{knob.name} is swept by --vary, so it cannot also be fixed; drop one of them.")
+        models = list(f.default_models) if args.models is None else args.models
+        seeds = f.seeds if args.seeds is None else args.seeds
+        folds = f.folds if args.folds is None else args.folds
+        return knob, sweep.sweep_specs(args.task, dataset, models, seeds, knob, folds, **fixed)
+    except (SpecError, DatasetUnavailable) as e:
+        raise common.UsageError(str(e)) from None
+
+
+def run(args) -> int:
+    knob, specs = specs_from_args(args)
+    common.check_out(args.out)
+    with ray_executor.session() if args.executor == "ray" else nullcontext():
+        results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers,
+                                 executor=args.executor, ray_address=args.ray_address)
+    frame = sweep.sweep_frame(results, knob.name)
+    if args.out:
+        common.write_csv(sweep.out_frame(frame, args.task, knob.name), args.out)
+    print(summary_text(frame, args.task, knob))
+    if args.out:
+        print(f"wrote {len(frame)} rows to {args.out}")
+    return 0
+
+
+def summary_text(frame: pd.DataFrame, kind: str, knob: sweep.Knob) -> str:
+    """A heading, then one line per value: each model's mean +- std (percent for fractions);
+    for node runs a second table, the smoothness of the output."""
+    metric = sweep.headline(kind)
+    first = frame.iloc[0]
+    spread = f"{common.plural(frame['seed'].nunique(), 'seed')}"
+    if "fold" in frame and frame["fold"].notna().any():
+        spread += f" x {frame['fold'].nunique()} folds"
+    lines = [f"{first['dataset']} ({kind}), {spread}, sweeping {knob.name}: mean +- std"]
+    tables = [metric] + ([sweep.SMOOTHNESS] if sweep.SMOOTHNESS in frame else [])
+    for m in tables:
+        scale = 100 if is_fraction(m) else 1
+        digits = 1 if is_fraction(m) else 3
+        stats = sweep.summary(frame, knob.name, m)
+        models = list(dict.fromkeys(stats["model"]))
+        width = max(16, *(len(display_name(x)) + 2 for x in models))
+        lines.append(f"{metric_label(m)}" + (" (%)" if scale == 100 else ""))
+        lines.append(f"  {knob.name:<14}" + "".join(f"{display_name(x):>{width}}" for x in models))
+        for value in knob.values:
+            row = stats[stats[knob.name] == value]
+            cells = []
+            for model in models:
+                hit = row[row["model"] == model]
+                cells.append("–" if hit.empty else pm(hit["mean"].iloc[0], hit["std"].iloc[0],
+                                                      int(hit["runs"].iloc[0]), scale, digits, sep=" +- "))
+            lines.append(f"  {value!s:<14}" + "".join(f"{c:>{width}}" for c in cells))
+    return "\n".join(lines)

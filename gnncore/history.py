@@ -1,0 +1,259 @@
+"""Every stored run at hand: list, filter, tag, annotate, delete and export the runs of the
+run store, for the Runs page and ``python -m gnncore runs``.
+
+Listing reads the summary columns with SQL (identity, spec and final metrics as JSON; never
+the per-epoch history or the artifacts), so thousands of runs list in a fraction of a
+second. Tags and notes live in their own tables of the run store (:class:`~gnncore.runs.RunStore`).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from gnncore import runs
+from gnncore.runs import RunStore
+from gnncore.spec import RunResult
+
+ID_COLUMNS = ["key", "kind", "dataset", "model", "seed", "created", "metric", "score", "tags", "note"]
+
+
+def headline(kind: str, metrics: Mapping) -> tuple[str, float | None]:
+    """The metric a run is judged by and its value: the engine's headline metric (for the
+    positional encodings, on inputs longer than trained: what the lab is about)."""
+    try:
+        names = runs.facts(kind).metrics
+    except Exception:  # noqa: BLE001 - a kind this version has no engine for
+        names = ()
+    for name in [f"out_of_distribution_{n}" for n in names] + list(names):
+        if metrics.get(name) is not None:
+            return name, metrics[name]
+    return (names[0] if names else ""), None
+
+
+def runs_table(store: RunStore | None = None) -> pd.DataFrame:
+    """One row per stored run, newest first: :data:`ID_COLUMNS`, then every hyperparameter
+    (a column each; empty where a run has none)."""
+    store = store or RunStore()
+    with closing(store._connect()) as db:
+        rows = db.execute("SELECT key, kind, dataset, model, seed, spec, metrics, created FROM runs "
+                          "ORDER BY created DESC").fetchall()
+        tags: dict[str, list[str]] = {}
+        for key, tag in db.execute("SELECT key, tag FROM tags ORDER BY tag"):
+            tags.setdefault(key, []).append(tag)
+        notes = dict(db.execute("SELECT key, note FROM notes"))
+    records = []
+    for key, kind, dataset, model, seed, spec, metrics, created in rows:
+        metric, score = headline(kind, json.loads(metrics))
+        records.append({"key": key, "kind": kind, "dataset": dataset, "model": model, "seed": seed,
+                        "created": created, "metric": metric, "score": score,
+                        "tags": ", ".join(tags.get(key, [])), "note": notes.get(key, ""),
+                        **json.loads(spec).get("hparams", {})})
+    frame = pd.DataFrame(records, columns=None if records else ID_COLUMNS)
+    frame["created"] = pd.to_datetime(frame["created"], unit="s", utc=True).dt.tz_convert(None)
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
+    return frame
+
+
+def param_columns(frame: pd.DataFrame) -> list[str]:
+    """The hyperparameter columns of :func:`runs_table`, in name order."""
+    return sorted(c for c in frame.columns if c not in ID_COLUMNS)
+
+
+@dataclass
+class Filter:
+    """Which runs to keep; an empty field keeps all. ``params``: name -> values to keep
+    (compared as text, so ``0.01`` from the command line matches the stored 0.01)."""
+
+    kinds: list[str] = field(default_factory=list)
+    datasets: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    params: dict[str, list] = field(default_factory=dict)
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.kinds or self.datasets or self.models or self.seeds or self.tags or self.params
+                    or self.since or self.until)
+
+
+def _text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def apply(frame: pd.DataFrame, f: Filter) -> pd.DataFrame:
+    """The rows of ``frame`` (:func:`runs_table`) that ``f`` keeps."""
+    keep = pd.Series(True, index=frame.index)
+    for column, wanted in (("kind", f.kinds), ("dataset", f.datasets), ("model", f.models)):
+        if wanted:
+            keep &= frame[column].astype(str).str.lower().isin({str(w).lower() for w in wanted})
+    if f.seeds:
+        keep &= frame["seed"].isin([int(s) for s in f.seeds])
+    if f.tags:
+        wanted = {t.lower() for t in f.tags}
+        keep &= frame["tags"].map(lambda s: bool(wanted & {t.strip().lower() for t in s.split(",") if t.strip()}))
+    for name, values in f.params.items():
+        if name not in frame:
+            keep &= False
+            continue
+        texts = {_text(v) for v in values}
+        keep &= frame[name].map(lambda v: v is not None and not (isinstance(v, float) and pd.isna(v))
+                                and _text(v) in texts)
+    if f.since:
+        keep &= frame["created"] >= pd.Timestamp(f.since)
+    if f.until:
+        keep &= frame["created"] < pd.Timestamp(f.until) + timedelta(days=1)
+    return frame[keep]
+
+
+def parse_date(text: str) -> date:
+    """``2024-05-01``, ``today`` or ``yesterday``; ValueError with one sentence otherwise."""
+    text = text.strip().lower()
+    if text in ("today", "yesterday"):
+        return date.today() - timedelta(days=text == "yesterday")
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date; write it as YYYY-MM-DD (2024-05-31), today or yesterday.") from None
+
+
+# ---- tags and notes ----
+
+def clean_tag(tag: str) -> str:
+    """Tags are single words or phrases without commas (the list shows them comma-separated)."""
+    cleaned = " ".join(str(tag).replace(",", " ").split())
+    if not cleaned:
+        raise ValueError("A tag needs at least one letter or digit.")
+    return cleaned[:40]
+
+
+def add_tag(store: RunStore, keys: Iterable[str], tag: str) -> int:
+    tag = clean_tag(tag)
+    with closing(store._connect()) as db, db:
+        return db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)",
+                              [(k, tag) for k in keys]).rowcount
+
+
+def remove_tag(store: RunStore, keys: Iterable[str], tag: str) -> int:
+    with closing(store._connect()) as db, db:
+        return db.executemany("DELETE FROM tags WHERE key = ? AND tag = ?",
+                              [(k, str(tag)) for k in keys]).rowcount
+
+
+def set_note(store: RunStore, keys: Iterable[str], note: str) -> None:
+    """The same note on every run named (an empty note removes it)."""
+    import time
+
+    note = str(note).strip()
+    with closing(store._connect()) as db, db:
+        if note:
+            db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)",
+                           [(k, note, time.time()) for k in keys])
+        else:
+            db.executemany("DELETE FROM notes WHERE key = ?", [(k,) for k in keys])
+
+
+# ---- comparing and exporting ----
+
+def results(store: RunStore, keys: Iterable[str]) -> list[RunResult]:
+    """The selected runs in full (history and tables, no artifacts), in the order given."""
+    return store.by_keys(keys)
+
+
+def comparison(selected: list[RunResult]) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """The charts and frames of the comparison zip for runs of one kind, built as the pages
+    build them (the same chart builders), without Streamlit."""
+    from gnncore import charts as c
+    from gnncore.charts.theme import order
+    from gnncore.pairs import paired_differences
+
+    kind = selected[0].spec.kind
+    frame, history = runs.runs_frame(selected), runs.history_frame(selected)
+    metric = runs.facts(kind).metrics[0]
+    if kind == "posenc":
+        lengths = runs.table_frame(selected, "length")
+        charts = {"accuracy_vs_length": c.accuracy_vs_length(lengths, metric),
+                  "in_vs_out": c.in_vs_out(lengths, metric), "loss_curves": c.loss_curves(history)}
+        return charts, {"runs": frame, "lengths": lengths, "history": history}
+    f = runs.facts(kind)
+    refs = pd.concat([runs.references(kind, d) for d in frame["dataset"].unique()], ignore_index=True)
+    pairs = paired_differences(frame, metric, order(frame["model"]))
+    charts = {f"final_{metric}": c.final_scores(frame, metric, refs), f"cost_vs_{metric}": c.cost_vs_score(frame, metric),
+              "learning_curves": c.learning_curves(history, f.curves[0])}
+    if len(pairs):
+        charts["paired_differences"] = c.difference_chart(pairs)
+    also = [m for m in f.metrics if m != metric and m in frame]
+    frames = {"summary": c.summary_table(frame, metric, refs, also=also), "runs": frame, "history": history,
+              "pairs": pairs}
+    return charts, frames
+
+
+def export_zip(selected: list[RunResult]) -> bytes:
+    """The comparison zip (charts as PNG, SVG and HTML, data as CSV, specs, README) of the
+    selected runs; runs of several kinds each get their own charts, prefixed by kind."""
+    from gnncore import export
+
+    all_charts, all_frames = {}, {}
+    kinds = list(dict.fromkeys(r.spec.kind for r in selected))
+    for kind in kinds:
+        charts, frames = comparison([r for r in selected if r.spec.kind == kind])
+        prefix = f"{kind}_" if len(kinds) > 1 else ""
+        all_charts.update({prefix + k: v for k, v in charts.items()})
+        all_frames.update({prefix + k: v for k, v in frames.items()})
+    datasets = ", ".join(dict.fromkeys(r.spec.dataset for r in selected))
+    readme = f"{len(selected)} stored runs exported from the run store ({', '.join(kinds)} on {datasets})."
+    return export.comparison_zip(all_charts, all_frames, [r.spec for r in selected], readme)
+
+
+def shared_pairs(frame: pd.DataFrame) -> int:
+    """How many selected runs share kind, dataset, model, seed (and fold) with another one:
+    runs of the same model with different settings, which a comparison pools."""
+    cols = ["kind", "dataset", "model", "seed"] + (["fold"] if "fold" in frame else [])
+    return int(frame.duplicated(subset=cols, keep=False).sum()) if len(frame) else 0
+
+
+def across_datasets(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each model's headline score on each dataset side by side (rows: models; columns:
+    datasets), as ``mean ± std (runs)``, in percent for fractions; from :func:`runs_table` rows."""
+    from gnncore.charts._stats import pm
+    from gnncore.charts.theme import display_name, is_fraction, order
+
+    if frame.empty:
+        return pd.DataFrame()
+    stats = frame.groupby(["model", "dataset"], sort=False)["score"].agg(["mean", "std", "count"]).reset_index()
+    metric = str(frame["metric"].iloc[0])
+    scale = 100.0 if is_fraction(metric) else 1.0
+    stats["cell"] = [f"{pm(m, s, n, scale)} ({n})" for m, s, n in zip(stats["mean"], stats["std"], stats["count"])]
+    wide = stats.pivot(index="model", columns="dataset", values="cell")
+    wide = wide.reindex(index=order(frame["model"]), columns=dataset_order(frame["dataset"]))
+    wide.index = [display_name(m) for m in wide.index]
+    return wide.fillna("–").rename_axis("Model").reset_index()
+
+
+def dataset_order(names: Iterable[str]) -> list[str]:
+    """Datasets in the registry's order (Cora, CiteSeer, PubMed, ..., then added ones), others after."""
+    from gnncore.gnn.datasets import all_datasets
+
+    known = {n.lower(): i for i, n in enumerate(all_datasets())}
+    unique = list(dict.fromkeys(names))
+    return sorted(unique, key=lambda n: (known.get(str(n).lower(), len(known)), unique.index(n)))
+
+
+def for_comparison(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows in the order a comparison reads best: task, dataset (registry order), then as stored."""
+    if frame.empty:
+        return frame
+    datasets = {d: i for i, d in enumerate(dataset_order(frame["dataset"]))}
+    kinds = {k: i for i, k in enumerate(runs.ENGINES)}
+    return frame.assign(_k=frame["kind"].map(kinds).fillna(len(kinds)), _d=frame["dataset"].map(datasets)) \
+        .sort_values(["_k", "_d", "created"], kind="stable").drop(columns=["_k", "_d"])
