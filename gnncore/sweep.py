@@ -157,9 +157,11 @@ def sweep_specs(kind: str, dataset: str, models: Sequence[str], seeds: int | Seq
     setting = knob_setting(kind, dataset, knob.name)
     if not knob.values:
         raise SpecError(f"The sweep of {knob.name} has no values; give at least one.")
-    lacking = [m for m in models if m not in models_with(kind, dataset, knob.name, [m])]
-    if models and lacking and all(m in runs.facts(kind).models for m in models):
-        having = models_with(kind, dataset, knob.name, list(runs.facts(kind).models))
+    # A setting some models have and others lack (GAT's heads); one no model fills in by
+    # default (an optional dataset setting) is every model's, for the engine to check.
+    having = models_with(kind, dataset, knob.name, [m for m in runs.facts(kind).models])
+    lacking = [m for m in models if m not in having]
+    if models and having and lacking and all(m in runs.facts(kind).models for m in models):
         raise SpecError(f"{setting.label} ({knob.name}) is a setting of {', '.join(having)} only, not of "
                         f"{', '.join(lacking)}; sweep it with --models {','.join(having)}.")
     per_model = {m: {k: v for k, v in (per_model or {}).get(m, {}).items() if k != knob.name and k not in settings}
@@ -167,7 +169,8 @@ def sweep_specs(kind: str, dataset: str, models: Sequence[str], seeds: int | Seq
     settings = dict(settings)
     for name in list(settings):  # a setting of some models only (GAT's heads) goes to those alone
         having = models_with(kind, dataset, name, models)
-        if set(having) != set(models) and all(m in runs.facts(kind).models for m in models):
+        anyone = models_with(kind, dataset, name, list(runs.facts(kind).models))
+        if anyone and set(having) != set(models) and all(m in runs.facts(kind).models for m in models):
             value = settings.pop(name)
             if not having:
                 raise SpecError(f"{name} is not a setting of {', '.join(models)}; leave it out.")

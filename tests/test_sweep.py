@@ -69,6 +69,9 @@ def test_specs_are_values_x_models_x_seeds_with_the_knob_winning():
 def test_a_setting_of_some_models_goes_to_those_alone():
     specs = sweep.sweep_specs("node", "CSBM", ["gcn", "gat"], 1, sweep.Knob("layers", (2,)), epochs=3, heads=2)
     assert {s.model: s.params.get("heads") for s in specs} == {"gcn": None, "gat": 2}
+    share = sweep.sweep_specs("node", "CSBM", ["gcn", "mlp"], 1, sweep.parse_vary("train_per_class=5,40", "node", "CSBM"),
+                              epochs=2)  # an optional setting no model fills in is every model's
+    assert sorted((s.model, s.params["train_per_class"]) for s in share) == [("gcn", 5), ("gcn", 40), ("mlp", 5), ("mlp", 40)]
 
 
 def test_every_point_is_stored_and_one_more_value_trains_only_that_value():
