@@ -180,7 +180,7 @@ def comparison(selected: list[RunResult]) -> tuple[dict, dict[str, pd.DataFrame]
     kind = selected[0].spec.kind
     frame, history = runs.runs_frame(selected), runs.history_frame(selected)
     metric = runs.facts(kind).metrics[0]
-    if kind == "posenc":
+    if runs.facts(kind).by_length:
         lengths = runs.table_frame(selected, "length")
         charts = {"accuracy_vs_length": c.accuracy_vs_length(lengths, metric),
                   "in_vs_out": c.in_vs_out(lengths, metric), "loss_curves": c.loss_curves(history)}

@@ -159,6 +159,7 @@ class Facts:
     intro: str = ""                      # a paragraph for the page
     model_help: str = ""                 # a sentence on the model choice
     keeps: tuple[str, ...] = ()
+    by_length: bool = False              # scored per test length (a "length" table per run)
 
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)

@@ -200,7 +200,7 @@ def out_frame(frame: pd.DataFrame, kind: str, knob: str) -> pd.DataFrame:
     knob after the seed, and the smoothness measure where the runs have it. posenc: the
     sequence task, encoding, seed, knob and the run's scores in and past the trained lengths
     (its per-length rows are ``posenc --out``'s)."""
-    if kind == "posenc":
+    if runs.facts(kind).by_length:
         frame = frame.assign(task=frame["dataset"], encoding=frame["model"])
         base = ["task", "encoding", "seed", *POSENC_SCORES, "ms_per_step", "params"]
     else:

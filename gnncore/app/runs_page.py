@@ -240,7 +240,7 @@ def compare(store: RunStore, selected: pd.DataFrame) -> None:
         st.info("These runs are no longer in the run store.")
         return
     specs = [r.spec for r in chosen]
-    if kind == "posenc":
+    if facts(kind).by_length:
         posenc_results.show_posenc_comparison(chosen, specs, training=False)
     else:
         results.show_gnn_comparison(chosen, specs, training=False, store=store)

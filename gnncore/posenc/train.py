@@ -73,7 +73,7 @@ ENCODING_SETTINGS = (MAX_POSITION,)
 LEARNED_BIAS = ("fire", "kerple")  # their trained bias per head is kept as the table learned_bias
 
 FACTS = Facts(
-    kind="posenc", title="Positional encodings", command=("posenc",),
+    kind="posenc", title="Positional encodings", command=("posenc",), by_length=True,
     datasets=tuple(TASKS), default_dataset="copy",
     # The six anchors by default: with the newer ones the default comparison would take
     # longer than its 90 s on the 2-core machine.
