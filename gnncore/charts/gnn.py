@@ -96,7 +96,7 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
         out["Source"] = sources
 
     for column, name, digits in (("best_epoch", "Best epoch", 0), ("ms_per_epoch", "ms / epoch", 2),
-                                 ("peak_mb", "Peak memory (MB)", 0), ("params", "Parameters", 0), ("dirichlet_energy", "Smoothness (energy)", 3)):
+                                 ("peak_mb", "Peak memory (MB)", 0), ("params", "Parameters", 0), ("prediction_energy", "Smoothness (energy)", 3)):
         if column in runs:
             means = mean_std(runs, by, column)["mean"]
             out[name] = means.round(digits).astype("Int64") if digits == 0 else means.round(digits)

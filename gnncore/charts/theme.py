@@ -47,7 +47,7 @@ METRIC_LABELS = {
     "ms_per_step": "Time per training step (ms)", "params": "Trainable parameters",
     "best_epoch": "Best epoch", "epochs_run": "Epochs run",
     "token_accuracy": "Token accuracy", "exact_match": "Exact match",
-    "dirichlet_energy": "Dirichlet energy of the output",
+    "prediction_energy": "Dirichlet energy of the predictions",
     "accuracy": "Token accuracy",
 }
 

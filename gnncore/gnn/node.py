@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from gnncore.gnn import sampling
 from gnncore.gnn import settings as gs
 from gnncore.gnn.datasets import DatasetNames, info, load_node_data
-from gnncore.gnn.measures import dirichlet_energy
+from gnncore.gnn.measures import prediction_energy
 from gnncore.gnn.memory import PeakMemory
 from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.sampling import parse_fanout
@@ -138,7 +138,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         step = _batches(spec, model, opt, data, should_stop) if p.get("batch_size") else None
         y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
 
-        elapsed = 0.0
+        elapsed, energy = 0.0, float("nan")
         selection = BestEpoch(SELECT[p.get("select", "accuracy")], p["patience"])
         snapshots, best_state = Snapshots(p["epochs"]) if keep else None, None
         if keep:  # the untrained model, frame 0 (no_grad: what GCN caches here must serve backward)
@@ -174,15 +174,16 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             if on_progress:
                 on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": accs[1], "loss": row["loss"]}))
             stop = selection.update(row)
-            if keep and selection.row is row:
-                best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            if selection.row is row:
+                # How alike neighbours' predictions are at the reported epoch: the run's smoothness.
+                energy = prediction_energy(logits, data.edge_index)
+                if keep:
+                    best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             if stop:
                 break
-        # How smooth the final output is across edges: the over-smoothing measure of the run.
-        energy = dirichlet_energy(logits, data.edge_index)
 
     metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
-               "params": count_parameters(model), "dirichlet_energy": energy,
+               "params": count_parameters(model), "prediction_energy": energy,
                "peak_mb": memory.peak_mb}
     artifacts = ({"model": state_bytes(best_state), "embeddings": snapshots.encode(y.cpu(), [m.cpu() for m in masks])}
                  if keep else {})

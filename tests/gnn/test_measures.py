@@ -2,9 +2,9 @@
 
 import pytest
 import torch
-from torch_geometric.utils import add_remaining_self_loops, degree, to_undirected
+from torch_geometric.utils import to_undirected
 
-from gnncore.gnn.measures import dirichlet_energy, homophily
+from gnncore.gnn.measures import dirichlet_energy, homophily, prediction_energy
 
 
 def ring(n=8):
@@ -12,23 +12,25 @@ def ring(n=8):
     return to_undirected(torch.stack([src, (src + 1) % n]))
 
 
-def test_energy_is_zero_for_features_as_smooth_as_the_graph_allows():
+def test_energy_is_zero_when_every_neighbour_agrees_whatever_the_degrees():
     edges = to_undirected(torch.tensor([[0, 0, 1, 2], [1, 2, 2, 3]]))  # degrees differ
-    with_loops, _ = add_remaining_self_loops(edges, num_nodes=4)
-    deg = degree(with_loops[0], 4)
-    x = deg.sqrt().unsqueeze(-1) * torch.tensor([[1.0, -2.0]])  # the null space of the normalised Laplacian
-    assert dirichlet_energy(x, edges) == pytest.approx(0.0, abs=1e-9)
+    assert dirichlet_energy(torch.tensor([[1.0, -2.0]]).repeat(4, 1), edges) == 0.0
+    # A collapsed model: the same logits everywhere (and a constant added changes nothing).
+    logits = torch.tensor([[3.0, 1.0, -1.0]]).repeat(4, 1)
+    assert prediction_energy(logits, edges) == 0.0
+    varied = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
+    assert prediction_energy(varied + 7.0, edges) == pytest.approx(prediction_energy(varied, edges))
 
 
-def test_energy_is_scale_free_and_highest_for_alternating_features():
+def test_energy_of_alternating_features_on_a_ring():
     edges = ring(8)
     alternating = torch.tensor([[1.0], [-1.0]] * 4)  # every neighbour opposite: the roughest signal
-    rough = dirichlet_energy(alternating, edges)
-    assert rough == pytest.approx(dirichlet_energy(1000 * alternating, edges))
-    noise = dirichlet_energy(torch.randn(8, 16, generator=torch.Generator().manual_seed(0)), edges)
-    assert 0 < noise < rough <= 2
-    # On a ring with self-loops every degree is 3: 1 - (1 - 2) / 3 = 4/3 for the alternating signal.
-    assert rough == pytest.approx(4 / 3)
+    # Each node has two neighbours, each at squared distance 4: 8 per node.
+    assert dirichlet_energy(alternating, edges) == pytest.approx(8.0)
+    assert dirichlet_energy(3 * alternating, edges) == pytest.approx(72.0)  # not scale-free: Rusch et al.'s
+    # Confident opposite predictions: the probabilities (1, 0) and (0, 1) differ by 2 per edge.
+    confident = torch.cat([100 * alternating, -100 * alternating], 1)
+    assert prediction_energy(confident, edges) == pytest.approx(4.0)  # twice the mean degree, the most
 
 
 def test_homophily_of_a_two_class_graph():
