@@ -183,10 +183,12 @@ def edge_aggregate(edge_index: torch.Tensor, alpha: torch.Tensor, x: torch.Tenso
     heads = alpha.size(1)
     key = (x.size(0), heads)
     kept = getattr(edge_index, _ATTR, None)
-    if kept is None or kept[0] != key:
-        kept = (key, _heads_pattern(edge_index, x.size(0), heads))
+    if kept is None:
+        kept = {}
         setattr(edge_index, _ATTR, kept)
-    return _EdgeAggregate.apply(alpha, x.contiguous(), kept[1])
+    if key not in kept:  # one per head count: GAT's output layer often has fewer heads
+        kept[key] = _heads_pattern(edge_index, x.size(0), heads)
+    return _EdgeAggregate.apply(alpha, x.contiguous(), kept[key])
 
 
 def by_target(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
