@@ -47,7 +47,8 @@ class DatasetInfo:
     # The protocol the dataset's published numbers come from: "" (the arena's), "shchur"
     # (Shchur et al. 2018: the largest connected component, features as published, their
     # per-model settings and early stopping; gnncore.gnn.node.SHCHUR) or "geom" (the
-    # baselines of Zhu et al. 2020 on the Geom-GCN splits; gnncore.gnn.node.GEOM).
+    # baselines of Zhu et al. 2020 on the Geom-GCN splits; gnncore.gnn.node.GEOM) or
+    # "published" (the large graphs: features as published, the split shipped with them).
     protocol: str = ""
     # Fixed splits shipped with the dataset (Geom-GCN's 10 for WebKB and Actor): seed i trains
     # on split i, so seeds run 0 .. splits-1. 0: the split comes from elsewhere.
@@ -59,8 +60,9 @@ class DatasetInfo:
 
     @property
     def row_normalised(self) -> bool:
-        """Bag-of-words rows scaled to sum to one, as GCN's authors did; Shchur et al. did not."""
-        return self.protocol != "shchur"
+        """Bag-of-words rows scaled to sum to one, as GCN's authors did; Shchur et al. did not,
+        and the large graphs' features (word embeddings, some negative) are used as published."""
+        return self.protocol not in ("shchur", "published")
 
     @property
     def builtin(self) -> bool:
@@ -70,9 +72,15 @@ class DatasetInfo:
     def raw_subdir(self) -> str:
         if self.family == "WebKB":  # PyG's WebKB reads lower-case folders
             return f"WebKB/{self.name.lower()}/raw"
-        if self.family == "Actor":  # one dataset, no name: Actor/raw
-            return "Actor/raw"
+        if self.family in _UNNAMED:  # one dataset, no name: Actor/raw
+            return f"{self.family}/raw"
+        if self.family == "OGB":  # ogb's own folder, split files beside raw/
+            return f"OGB/{self.name.replace('-', '_')}"
         return f"{self.family}/{self.name}/raw"
+
+
+# PyG classes that hold one dataset and take no name.
+_UNNAMED = ("Actor", "Reddit", "Flickr")
 
 
 def _planetoid(name, nodes, edges, features, classes, split, mb):
@@ -118,6 +126,23 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
     _geom("Texas", "WebKB", 183, 325, 1703, "texas", 0.1),
     _geom("Wisconsin", "WebKB", 251, 515, 1703, "wisconsin", 0.1),
     _geom("Actor", "Actor", 7600, 30019, 932, "film", 6.0, title="Actor (film co-occurrence)"),
+    # Graphs too big for full batch on a laptop (the counts are PyG's and OGB's documented ones;
+    # the mirror does not carry them yet, so they download on first use where there is a network).
+    DatasetInfo("ogbn-arxiv", "ogbn-arxiv (OGB)", "OGB", ("node",), 169343, 2315598, 128, 40,
+                "OGB's split by year: papers to 2017 train, 2018 validation, 2019 test (Hu et al. 2020); "
+                "edges made undirected, features as published",
+                "Hu et al. 2020 (Open Graph Benchmark)", 81.0, 1,
+                ("RELEASE_v1.txt", *(f"raw/{f}.csv.gz" for f in ("edge", "node-feat", "node-label", "node_year", "num-edge-list",
+                                                                  "num-node-list")),
+                 *(f"split/time/{f}.csv.gz" for f in ("train", "valid", "test"))), "published"),
+    DatasetInfo("Flickr", "Flickr", "Flickr", ("node",), 89250, 899756, 500, 7,
+                "the published split, 50% / 25% / 25% of the images (Zeng et al. 2020, GraphSAINT)",
+                "Zeng et al. 2020 (GraphSAINT)", 220.0, 1, ("adj_full.npz", "feats.npy", "class_map.json", "role.json"),
+                "published"),
+    DatasetInfo("Reddit", "Reddit", "Reddit", ("node",), 232965, 114615892, 602, 41,
+                "the published split: posts of the first 20 days train, the rest validation and test "
+                "(Hamilton et al. 2017)", "Hamilton et al. 2017 (GraphSAGE)", 1300.0, 1,
+                ("reddit_data.npz", "reddit_graph.npz"), "published"),
     DatasetInfo("KarateClub", "Zachary's karate club", "builtin", ("node",), 34, 156, 34, 4,
                 "4 labelled nodes train; the rest split in half, validation / test",
                 "Zachary 1977"),
@@ -205,6 +230,7 @@ def _ensure_raw(d: DatasetInfo) -> Path:
         target = cache / d.raw_subdir
         target.mkdir(parents=True, exist_ok=True)
         for f in missing:
+            (target / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(mirror / d.raw_subdir / f, target / f)
             os.chmod(target / f, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
         missing = []
@@ -229,7 +255,7 @@ def _pyg_dataset(d: DatasetInfo, **kwargs):
         root = _ensure_raw(d)
         cls = getattr(pyg, d.family)
         try:
-            return cls(str(root), **kwargs) if d.family == "Actor" else cls(str(root), d.name, **kwargs)
+            return cls(str(root), **kwargs) if d.family in _UNNAMED else cls(str(root), d.name, **kwargs)
         except Exception as e:  # a failed download: no network, proxy, moved URL ...
             missing = _missing(d, config.data_dir())
             if missing:
@@ -265,11 +291,51 @@ def _load_graph(name: str, data_root: str) -> Data:
     if name == "KarateClub":
         from torch_geometric.datasets import KarateClub
         return KarateClub()[0]
+    if d.family == "OGB":
+        return _ogb_graph(d)
     # GCN (Kipf & Welling 2017) row-normalises the bag-of-words features, and so do we unless
     # the dataset's protocol says otherwise (its published numbers came without).
     steps = ([T.LargestConnectedComponents()] if d.largest_component else []) + (
         [T.NormalizeFeatures()] if d.row_normalised else [])
     return _pyg_dataset(d, transform=T.Compose(steps))[0]
+
+
+def _pyg_stored() -> list:
+    from torch_geometric.data import data as pyg_data
+    from torch_geometric.data import storage
+
+    return [pyg_data.Data, pyg_data.DataEdgeAttr, pyg_data.DataTensorAttr, storage.GlobalStorage,
+            storage.NodeStorage, storage.EdgeStorage, storage.BaseStorage]
+
+
+def _ogb_graph(d: DatasetInfo) -> Data:
+    """An OGB node dataset through the ``ogb`` package, with its split as masks and its edges
+    made undirected (as OGB's GCN and GraphSAGE baselines do)."""
+    try:
+        os.environ.setdefault("OUTDATED_IGNORE", "1")  # ogb would ask PyPI for a newer version
+        from ogb.nodeproppred import PygNodePropPredDataset
+    except ImportError:
+        raise DatasetUnavailable(f"{d.title} loads through the ogb package, which is not installed: "
+                                 f"pip install -r requirements-large.txt (or pip install ogb).") from None
+    with _cache_lock(d.name):
+        root = _ensure_raw(d)
+        try:
+            # ogb 1.3.6 reads back the PyG objects it wrote with torch.load's default, which
+            # since torch 2.6 refuses classes it was not told of: these, from our own cache.
+            with torch.serialization.safe_globals(_pyg_stored()):
+                dataset = PygNodePropPredDataset(d.name, root=str(root))
+        except Exception as e:
+            missing = _missing(d, config.data_dir())
+            if missing:
+                raise _unavailable(d, missing, config.data_dir()) from e
+            raise
+        split = dataset.get_idx_split()
+    data = T.ToUndirected()(dataset[0])
+    data.y = data.y.view(-1)
+    for mask, part in (("train_mask", "train"), ("val_mask", "valid"), ("test_mask", "test")):
+        data[mask] = torch.zeros(data.num_nodes, dtype=torch.bool)
+        data[mask][split[part]] = True
+    return data
 
 
 def load_node_data(name: str, seed: int = 0, **options) -> Data:
