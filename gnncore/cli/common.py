@@ -132,6 +132,14 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
         raise UsageError(str(e)) from None
     if not quiet:
         print("\r" + " " * 90 + "\r", end="", file=sys.stderr)
+    diverged = [r for r in results if r.metrics.get("diverged_epoch")]
+    if diverged:
+        which = ", ".join(f"{r.spec.model} seed {r.spec.seed}" + "".join(
+            f" {k}={v}" for k, v in sorted(r.spec.params.items()) if k in ("layers", "lr")) +
+            f" at epoch {r.metrics['diverged_epoch']}" for r in diverged[:5])
+        more = f" and {len(diverged) - 5} more" if len(diverged) > 5 else ""
+        print(f"note: {len(diverged)} run(s) diverged (the loss became NaN), so they stopped and report "
+              f"their best epoch before it: {which}{more}.", file=sys.stderr)
     return results
 
 

@@ -108,8 +108,10 @@ def run(args) -> int:
     if args.embeddings_out or args.weights_out:
         store = RunStore()
         if args.embeddings_out:
-            emb = pd.concat([embeddings_frame(store.artifact(r.spec, "embeddings"), r.spec.model, r.spec.seed)
-                             for r in results], ignore_index=True)
+            blobs = [(r.spec, store.artifact(r.spec, "embeddings")) for r in results]
+            # A run that diverged before any finite epoch has no snapshots.
+            emb = pd.concat([embeddings_frame(blob, spec.model, spec.seed) for spec, blob in blobs if blob is not None]
+                            or [pd.DataFrame(columns=list(EMBEDDING_COLUMNS))], ignore_index=True)
             common.write_csv(emb[list(EMBEDDING_COLUMNS)], args.embeddings_out, "--embeddings-out")
             written[args.embeddings_out] = len(emb)
         if args.weights_out:

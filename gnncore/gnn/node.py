@@ -8,6 +8,7 @@ loss, which is what Velickovic et al. (2018, Sec. 3.3) used for GAT on PubMed.
 from __future__ import annotations
 
 import io
+import math
 import time
 
 import torch
@@ -138,7 +139,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         step = _batches(spec, model, opt, data, should_stop) if p.get("batch_size") else None
         y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
 
-        elapsed, energy = 0.0, float("nan")
+        elapsed, energy, diverged = 0.0, float("nan"), 0
         selection = BestEpoch(SELECT[p.get("select", "accuracy")], p["patience"])
         snapshots, best_state = Snapshots(p["epochs"]) if keep else None, None
         if keep:  # the untrained model, frame 0 (no_grad: what GCN caches here must serve backward)
@@ -174,6 +175,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             if on_progress:
                 on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": accs[1], "loss": row["loss"]}))
             stop = selection.update(row)
+            if not math.isfinite(loss):  # diverged (deep GAT at a high rate): later epochs are NaN too
+                diverged, stop = epoch, True
             if selection.row is row:
                 # How alike neighbours' predictions are at the reported epoch: the run's smoothness.
                 energy = prediction_energy(logits, data.edge_index)
@@ -184,9 +187,9 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
 
     metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
                "params": count_parameters(model), "prediction_energy": energy,
-               "peak_mb": memory.peak_mb}
-    artifacts = ({"model": state_bytes(best_state), "embeddings": snapshots.encode(y.cpu(), [m.cpu() for m in masks])}
-                 if keep else {})
+               "peak_mb": memory.peak_mb, **({"diverged_epoch": diverged} if diverged else {})}
+    embeddings = snapshots.encode(y.cpu(), [m.cpu() for m in masks]) if keep else None
+    artifacts = {"model": state_bytes(best_state), **({"embeddings": embeddings} if embeddings else {})} if keep else {}
     return RunResult(spec, metrics, selection.history, artifacts=artifacts)
 
 

@@ -42,18 +42,23 @@ class Snapshots:
         self.last: tuple[int, torch.Tensor, torch.Tensor] | None = None
 
     def offer(self, epoch: int, hidden: torch.Tensor, logits: torch.Tensor) -> None:
-        """Called after every epoch's evaluation; keeps the planned ones and the latest."""
+        """Called after every epoch's evaluation; keeps the planned ones and the latest, not
+        the epochs of a model that diverged (non-finite values have no projection)."""
+        if not bool(torch.isfinite(_dense(hidden)).all()):
+            return
         self.last = (epoch, hidden, logits)
         if epoch in self.planned:
             self.frames[epoch] = (_dense(hidden).float().cpu().clone(), logits.argmax(-1).cpu())
 
-    def encode(self, y: torch.Tensor, masks: tuple[torch.Tensor, ...]) -> bytes:
+    def encode(self, y: torch.Tensor, masks: tuple[torch.Tensor, ...]) -> bytes | None:
         """The artifact: every frame (the last epoch run among them, early stopping or not)
-        projected onto the last frame's principal plane."""
+        projected onto the last frame's principal plane; None when no frame was finite."""
         if self.last is not None and self.last[0] not in self.frames:
             epoch, hidden, logits = self.last
             self.frames[epoch] = (_dense(hidden).float().cpu(), logits.argmax(-1).cpu())
         epochs = sorted(self.frames)
+        if not epochs:
+            return None
         final = self.frames[epochs[-1]][0]
         mean = final.mean(0)
         # Two principal axes of the final frame; a second is zero when the layer has one unit.

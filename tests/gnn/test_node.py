@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from gnncore.gnn import node
 from gnncore.runs import resolve
@@ -114,3 +115,32 @@ def test_the_geom_gcn_graphs_take_the_h2gcn_baselines_settings():
             assert (p["hidden"], p["epochs"], p["patience"]) == (64, 1000, 100)
         gat = resolve(RunSpec.make("node", dataset, "gat")).params
         assert (gat["hidden"], gat["heads"]) == (8, 8)
+
+
+def test_a_run_that_diverges_stops_keeps_its_best_epoch_and_says_when(monkeypatch):
+    """Weights that turn to NaN at the fifth step (as a 32-layer GAT's did on Cora): the run
+    stops there, reports its best epoch before it, and stores no snapshot of NaN values."""
+    make = node.optimizer
+
+    def diverging(spec, model):
+        opt, steps = make(spec, model), []
+        step = opt.step
+
+        def step_then_break(*a, **k):
+            out = step(*a, **k)
+            steps.append(1)
+            if len(steps) >= 5:
+                with torch.no_grad():
+                    for p in model.parameters():
+                        p.fill_(float("nan"))
+            return out
+
+        opt.step = step_then_break
+        return opt
+
+    monkeypatch.setattr(node, "optimizer", diverging)
+    result = node.train(spec("gcn", epochs=30))
+    assert result.metrics["diverged_epoch"] == 6  # the first loss computed from NaN weights
+    assert result.metrics["epochs_run"] == 6 and result.metrics["best_epoch"] <= 5
+    assert 0 < result.metrics["test_accuracy"] <= 1
+    assert set(result.artifacts) == {"model", "embeddings"}  # the finite frames, 0 to 5
