@@ -87,3 +87,15 @@ def test_the_cli_sweeps_on_ray_with_the_same_numbers(local_ray, tmp_path, capsys
     a, b = pd.read_csv(tmp_path / "local.csv"), pd.read_csv(tmp_path / "ray.csv")
     assert list(a["test_accuracy"]) == list(b["test_accuracy"]) and len(a) == 2
     assert ray.is_initialized()  # the command leaves a Ray instance it did not start running
+
+
+def test_gnn_and_posenc_commands_take_the_ray_executor_too(local_ray, tmp_path, monkeypatch):
+    args = ["gnn", "--dataset", "CSBM", "--models", "mlp", "--seeds", "1", "--epochs", "3"]
+    assert main([*args, "--out", str(tmp_path / "local.csv"), "--workers", "1"]) == 0
+    monkeypatch.setenv("GNNCORE_STORE", str(tmp_path / "other.sqlite"))
+    assert main([*args, "--out", str(tmp_path / "ray.csv"), "--executor", "ray"]) == 0
+    a, b = pd.read_csv(tmp_path / "local.csv"), pd.read_csv(tmp_path / "ray.csv")
+    assert list(a["test_accuracy"]) == list(b["test_accuracy"])
+    assert main(["posenc", "--encodings", "nope", "--steps", "2", "--seeds", "1", "--executor", "ray",
+                 "--out", str(tmp_path / "posenc.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "posenc.csv")) >= 1

@@ -6,12 +6,13 @@ import argparse
 import os
 import sys
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
 
-from gnncore import export
+from gnncore import export, ray_executor
 from gnncore.charts._stats import pm
 from gnncore.charts.theme import is_fraction
 from gnncore import runs
@@ -124,10 +125,11 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
         store = RunStore()
         if store.notice:
             print(f"note: {store.notice}", file=sys.stderr)
-        results = sorted(run_all(specs, store=store, on_progress=show, use_cache=use_cache,
-                                 workers=workers or default_workers(), executor=executor,
-                                 ray_address=ray_address),
-                         key=lambda r: order[r.spec.key])
+        with ray_executor.session() if executor == "ray" else nullcontext():
+            results = sorted(run_all(specs, store=store, on_progress=show, use_cache=use_cache,
+                                     workers=workers or default_workers(), executor=executor,
+                                     ray_address=ray_address),
+                             key=lambda r: order[r.spec.key])
     except (SpecError, DatasetUnavailable) as e:
         raise UsageError(str(e)) from None
     if not quiet:

@@ -55,6 +55,7 @@ def register(sub) -> None:
     common.add_device(p)
     p.add_argument("--no-cache", action="store_true", help="train again even if the run store has the result")
     common.add_workers(p)
+    common.add_executor(p)
     p.set_defaults(func=run, settings=settings)
 
 
@@ -96,7 +97,8 @@ def run(args) -> int:
             raise common.UsageError(str(e)) from None
         if not 0 <= args.node < nodes:
             raise common.UsageError(f"--node {args.node} is not in {specs[0].dataset}; pick one from 0 to {nodes - 1}.")
-    results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
+    results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers,
+                             executor=args.executor, ray_address=args.ray_address)
     frame = runs_frame(results)
     frame["task"] = frame["kind"]
     pairs = paired_differences(frame, f.metrics[0], order(frame["model"]))

@@ -48,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     settings = common.add_settings(p, [f], lambda s: f"{defaults[s.name]:g}")
     p.add_argument("--no-cache", action="store_true", help="train again even if stored")
     common.add_workers(p)
+    common.add_executor(p)
     p.set_defaults(func=run, settings=settings)
 
 
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     scalings = check_scalings(args.rope_scaling, args.encodings)
     specs = grid(args.task, args.encodings, args.seeds, given)
     common.check_out(args.out)
-    results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
+    results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers,
+                             executor=args.executor, ray_address=args.ray_address)
     frame = length_frame(results, scalings)
     if args.out:
         common.write_csv(frame, args.out)

@@ -14,11 +14,10 @@ same sweep with one more value trains only that value. The flags of ``gnn`` and 
 from __future__ import annotations
 
 import argparse
-from contextlib import nullcontext
 
 import pandas as pd
 
-from gnncore import ray_executor, sweep
+from gnncore import sweep
 from gnncore.charts._stats import pm
 from gnncore.charts.theme import display_name, is_fraction, metric_label
 from gnncore.cli import common
@@ -83,9 +82,8 @@ def specs_from_args(args) -> tuple[sweep.Knob, list]:
 def run(args) -> int:
     knob, specs = specs_from_args(args)
     common.check_out(args.out)
-    with ray_executor.session() if args.executor == "ray" else nullcontext():
-        results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers,
-                                 executor=args.executor, ray_address=args.ray_address)
+    results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers,
+                             executor=args.executor, ray_address=args.ray_address)
     frame = sweep.sweep_frame(results, knob.name)
     if args.out:
         common.write_csv(sweep.out_frame(frame, args.task, knob.name), args.out)
