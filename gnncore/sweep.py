@@ -29,8 +29,8 @@ from gnncore.spec import RunResult, RunSpec, SpecError
 
 # Set by runs.grid itself for cross-validation, never by a user.
 GRID_SET = ("fold", "folds")
-# The smoothness of a node run's predictions (gnncore.gnn.measures.prediction_energy), kept in sweeps.
-SMOOTHNESS = "prediction_energy"
+# The smoothness of a node run's output (gnncore.gnn.measures.mean_average_distance), kept in sweeps.
+SMOOTHNESS = "mad"
 MAX_VALUES = 100
 
 

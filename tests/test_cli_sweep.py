@@ -10,7 +10,7 @@ from gnncore.cli import main
 from gnncore.runs import RunStore
 
 NODE_COLUMNS = ["dataset", "task", "model", "seed", "homophily", "test_accuracy", "val_accuracy", "best_epoch",
-                "epochs_run", "ms_per_epoch", "peak_mb", "params", "prediction_energy"]
+                "epochs_run", "ms_per_epoch", "peak_mb", "params", "mad"]
 ARGS = ["sweep", "--task", "node", "--dataset", "CSBM", "--models", "gcn,mlp", "--seeds", "2", "--epochs", "5",
         "--set", "signal=0.3", "--workers", "1"]
 
@@ -22,7 +22,7 @@ def test_a_sweep_writes_one_row_per_run_with_the_knob_and_prints_mean_std(tmp_pa
     assert list(frame.columns) == NODE_COLUMNS and len(frame) == 3 * 2 * 2
     assert sorted(set(frame["homophily"])) == [0.0, 0.5, 1.0]
     assert frame.groupby(["homophily", "model"]).size().eq(2).all()
-    assert frame["prediction_energy"].ge(0).all() and frame["test_accuracy"].between(0, 1).all()
+    assert frame["mad"].ge(0).all() and frame["test_accuracy"].between(0, 1).all()
     printed = capsys.readouterr().out
     lines = printed.splitlines()
     assert "sweeping homophily" in lines[0] and "2 seeds" in lines[0]
@@ -30,7 +30,7 @@ def test_a_sweep_writes_one_row_per_run_with_the_knob_and_prints_mean_std(tmp_pa
     row = next(line for line in lines if line.strip().startswith("0.5 "))
     gcn = frame[(frame["homophily"] == 0.5) & (frame["model"] == "gcn")]["test_accuracy"]
     assert f"{100 * gcn.mean():.1f} +- {100 * gcn.std():.1f}" in row
-    assert "Dirichlet energy" in printed
+    assert "Smoothness (MAD" in printed
     stored = RunStore().results()
     assert len(stored) == 12 and {r.spec.params["signal"] for r in stored} == {0.3}
 

@@ -55,7 +55,7 @@ def test_ray_trains_to_the_local_executors_numbers_and_only_the_driver_stores(lo
     remote = {r.spec.key: r for r in run_all(specs, store, on_progress=seen.append, workers=2, executor="ray")}
     assert set(remote) == set(local) == {s.key for s in specs}
     for key, r in remote.items():
-        for metric in ("test_accuracy", "val_accuracy", "best_epoch", "prediction_energy", "params"):
+        for metric in ("test_accuracy", "val_accuracy", "best_epoch", "mad", "params"):
             assert r.metrics[metric] == local[key].metrics[metric], (r.spec.label, metric)
         assert [h["val_loss"] for h in r.history] == [h["val_loss"] for h in local[key].history]
     assert len(store) == 12 and {r.spec.key for r in store.results()} == set(remote)

@@ -25,6 +25,9 @@ from gnncore.charts._stats import datasets_of, mean_std, numeric, pm, require, s
 from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, is_fraction,
                                   metric_label, order, percent_axis, style, title, value_format)
 
+# The summary table's smoothness column (gnncore.gnn.measures.mean_average_distance).
+SMOOTHNESS_COLUMN = "Smoothness (MAD)"
+
 ROW = 56  # pixels per model in final_scores
 
 
@@ -96,7 +99,7 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
         out["Source"] = sources
 
     for column, name, digits in (("best_epoch", "Best epoch", 0), ("ms_per_epoch", "ms / epoch", 2),
-                                 ("peak_mb", "Peak memory (MB)", 0), ("params", "Parameters", 0), ("prediction_energy", "Smoothness (energy)", 3)):
+                                 ("peak_mb", "Peak memory (MB)", 0), ("params", "Parameters", 0), ("mad", SMOOTHNESS_COLUMN, 3)):
         if column in runs:
             means = mean_std(runs, by, column)["mean"]
             out[name] = means.round(digits).astype("Int64") if digits == 0 else means.round(digits)

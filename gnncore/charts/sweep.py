@@ -4,7 +4,7 @@
 per run, the knob's value in a column named after it) and draws the mean over seeds as a
 line in a ± 1 std band, every seed as a dot, and the published figures (``references``,
 as :func:`gnncore.sweep.references` gives them) as black diamonds at their knob value.
-With ``smoothness`` (a column such as ``prediction_energy``) a second panel below shares the
+With ``smoothness`` (a column such as ``mad``) a second panel below shares the
 x axis: how smooth each model's output is at each value, the over-smoothing a depth sweep
 is about. A knob whose values span more than a factor of 8 (depth, learning rate) gets a
 log axis; one with named values (a readout) an ordinal one.

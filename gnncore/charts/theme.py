@@ -47,7 +47,7 @@ METRIC_LABELS = {
     "ms_per_step": "Time per training step (ms)", "params": "Trainable parameters",
     "best_epoch": "Best epoch", "epochs_run": "Epochs run",
     "token_accuracy": "Token accuracy", "exact_match": "Exact match",
-    "prediction_energy": "Dirichlet energy of the predictions",
+    "mad": "Smoothness (MAD: 0 when all nodes look alike)",
     "accuracy": "Token accuracy",
 }
 

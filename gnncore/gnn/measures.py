@@ -1,13 +1,14 @@
 """Where message passing fails, measured: how smooth a run's node representations are, and
 how homophilous a graph is.
 
-* :func:`dirichlet_energy`: the Dirichlet energy of node features X (N x F), as Rusch et al.
-  (2023, "A survey on oversmoothing in GNNs") define it, E(X) = 1/N sum_i sum_(j in N(i))
-  ||X_i - X_j||^2: 0 exactly when neighbours agree; over-smoothing is its fall to 0. Runs
-  measure it on their class probabilities (:func:`prediction_energy`), whose scale a model
-  cannot inflate, so models compare without dividing by ||X||^2: a normalised energy
-  measures the noise left on a collapsed output (docs/decisions.md, "Smoothness").
-  Written here because PyG has no such measure.
+* :func:`mean_average_distance`: MAD (Chen et al. 2020, "Measuring and relieving the
+  over-smoothing problem"), the mean cosine distance between the representations of two
+  distinct nodes: near 0 when every node's output points the same way, which is
+  over-smoothing. A cosine ignores each output's length, so a model's confidence (the
+  logits' scale, which differs from GAT to GCN by an order of magnitude) does not move it;
+  Dirichlet energies either depend on that scale or, normalised, measure the noise left on
+  a collapsed output (docs/decisions.md, "Smoothness"). Written here because PyG has no
+  such measure.
 * :func:`homophily`: PyG's edge homophily (the share of edges joining two nodes of the same
   class; Zhu et al. 2020) and class-insensitive edge homophily (Lim et al. 2021), which
   discounts what class sizes alone would give.
@@ -19,21 +20,17 @@ import torch
 from torch_geometric.utils import homophily as pyg_homophily
 
 
-def dirichlet_energy(x: torch.Tensor, edge_index: torch.Tensor) -> float:
-    """Dirichlet energy of ``x`` on the graph of ``edge_index`` (both directions listed),
-    per node: 1/N sum over edges (i, j) of ||x_i - x_j||^2."""
-    x = x.detach()
-    if x.size(0) == 0:
+def mean_average_distance(x: torch.Tensor) -> float:
+    """Mean of 1 - cos(x_i, x_j) over all pairs of distinct nodes, exactly, in O(N F):
+    sum_(i != j) <u_i, u_j> = ||sum_i u_i||^2 - sum_i ||u_i||^2 for unit rows u. Chen et al.
+    average only the non-zero distances; all of them here, so that a collapsed output reads 0.
+    An all-zero row counts as pointing nowhere (distance 1 to every other)."""
+    n = x.size(0)
+    if n < 2:
         return float("nan")
-    src, dst = edge_index
-    return float((x[src] - x[dst]).pow(2).sum(dtype=torch.float64)) / x.size(0)
-
-
-def prediction_energy(logits: torch.Tensor, edge_index: torch.Tensor) -> float:
-    """The smoothness a run reports: the Dirichlet energy of its class probabilities, between
-    0 (every neighbour predicts alike: over-smoothed, or a perfectly homophilous fit) and
-    twice the mean degree."""
-    return dirichlet_energy(logits.detach().softmax(-1), edge_index)
+    u = torch.nn.functional.normalize(x.detach().double(), dim=1)
+    pairs = float(u.sum(0).pow(2).sum() - u.pow(2).sum())
+    return 1.0 - pairs / (n * (n - 1))
 
 
 def homophily(edge_index: torch.Tensor, y: torch.Tensor) -> dict[str, float]:

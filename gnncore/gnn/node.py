@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from gnncore.gnn import sampling
 from gnncore.gnn import settings as gs
 from gnncore.gnn.datasets import DatasetNames, info, load_node_data
-from gnncore.gnn.measures import prediction_energy
+from gnncore.gnn.measures import mean_average_distance
 from gnncore.gnn.memory import PeakMemory
 from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.sampling import parse_fanout
@@ -139,7 +139,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         step = _batches(spec, model, opt, data, should_stop) if p.get("batch_size") else None
         y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
 
-        elapsed, energy, diverged = 0.0, float("nan"), 0
+        elapsed, smoothness, diverged = 0.0, float("nan"), 0
         selection = BestEpoch(SELECT[p.get("select", "accuracy")], p["patience"])
         snapshots, best_state = Snapshots(p["epochs"]) if keep else None, None
         if keep:  # the untrained model, frame 0 (no_grad: what GCN caches here must serve backward)
@@ -178,15 +178,15 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             if not math.isfinite(loss):  # diverged (deep GAT at a high rate): later epochs are NaN too
                 diverged, stop = epoch, True
             if selection.row is row:
-                # How alike neighbours' predictions are at the reported epoch: the run's smoothness.
-                energy = prediction_energy(logits, data.edge_index)
+                # How alike the nodes' outputs are at the reported epoch: the run's smoothness.
+                smoothness = mean_average_distance(logits)
                 if keep:
                     best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             if stop:
                 break
 
     metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
-               "params": count_parameters(model), "prediction_energy": energy,
+               "params": count_parameters(model), "mad": smoothness,
                "peak_mb": memory.peak_mb, **({"diverged_epoch": diverged} if diverged else {})}
     embeddings = snapshots.encode(y.cpu(), [m.cpu() for m in masks]) if keep else None
     artifacts = {"model": state_bytes(best_state), **({"embeddings": embeddings} if embeddings else {})} if keep else {}

@@ -16,7 +16,7 @@ from charts.specdata import panels
 def frame(knob="layers", values=(1, 2, 4, 8, 16, 32), models=("gcn", "sage"), seeds=3) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     rows = [{"dataset": "Cora", "kind": "node", "model": m, "seed": s, knob: v,
-             "test_accuracy": float(rng.uniform(0.3, 0.9)), "prediction_energy": float(rng.uniform(1e-4, 1.0))}
+             "test_accuracy": float(rng.uniform(0.3, 0.9)), "mad": float(rng.uniform(1e-4, 1.0))}
             for v in values for m in models for s in range(seeds)]
     return pd.DataFrame(rows)
 
@@ -37,7 +37,7 @@ def by_mark(layers: list[dict], mark: str) -> dict:
 
 def test_lines_are_the_mean_over_seeds_with_a_std_band_and_a_dot_per_run():
     runs = frame()
-    spec = sweep_chart(runs, "layers", "test_accuracy", smoothness="prediction_energy").to_dict()
+    spec = sweep_chart(runs, "layers", "test_accuracy", smoothness="mad").to_dict()
     top = panel_layers(spec, 0)
     line = by_mark(top, "line")["values"]
     expected = runs.groupby(["model", "layers"])["test_accuracy"].agg(["mean", "std"]).reset_index()
@@ -57,12 +57,12 @@ def test_lines_are_the_mean_over_seeds_with_a_std_band_and_a_dot_per_run():
 
 
 def test_smoothness_is_a_second_panel_on_a_log_axis():
-    spec = sweep_chart(frame(), "layers", "test_accuracy", smoothness="prediction_energy").to_dict()
+    spec = sweep_chart(frame(), "layers", "test_accuracy", smoothness="mad").to_dict()
     assert len(spec["vconcat"]) == 2
     low = panel_layers(spec, 1)
     line = by_mark(low, "line")
     assert line["encoding"]["y"]["field"] == "mean" and line["encoding"]["y"]["scale"]["type"] == "log"
-    assert "Dirichlet" in spec["vconcat"][1]["title"]["text"]
+    assert "MAD" in spec["vconcat"][1]["title"]["text"]
     no_smooth = sweep_chart(frame(), "layers", "test_accuracy").to_dict()
     assert "vconcat" not in no_smooth
 
@@ -90,7 +90,7 @@ def test_the_axis_follows_the_knob(knob, values, x_type):
 
 
 def test_it_exports_like_every_chart():
-    chart = sweep_chart(frame(), "layers", "test_accuracy", smoothness="prediction_energy")
+    chart = sweep_chart(frame(), "layers", "test_accuracy", smoothness="mad")
     chart.to_dict()  # validates against the Vega-Lite schema
     svg = export.chart_svg(export.chart_spec(chart))
-    assert svg.lstrip().startswith("<svg") and "Dirichlet" in svg
+    assert svg.lstrip().startswith("<svg") and "MAD" in svg

@@ -4,33 +4,24 @@ import pytest
 import torch
 from torch_geometric.utils import to_undirected
 
-from gnncore.gnn.measures import dirichlet_energy, homophily, prediction_energy
+from gnncore.gnn.measures import homophily, mean_average_distance
 
 
-def ring(n=8):
-    src = torch.arange(n)
-    return to_undirected(torch.stack([src, (src + 1) % n]))
+def test_mad_is_zero_when_every_output_points_the_same_way_whatever_its_length():
+    alike = torch.tensor([[1.0, 2.0, -1.0]]) * torch.tensor([[1.0], [3.0], [0.5], [10.0]])
+    assert mean_average_distance(alike) == pytest.approx(0.0, abs=1e-12)
 
 
-def test_energy_is_zero_when_every_neighbour_agrees_whatever_the_degrees():
-    edges = to_undirected(torch.tensor([[0, 0, 1, 2], [1, 2, 2, 3]]))  # degrees differ
-    assert dirichlet_energy(torch.tensor([[1.0, -2.0]]).repeat(4, 1), edges) == 0.0
-    # A collapsed model: the same logits everywhere (and a constant added changes nothing).
-    logits = torch.tensor([[3.0, 1.0, -1.0]]).repeat(4, 1)
-    assert prediction_energy(logits, edges) == 0.0
-    varied = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
-    assert prediction_energy(varied + 7.0, edges) == pytest.approx(prediction_energy(varied, edges))
-
-
-def test_energy_of_alternating_features_on_a_ring():
-    edges = ring(8)
-    alternating = torch.tensor([[1.0], [-1.0]] * 4)  # every neighbour opposite: the roughest signal
-    # Each node has two neighbours, each at squared distance 4: 8 per node.
-    assert dirichlet_energy(alternating, edges) == pytest.approx(8.0)
-    assert dirichlet_energy(3 * alternating, edges) == pytest.approx(72.0)  # not scale-free: Rusch et al.'s
-    # Confident opposite predictions: the probabilities (1, 0) and (0, 1) differ by 2 per edge.
-    confident = torch.cat([100 * alternating, -100 * alternating], 1)
-    assert prediction_energy(confident, edges) == pytest.approx(4.0)  # twice the mean degree, the most
+def test_mad_against_its_definition_and_blind_to_the_logits_scale():
+    x = torch.randn(12, 5, generator=torch.Generator().manual_seed(0))
+    u = torch.nn.functional.normalize(x.double(), dim=1)
+    cos = u @ u.T
+    by_pairs = float((1 - cos)[~torch.eye(12, dtype=torch.bool)].mean())
+    assert mean_average_distance(x) == pytest.approx(by_pairs)
+    assert mean_average_distance(0.01 * x) == pytest.approx(by_pairs)  # an unconfident model's logits
+    # Two opposite directions, half the nodes each: distance 2 across, 0 within.
+    half = torch.tensor([[1.0, 0.0]] * 3 + [[-1.0, 0.0]] * 3)
+    assert mean_average_distance(half) == pytest.approx(2 * 9 / 15)
 
 
 def test_homophily_of_a_two_class_graph():

@@ -77,12 +77,12 @@ def test_gcn_on_cora_reaches_the_published_accuracy():
 
 
 def test_a_deep_gcn_over_smooths_and_appnp_does_not():
-    """Sixteen GCN layers make every node's output alike (energy near 0, accuracy near chance);
+    """Sixteen GCN layers make every node's output alike (MAD near 0, accuracy near chance);
     sixteen APPNP steps keep each node's own prediction in the mix."""
-    energy = {(m, layers): node.train(spec(m, epochs=20, layers=layers)).metrics["prediction_energy"]
+    mad = {(m, layers): node.train(spec(m, epochs=20, layers=layers)).metrics["mad"]
               for m, layers in (("gcn", 2), ("gcn", 16), ("appnp", 16))}
-    assert energy[("gcn", 16)] < energy[("gcn", 2)] / 3
-    assert energy[("appnp", 16)] > 3 * energy[("gcn", 16)]
+    assert mad[("gcn", 16)] < mad[("gcn", 2)] / 3
+    assert mad[("appnp", 16)] > 3 * mad[("gcn", 16)]
 
 
 def test_shchur_datasets_train_under_their_protocol_and_the_planetoid_ones_do_not():
