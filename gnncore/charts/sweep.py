@@ -41,10 +41,10 @@ def sweep_chart(runs: pd.DataFrame, knob: str, metric: str = "test_accuracy",
     top = top.properties(title=title(f"{metric_label(metric)} against {label}"
                                      + (f" on {dataset}" if dataset else ""), subtitle))
     if smoothness and smoothness in runs and runs[smoothness].notna().any():
-        low = _panel(runs, knob, smoothness, colors, x_enc, x, None, height=SMOOTH_HEIGHT, log_y=True)
+        low = _panel(runs, knob, smoothness, colors, x_enc, x, None, height=SMOOTH_HEIGHT)
         low = low.properties(title=title(
             f"{metric_label(smoothness)} against {label}",
-            "Near 0: every node's output looks alike across the edges (over-smoothed); log scale."))
+            "Near 0: every node's output points the same way, whatever its class (over-smoothed)."))
         return style(alt.vconcat(top, low, spacing=24).resolve_scale(color="shared"))
     return style(top)
 
@@ -64,7 +64,7 @@ def _x(runs: pd.DataFrame, knob: str, label: str):
     return "log" if log else "linear", lambda field=knob: alt.X(f"{field}:Q", title=label, axis=axis, scale=scale)
 
 
-def _panel(runs, knob, metric, colors, x_enc, x_kind, references, height=None, log_y=False):
+def _panel(runs, knob, metric, colors, x_enc, x_kind, references, height=None):
     fmt, label = value_format(metric), metric_label(metric)
     frame = numeric(runs, [metric]) if x_kind == "ordinal" else numeric(runs, [metric, knob])
     stats = band_stats(frame, knob, metric)
@@ -72,12 +72,8 @@ def _panel(runs, knob, metric, colors, x_enc, x_kind, references, height=None, l
     keep = ["model", "name", knob, metric] + [c for c in ("seed", "fold") if c in dots]
     dots = dots[keep]
     y_values = [*stats["lower"], *stats["upper"], *dots[metric]]
-    positive = pd.Series([*stats["mean"], *dots[metric]], dtype=float).dropna()
-    log = log_y and len(positive) and (positive > 0).all() and positive.max() / positive.min() > 20
-    y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-    axis = percent_axis(metric, y_values) if not log else alt.Axis(format="~g")
-    if log:  # a band reaching 0 or below has no place on a log axis
-        stats = stats.assign(lower=stats["lower"].where(stats["lower"] > 0, stats["mean"]))
+    y_scale = alt.Scale(zero=False)
+    axis = percent_axis(metric, y_values)
     c = color_by_name(colors)
     base = alt.Chart(stats).encode(x=x_enc())
     band = base.mark_area(opacity=0.16).encode(

@@ -8,7 +8,10 @@ so sequences of different lengths can share a batch.
 The tasks follow Kazemnejad et al. 2023 ("The Impact of Positional Encoding on Length
 Generalization in Transformers"): copy and reverse need positions; copy over a tiny
 vocabulary makes content-based look-up ambiguous, so the model has to count; sort and
-mode have answers that do not depend on the order of the input at all.
+mode have answers that do not depend on the order of the input at all. Duplicate (Delétang
+et al. 2023, "Neural networks and the Chomsky hierarchy") writes the input twice: the
+second copy reads from twice as far back as the first, so past the trained length it asks
+for offsets no training example had.
 """
 
 from __future__ import annotations
@@ -108,8 +111,17 @@ def _mode(x: Tensor, n: Tensor) -> Tensor:
     return counts.argmax(dim=1, keepdim=True)
 
 
+def _duplicate(x: Tensor, n: Tensor) -> Tensor:
+    j = torch.arange(2 * x.shape[1]).unsqueeze(0)
+    return x.gather(1, j % n.unsqueeze(1))
+
+
 def _same(n):
     return n
+
+
+def _twice(n):
+    return 2 * n
 
 
 def _one(n):
@@ -122,6 +134,7 @@ TASKS: dict[str, Task] = {t.name: t for t in [
     # Two symbols: a token's content says almost nothing about where it sits, so copying
     # needs exact positions, the regime in which every encoding fails past the trained length.
     Task("copy_small_vocab", 2, "repeat the input (2 symbols)", _copy, _same),
+    Task("duplicate", 32, "the input twice (32 symbols)", _duplicate, _twice),
     Task("sort", 32, "the input in ascending order: answer independent of order", _sort, _same),
     Task("mode", 8, "the most frequent symbol (ties: the smallest): answer independent of order",
          _mode, _one),
