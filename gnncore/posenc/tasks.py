@@ -8,10 +8,9 @@ so sequences of different lengths can share a batch.
 The tasks follow Kazemnejad et al. 2023 ("The Impact of Positional Encoding on Length
 Generalization in Transformers"): copy and reverse need positions; copy over a tiny
 vocabulary makes content-based look-up ambiguous, so the model has to count; sort and
-mode have answers that do not depend on the order of the input at all. Duplicate (Delétang
-et al. 2023, "Neural networks and the Chomsky hierarchy") writes the input twice: the
-second copy reads from twice as far back as the first, so past the trained length it asks
-for offsets no training example had.
+mode have answers that do not depend on the order of the input at all. Duplicate writes the
+input twice, a task on which Delétang et al. 2023 ("Neural networks and the Chomsky
+hierarchy") found transformers fail past the trained lengths.
 """
 
 from __future__ import annotations
