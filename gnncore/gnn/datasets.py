@@ -213,7 +213,7 @@ def availability(name: str) -> str:
     mirror = config.mirror_dir()
     if mirror and not _missing(d, mirror):
         return "in offline mirror"
-    return f"downloads on first use ({d.download_mb:.1f} MB)"
+    return f"downloads on first use ({_size(d.download_mb)})"
 
 
 def _missing(d: DatasetInfo, root: Path) -> list[str]:
@@ -243,7 +243,12 @@ def _unavailable(d: DatasetInfo, missing: list[str], cache: Path) -> DatasetUnav
     return DatasetUnavailable(
         f"{d.title} is not available: {', '.join(missing)} missing from {cache / d.raw_subdir}; "
         f"copy them there, set GNNCORE_MIRROR to a folder holding {d.raw_subdir}/, "
-        f"or go online so PyG can download them ({d.download_mb:.1f} MB).")
+        f"or go online so they download ({_size(d.download_mb)}).")
+
+
+def _size(mb: float) -> str:
+    """0.6 MB, 8.6 MB, 220 MB, 1.3 GB: as many digits as the figure has."""
+    return f"{mb / 1000:.1f} GB" if mb >= 1000 else f"{mb:.0f} MB" if mb >= 100 else f"{mb:.1f} MB"
 
 
 def _pyg_dataset(d: DatasetInfo, **kwargs):
