@@ -116,6 +116,9 @@ def test_csbm_two_models_train_in_the_background_and_fill_table_and_charts(pages
         expected = 100 * stored.loc[stored["model"] == model, "test_accuracy"].mean()
         shown = table.loc[table["Model"] == name, "Test accuracy mean (%)"].item()
         assert shown == pytest.approx(expected, abs=0.01)
+        smooth = table.loc[table["Model"] == name, "Smoothness (MAD)"].item()
+        assert smooth == pytest.approx(stored.loc[stored["model"] == model, "mad"].mean(), abs=1e-3)
+    assert any("mean cosine distance" in c.value for c in at.caption)
 
     # the comparison's four, then inside the models: the neighbourhood, the weights into
     # the node (the MLP has none, GCN has), the embeddings
