@@ -131,10 +131,15 @@ def run_seconds(spec: RunSpec) -> float:
     that grows with the batch (its tokens) and the width is smaller. Both grow with depth.
     """
     s = {**engine.defaults(spec), **spec.params}
-    tokens = s["batch_size"] * s["train_length"] / 512
+    # The constants were measured on copy; a task whose answers are longer or shorter
+    # (duplicate, mode) costs in proportion to its examples' length.
+    task, copy = TASKS[spec.dataset], TASKS["copy"]
+    longer = task.sequence_length(s["train_length"]) / copy.sequence_length(s["train_length"])
+    longer_test = task.sequence_length(s["test_length"]) / copy.sequence_length(s["test_length"])
+    tokens = s["batch_size"] * s["train_length"] * longer / 512
     width = (s["d_model"] / 64) ** 1.5
     step_ms = (s["layers"] / 2) * (STEP_MS + TOKENS_MS * tokens * width)
-    eval_s = EVAL_SECONDS * (s["test_length"] / 48) ** 2 * width * s["layers"] / 2
+    eval_s = EVAL_SECONDS * (s["test_length"] * longer_test / 48) ** 2 * width * s["layers"] / 2
     if spec.model == "rope":  # scored once more under each RoPE scaling (gnncore.posenc.scaling)
         eval_s *= len(SCALINGS)
     return s["steps"] * step_ms / 1000 + eval_s
