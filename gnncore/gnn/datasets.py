@@ -46,9 +46,11 @@ class DatasetInfo:
     raw_files: tuple[str, ...] = field(default=(), repr=False)
     # The protocol the dataset's published numbers come from: "" (the arena's), "shchur"
     # (Shchur et al. 2018: the largest connected component, features as published, their
-    # per-model settings and early stopping; gnncore.gnn.node.SHCHUR) or "geom" (the
-    # baselines of Zhu et al. 2020 on the Geom-GCN splits; gnncore.gnn.node.GEOM) or
+    # per-model settings and early stopping) or "geom" (the baselines of Zhu et al. 2020 on
+    # the Geom-GCN splits) or
     # "published" (the large graphs: features as published, the split shipped with them).
+    # How each trains: gnncore.gnn.node.PROTOCOL_TRAINING and each architecture's
+    # ``node/<protocol>`` defaults.
     protocol: str = ""
     # Fixed splits shipped with the dataset (Geom-GCN's 10 for WebKB and Actor): seed i trains
     # on split i, so seeds run 0 .. splits-1. 0: the split comes from elsewhere.

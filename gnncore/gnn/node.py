@@ -29,27 +29,17 @@ from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check
 # What every model gets unless its paper says otherwise (the architectures' own settings
 # are in gnncore.gnn.models): Kipf & Welling's 200 epochs of 2 layers, no early stopping.
 COMMON_DEFAULTS = dict(epochs=200, layers=2, patience=0, select="accuracy")
-# GAT on PubMed: 8 output heads, lr 0.01, weight decay 0.001 and early stopping "on the loss
-# only" (Velickovic et al. 2018, Sec. 3.3).
-GAT_PUBMED = dict(out_heads=8, lr=0.01, weight_decay=1e-3, select="loss")
-# Shchur et al. 2018 (their code, shchur/gnn-benchmark: config/train.conf.yaml and
-# config/optimized/*.conf.yaml), for the datasets whose protocol is theirs: early stopping on
-# the validation loss only, patience 50, the weights of the lowest validation loss (their
-# "gnnbench" criterion; at most 100,000 epochs, 5,000 here), and each model's tuned settings.
-SHCHUR_TRAINING = dict(select="loss", patience=50, epochs=5000)
-SHCHUR = {
-    "gcn": dict(hidden=64, dropout=0.8, lr=0.01, weight_decay=1e-3),
-    "sage": dict(hidden=32, dropout=0.4, lr=0.001, weight_decay=0.1),
-    "gat": dict(hidden=8, heads=8, out_heads=1, dropout=0.6, attention_dropout=0.3, lr=0.01, weight_decay=0.01),
-    "mlp": dict(hidden=64, dropout=0.8, lr=0.005, weight_decay=0.01),
-}
-# The baselines of Zhu et al. 2020 (H2GCN) on the Geom-GCN splits, from their configs
-# (GemsLab/H2GCN, experiments/h2gcn/configs/real-geomgcn): 64 hidden units for GCN, GraphSAGE
-# and the MLP, GAT at its paper's 8 x 8, and longer training with early stopping (they took
-# the best of patience 40, 100 and 200, and of 500 epochs for GraphSAGE; one setting here).
-GEOM_TRAINING = dict(epochs=1000, patience=100)
-GEOM = {"gcn": dict(hidden=64), "sage": dict(hidden=64), "mlp": dict(hidden=64)}
-PROTOCOLS = {"shchur": (SHCHUR_TRAINING, SHCHUR), "geom": (GEOM_TRAINING, GEOM)}
+# How each protocol trains, whatever the model (each architecture's own settings under a
+# protocol are in its ``defaults``, gnncore.gnn.models). Shchur et al. 2018 (their code,
+# shchur/gnn-benchmark: config/train.conf.yaml): early stopping on the validation loss only,
+# patience 50, the weights of the lowest validation loss (their "gnnbench" criterion; at most
+# 100,000 epochs, 5,000 here). Zhu et al. 2020 (H2GCN) on the Geom-GCN splits
+# (GemsLab/H2GCN, experiments/h2gcn/configs/real-geomgcn): longer training with early
+# stopping (they took the best of patience 40, 100 and 200; one setting here). "published"
+# (ogbn-arxiv, Flickr, Reddit) keeps the arena's training.
+PROTOCOL_TRAINING = {"shchur": dict(select="loss", patience=50, epochs=5000),
+                     "geom": dict(epochs=1000, patience=100),
+                     "published": {}}
 # How the reported epoch is chosen: its key orders epochs, higher is better.
 SELECT = {
     "accuracy": lambda row: (row["val_accuracy"], -row["val_loss"]),
@@ -81,17 +71,12 @@ FACTS = Facts(
 
 
 def defaults(spec: RunSpec) -> dict:
-    """COMMON_DEFAULTS, then the architecture's paper settings, then the dataset's own (its
-    protocol's, where its published numbers come from another protocol)."""
-    out = {**COMMON_DEFAULTS}
+    """COMMON_DEFAULTS, then the dataset's protocol's training, then the architecture's
+    settings for the task, its protocol and the dataset (Architecture.defaults_for)."""
+    card = info(spec.dataset, "node")
+    out = {**COMMON_DEFAULTS, **PROTOCOL_TRAINING.get(card.protocol, {})}
     if spec.model in FACTS.models:
-        out.update(architecture(spec.model).defaults.get("node", {}))
-    protocol = info(spec.dataset, "node").protocol
-    if protocol:
-        training, per_model = PROTOCOLS[protocol]
-        out.update(training, **per_model.get(spec.model, {}))
-    if spec.model == "gat" and spec.dataset.lower() == "pubmed":
-        out.update(GAT_PUBMED)
+        out.update(architecture(spec.model).defaults_for("node", card.protocol, card.name))
     if spec.dataset.lower() == "csbm":
         out.update(gs.CSBM_DEFAULTS)
     return out
