@@ -14,7 +14,8 @@ def test_gnn_writes_one_row_per_model_and_seed(tmp_path, capsys):
                "--out", str(out)])
     assert rc == 0
     frame = pd.read_csv(out)
-    assert list(frame.columns) == NODE_COLUMNS and len(frame) == 4
+    assert list(frame.columns) == [*NODE_COLUMNS, "mad"] and len(frame) == 4
+    assert frame["mad"].between(0, 1).all()
     assert frame.test_accuracy.between(0, 1).all() and (frame.task == "node").all()
     assert sorted(zip(frame.model, frame.seed)) == [("gcn", 0), ("gcn", 1), ("mlp", 0), ("mlp", 1)]
     printed = capsys.readouterr().out

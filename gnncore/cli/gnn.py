@@ -16,6 +16,7 @@ from gnncore.gnn.snapshots import COLUMNS as EMBEDDING_COLUMNS
 from gnncore.gnn.snapshots import embeddings_frame
 from gnncore.runs import RunStore, facts, kinds, runs_frame
 from gnncore.spec import DatasetUnavailable, SpecError
+from gnncore.sweep import SMOOTHNESS
 
 COMMAND = "gnn"
 
@@ -103,7 +104,9 @@ def run(args) -> int:
     frame["task"] = frame["kind"]
     pairs = paired_differences(frame, f.metrics[0], order(frame["model"]))
     if args.out:
-        common.write_csv(frame[[c for c in f.columns if c in frame]], args.out)
+        # The smoothness of the reported epoch too, where the runs measured it (as sweep --out).
+        columns = [*f.columns, *([SMOOTHNESS] if SMOOTHNESS in frame else [])]
+        common.write_csv(frame[[c for c in columns if c in frame]], args.out)
     if args.pairs_out:
         common.write_csv(pairs[PAIR_COLUMNS], args.pairs_out, "--pairs-out")
     written = {args.out: len(frame), args.pairs_out: len(pairs)}
