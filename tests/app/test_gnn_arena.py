@@ -156,18 +156,20 @@ def test_cora_from_the_mirror_shows_published_marks_and_an_identical_request_is_
     assert pages.job_of(again) is None
 
 
-def test_unavailable_dataset_gives_one_sentence_and_others_still_train(pages, tmp_path, monkeypatch):
+# Flickr: a large graph of protocol "published", whose defaults once raised a KeyError.
+@pytest.mark.parametrize("dataset", ["PubMed", "Flickr"])
+def test_unavailable_dataset_gives_one_sentence_and_others_still_train(pages, tmp_path, monkeypatch, dataset):
     empty = tmp_path / "empty"
     empty.mkdir()
     monkeypatch.setenv("GNNCORE_MIRROR", str(empty))
     monkeypatch.setenv("GNNCORE_DATA", str(tmp_path / "cache"))
-    at = choose(pages.open(PAGE), "PubMed", ("gcn",), seeds=1, epochs=2)
+    at = choose(pages.open(PAGE), dataset, ("gcn",), seeds=1, epochs=2)
     assert "not available" in " ".join(pages.texts(at.sidebar.caption))
     at = train(pages, at)
     pages.no_exceptions(at)
     assert len(at.error) == 1
     message = at.error[0].value
-    assert "PubMed" in message and "missing" in message and "\n" not in message
+    assert dataset in message and "missing" in message and "\n" not in message
     assert "Traceback" not in message
 
     at = train(pages, choose(at, "CSBM", ("gcn",), seeds=1, epochs=2))
