@@ -52,7 +52,7 @@ def add_executor(parser: argparse.ArgumentParser) -> None:
 
 def add_device(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
-                        help="where node classification trains: cpu (default), cuda, or auto (a GPU when "
+                        help="where the runs train: cpu (default), cuda, or auto (a GPU when "
                              "torch sees one); a run's result is stored per device")
 
 
@@ -67,7 +67,7 @@ def device_setting(args: argparse.Namespace, facts: Facts) -> dict:
     if wanted == "cpu":
         return {}
     if facts.setting("device") is None:
-        raise UsageError(f"--device {wanted} applies to node classification only; "
+        raise UsageError(f"--device {wanted} applies to the GNN tasks only; "
                          f"{' '.join(facts.command)} trains on the CPU.")
     return {"device": wanted}
 

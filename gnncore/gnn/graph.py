@@ -56,7 +56,7 @@ FACTS = Facts(
     curves=("val_accuracy", "test_accuracy", "train_accuracy", "loss", "val_loss"),
     columns=("dataset", "task", "model", "fold", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
-    settings=gs.for_task("graph", gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD),
+    settings=gs.for_task("graph", gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD, gs.DEVICE),
     # Every fold is run and the folds give the spread, so one seed per fold.
     seeds=1, folds=DEFAULTS["folds"],  # Errica et al. 2020 use 10 folds
     selected_by="validation accuracy on the inner split",
@@ -82,6 +82,7 @@ def defaults(spec: RunSpec) -> dict:
 def validate(spec: RunSpec) -> None:
     """Raise SpecError with one sentence when the spec cannot be run."""
     gs.validate(spec, FACTS)
+    gs.check_device(spec)
     folds, fold = spec.get("folds", DEFAULTS["folds"]), spec.get("fold", 0)
     if fold >= folds:
         raise SpecError(f"Fold must be a whole number from 0 to {folds - 1}; got {fold}.")
@@ -126,7 +127,8 @@ def _graphs(name: str, data_root: str) -> tuple[list, torch.Tensor, int, int]:
     return graphs, y, dataset.num_features, dataset.num_classes
 
 
-def _as_input(arch: str, batch: Batch) -> tuple:
+def _as_input(arch: str, batch: Batch, device: torch.device) -> tuple:
+    batch = batch.to(device)
     return batch.x, graph_input(arch, batch.edge_index, batch.num_nodes), batch.batch, batch.num_graphs
 
 
@@ -138,14 +140,16 @@ def build_model(spec: RunSpec, in_channels: int, out_channels: int) -> GraphMode
 
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
     p = spec.params
+    device = torch.device(p.get("device", "cpu"))
     graphs, y, num_features, num_classes = _graphs(info(spec.dataset, "graph").name,
                                                     str(config.data_dir()))
     train_idx, val_idx, test_idx = fold_split(y, p["folds"], p["fold"])
     # Validation and test sets are evaluated every epoch: collate each once, as one batch.
-    val_in = _as_input(spec.model, Batch.from_data_list([graphs[i] for i in val_idx]))
-    test_in = _as_input(spec.model, Batch.from_data_list([graphs[i] for i in test_idx]))
+    val_in = _as_input(spec.model, Batch.from_data_list([graphs[i] for i in val_idx]), device)
+    test_in = _as_input(spec.model, Batch.from_data_list([graphs[i] for i in test_idx]), device)
+    y = y.to(device)
     torch.manual_seed(spec.seed)
-    model = build_model(spec, num_features, num_classes)
+    model = build_model(spec, num_features, num_classes).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     # The head's batch norm cannot train on a batch of one graph: drop such a last batch
     # (a different graph each epoch, as the order is shuffled).
@@ -161,12 +165,12 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         total_loss, correct, seen = 0.0, 0, 0
         for batch in loader:
             opt.zero_grad()
-            logits = model(*_as_input(spec.model, batch))
-            loss = F.cross_entropy(logits, batch.y)
+            logits = model(*_as_input(spec.model, batch, device))
+            loss = F.cross_entropy(logits, batch.y.to(device))
             loss.backward()
             opt.step()
             total_loss += float(loss.detach()) * batch.num_graphs
-            correct += int((logits.argmax(-1) == batch.y).sum())
+            correct += int((logits.argmax(-1) == batch.y.to(device)).sum())
             seen += batch.num_graphs
         model.eval()
         with torch.inference_mode():

@@ -48,7 +48,7 @@ FACTS = Facts(
     curves=("val_auc", "val_ap", "test_auc", "test_ap", "loss"),
     columns=("dataset", "task", "model", "seed", "test_auc", "test_ap", "val_auc", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
-    settings=gs.for_task("link", gs.EMBEDDING, gs.HOMOPHILY, gs.SIGNAL),
+    settings=gs.for_task("link", gs.EMBEDDING, gs.HOMOPHILY, gs.SIGNAL, gs.DEVICE),
     seeds=10,  # as node classification (see there)
     selected_by="validation ROC-AUC",
     reported="at the epoch of best validation AUC, mean ± standard deviation over seeds; each seed "
@@ -74,6 +74,7 @@ def defaults(spec: RunSpec) -> dict:
 def validate(spec: RunSpec) -> None:
     """Raise SpecError with one sentence when the spec cannot be run."""
     gs.validate(spec, FACTS)
+    gs.check_device(spec)
 
 
 @dataclass
@@ -92,6 +93,9 @@ class LinkSplit:
     val_neg: torch.Tensor
     test_pos: torch.Tensor
     test_neg: torch.Tensor
+
+    def to(self, device: torch.device) -> "LinkSplit":
+        return LinkSplit(**{k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in vars(self).items()})
 
 
 def split_edges(spec: RunSpec) -> LinkSplit:
@@ -141,21 +145,22 @@ def edge_scores(z: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
 
 def _ranking(z: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> tuple[float, float]:
     scores = torch.cat([edge_scores(z, pos), edge_scores(z, neg)])
-    labels = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
+    labels = torch.cat([torch.ones(pos.size(1), device=z.device), torch.zeros(neg.size(1), device=z.device)])
     return roc_auc(scores, labels), average_precision(scores, labels)
 
 
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
     p = spec.params
-    s = split_edges(spec)
+    device = torch.device(p.get("device", "cpu"))
+    s = split_edges(spec).to(device)
     x = sparse_if_mostly_zero(s.x)
     graph = graph_input(spec.model, s.edge_index, s.num_nodes)
     torch.manual_seed(spec.seed)
     random.seed(spec.seed)
-    model = build_model(spec, s.x.size(1))
+    model = build_model(spec, s.x.size(1)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     num_pos = s.train_pos.size(1)
-    targets = torch.cat([torch.ones(num_pos), torch.zeros(num_pos)])
+    targets = torch.cat([torch.ones(num_pos, device=device), torch.zeros(num_pos, device=device)])
 
     elapsed = 0.0
     selection = BestEpoch(lambda row: (row["val_auc"], row["val_ap"]), p["patience"])

@@ -14,7 +14,8 @@ import torch
 
 
 def _check(scores: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    scores, labels = scores.detach().reshape(-1).double(), labels.detach().reshape(-1).bool()
+    # On the CPU whatever device scored: ranking a few thousand pairs is no GPU work.
+    scores, labels = scores.detach().reshape(-1).double().cpu(), labels.detach().reshape(-1).bool().cpu()
     if scores.numel() != labels.numel():
         raise ValueError(f"{scores.numel()} scores but {labels.numel()} labels")
     if not labels.any() or labels.all():

@@ -74,6 +74,8 @@ DEFAULT_FANOUT = (25, 10)  # Hamilton et al. 2017, Sec. 4.1: S1 = 25, S2 = 10
 DEVICE = Setting("device", "Device", type=str, scope="run", shown=False, cli=False,
                  choices={"cpu": "CPU", "cuda": "CUDA GPU"},
                  help="Where the run trains; unset, the CPU.")
+# What a device moves: every tensor of a run is made on it or moved to it once, so that no
+# step assumes CPU tensors (gnncore.gnn.node, .link, .graph).
 
 COMMON = (EPOCHS, PATIENCE, HIDDEN, LAYERS, DROPOUT, LR, WEIGHT_DECAY)
 
@@ -115,6 +117,13 @@ def default_fanout(layers: int) -> str:
     return ",".join(str(k) for k in (list(DEFAULT_FANOUT) + [DEFAULT_FANOUT[-1]] * layers)[:layers])
 
 
+def check_device(spec: RunSpec) -> None:
+    """A device that is here."""
+    if spec.params.get("device") == "cuda" and not torch.cuda.is_available():
+        raise SpecError("CUDA was asked for but this machine has no GPU that torch can use; "
+                        "leave the device at cpu (or auto).")
+
+
 def check_batches(spec: RunSpec) -> None:
     """A fanout only with a batch size, one entry per layer (or one for all); a device that is here."""
     from gnncore.gnn.sampling import parse_fanout
@@ -127,6 +136,4 @@ def check_batches(spec: RunSpec) -> None:
             parse_fanout(p.get("fanout", default_fanout(p.get("layers", 2))), p.get("layers", 2))
         except ValueError as e:
             raise SpecError(str(e)) from None
-    if p.get("device") == "cuda" and not torch.cuda.is_available():
-        raise SpecError("CUDA was asked for but this machine has no GPU that torch can use; "
-                        "leave the device at cpu (or auto).")
+    check_device(spec)

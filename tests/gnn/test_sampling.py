@@ -103,3 +103,16 @@ def test_cuda_is_refused_in_one_sentence_without_a_gpu_and_trains_with_one():
         pytest.skip("no CUDA device here: the refusal is what can be checked")
     r = node.train(resolve(spec), keep=True)
     assert r.metrics["epochs_run"] == 2 and r.artifacts["model"]
+
+
+@pytest.mark.parametrize("task,dataset,extra", [("link", "Cora", {}),
+                                                ("graph", "MUTAG", dict(folds=2))])
+def test_link_and_graph_take_the_device_too(task, dataset, extra):
+    spec = RunSpec.make(task, dataset, "gcn", 0, epochs=2, device="cuda", **extra)
+    if not torch.cuda.is_available():
+        with pytest.raises(SpecError, match="no GPU"):
+            resolve(spec)
+        pytest.skip("no CUDA device here: the refusal is what can be checked")
+    from gnncore.runs import engine
+    r = engine(task).train(resolve(spec))
+    assert r.metrics["epochs_run"] == 2
