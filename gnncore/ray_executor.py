@@ -1,8 +1,9 @@
 """Runs as Ray tasks: the same runs as the local worker processes, on a Ray cluster.
 
-:func:`gnncore.runs.run_all` with ``executor="ray"`` hands its runs here. Each run is one
-Ray task of one CPU that trains exactly as a local worker does (``gnncore.runs._train``:
-the spec seeds itself, one torch thread), so the numbers are the local executor's. The
+:func:`gnncore.runs.run_all` with ``executor="ray"`` hands its runs here. Each job of
+:func:`gnncore.runs.jobs` (a run, or the seeds of one run trained as one batch) is one Ray
+task of one CPU that trains exactly as a local worker does (``gnncore.runs._train_job``:
+every spec seeds itself, one torch thread), so the numbers are the local executor's. The
 finished :class:`~gnncore.spec.RunResult` (with its artifacts) travels back to the driver,
 which alone writes the run store: a task never opens it.
 
@@ -113,18 +114,19 @@ def _remote():
             return items
 
     @ray.remote(num_cpus=1, max_retries=0)
-    def train(index: int, spec: RunSpec, inbox) -> RunResult:
-        from gnncore.runs import _train
+    def train(job: list, inbox) -> list:
+        """One job of gnncore.runs.jobs: a run, or the seeds of one run as one batch."""
+        from gnncore.runs import _train_job
 
-        last = [0.0]
+        last: dict[int, float] = {}
 
-        def report(p: Progress) -> None:
+        def report(index: int, p: Progress) -> None:
             now = time.monotonic()
-            if p.step == p.total or now - last[0] >= REPORT_EVERY:
-                last[0] = now
+            if p.step == p.total or now - last.get(index, 0.0) >= REPORT_EVERY:
+                last[index] = now
                 inbox.put.remote((index, p.step, p.total, dict(p.metrics)))
 
-        return _train(spec, report, None)
+        return _train_job(job, report, None)
 
     return Inbox, train
 
@@ -139,8 +141,11 @@ def run_on_ray(todo: list[tuple[int, RunSpec]], count: int, on_progress: Progres
     Inbox, train = _remote()
     from ray.exceptions import RayTaskError, TaskCancelledError
 
+    from gnncore.runs import jobs
+
     inbox = Inbox.remote()
-    refs = {train.remote(i, spec, inbox): i for i, spec in todo}
+    work = jobs(todo, workers)
+    refs = {train.remote(job, inbox): n for n, job in enumerate(work)}
     specs = dict(todo)
     partial: dict[int, float] = {}
     finished = 0
@@ -168,9 +173,10 @@ def run_on_ray(todo: list[tuple[int, RunSpec]], count: int, on_progress: Progres
             done, pending = ray.wait(pending, num_returns=len(pending), timeout=POLL)
             drain()
             for ref in sorted(done, key=refs.get):
-                partial.pop(refs[ref], None)
+                for i, _ in work[refs[ref]]:
+                    partial.pop(i, None)
                 try:
-                    result = ray.get(ref)
+                    results = ray.get(ref)
                 except (TaskCancelledError, KeyboardInterrupt):
                     cancelled = True
                     continue
@@ -182,8 +188,9 @@ def run_on_ray(todo: list[tuple[int, RunSpec]], count: int, on_progress: Progres
                         error = cause
                         cancel(pending)
                     continue
-                finished += 1
-                yield result
+                for result in results:
+                    finished += 1
+                    yield result
     finally:
         cancel(pending)  # the caller stopped reading early: nothing trains on for nobody
         ray.kill(inbox)

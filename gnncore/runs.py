@@ -29,7 +29,7 @@ import time
 from contextlib import closing, contextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import pandas as pd
 
@@ -186,13 +186,54 @@ def _train(spec: RunSpec, report: ProgressFn, should_stop: StopFn) -> RunResult:
         return engine(spec.kind).train(spec, on_progress=report, should_stop=should_stop)
 
 
-def _run_serial(todo, count, on_progress, should_stop) -> Iterator[RunResult]:
-    for i, spec in todo:
-        def report(p: Progress, i: int = i) -> None:
-            if on_progress:
-                on_progress(Progress(p.spec, p.step, p.total, p.metrics, i, count))
+def jobs(todo: list[tuple[int, RunSpec]], workers: int = 1) -> list[list[tuple[int, RunSpec]]]:
+    """``todo`` as jobs: the seeds of one run together where its engine trains them as one
+    batch (``together``), at most ``per_batch`` of them, every other run alone.
 
-        yield _train(spec, report, should_stop)
+    With fewer jobs than workers the largest is halved until each worker has one (or every
+    job is one run): two cores train two half batches faster than one whole one.
+    """
+    out: list[list[tuple[int, RunSpec]]] = []
+    groups: dict = {}
+    for i, spec in todo:
+        eng = engine(spec.kind)
+        key = eng.together(spec) if hasattr(eng, "together") else None
+        if key is None:
+            out.append([(i, spec)])
+            continue
+        group = groups.get(key)
+        if group is None or len(group) >= eng.per_batch(spec):
+            group = groups[key] = []
+            out.append(group)
+        group.append((i, spec))
+    while out and len(out) < workers and max(len(j) for j in out) > 1:
+        big = max(out, key=len)
+        out.remove(big)
+        half = (len(big) + 1) // 2
+        out += [big[:half], big[half:]]
+    return out
+
+
+def _train_job(job: list[tuple[int, RunSpec]], report: Callable[[int, Progress], None],
+               should_stop: StopFn) -> list[RunResult]:
+    """One job of :func:`jobs` on one torch thread; ``report(index, progress)`` per run."""
+    if len(job) == 1:
+        i, spec = job[0]
+        return [_train(spec, lambda p: report(i, p), should_stop)]
+    index = {spec.key: i for i, spec in job}
+    specs = [spec for _, spec in job]
+    with one_thread():
+        return engine(specs[0].kind).train_together(specs, on_progress=lambda p: report(index[p.spec.key], p),
+                                                    should_stop=should_stop)
+
+
+def _run_serial(todo, count, on_progress, should_stop) -> Iterator[RunResult]:
+    def report(i: int, p: Progress) -> None:
+        if on_progress:
+            on_progress(Progress(p.spec, p.step, p.total, p.metrics, i, count))
+
+    for job in jobs(todo):
+        yield from _train_job(job, report, should_stop)
 
 
 def default_workers() -> int:
@@ -248,11 +289,11 @@ def _end_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="gnncore-parent-watch", daemon=True).start()
 
 
-def _train_in_worker(index: int, spec: RunSpec) -> RunResult:
-    def report(p: Progress) -> None:
+def _train_in_worker(job: list[tuple[int, RunSpec]]) -> list[RunResult]:
+    def report(index: int, p: Progress) -> None:
         _worker_queue.put((index, p.step, p.total, p.metrics))
 
-    return _train(spec, report, _worker_stop.is_set)
+    return _train_job(job, report, _worker_stop.is_set)
 
 
 @contextmanager
@@ -307,11 +348,12 @@ def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[Ru
                 on_progress(Progress(specs[i], step, total, metrics, i, count,
                                      overall=min(1.0, (count - len(todo) + done) / count)))
 
-    pool = ProcessPoolExecutor(min(workers, len(todo)), mp_context=ctx,
+    work = jobs(todo, workers)
+    pool = ProcessPoolExecutor(min(workers, len(work)), mp_context=ctx,
                                initializer=_init_worker, initargs=(queue, stop, os.getpid()))
     try:
         with _plain_main():  # the workers start on the first submits
-            futures = {pool.submit(_train_in_worker, i, spec): i for i, spec in todo}
+            futures = {pool.submit(_train_in_worker, job): n for n, job in enumerate(work)}
         pending = set(futures)
         while pending:
             if not stop.is_set() and should_stop is not None and should_stop():
@@ -321,9 +363,10 @@ def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[Ru
             done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             drain()
             for f in sorted(done, key=futures.get):
-                partial.pop(futures[f], None)
+                for i, _ in work[futures[f]]:
+                    partial.pop(i, None)
                 try:
-                    result = f.result()
+                    results = f.result()
                 except (Cancelled, CancelledError):
                     cancelled = True
                     continue
@@ -334,8 +377,9 @@ def _run_parallel(todo, count, on_progress, should_stop, workers) -> Iterator[Ru
                         for g in pending:
                             g.cancel()
                     continue
-                finished += 1
-                yield result
+                for result in results:
+                    finished += 1
+                    yield result
     finally:
         stop.set()  # reaches runs still in flight if the caller stopped reading early
         pool.shutdown(wait=True, cancel_futures=True)

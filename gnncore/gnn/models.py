@@ -28,9 +28,10 @@ from torch_geometric.nn import (GATConv, GINConv, global_add_pool, global_max_po
                                 global_mean_pool)
 from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
-from torch_geometric.utils import add_remaining_self_loops, degree, remove_self_loops, to_torch_csr_tensor
+from torch_geometric.utils import (add_remaining_self_loops, degree, remove_self_loops, softmax,
+                                   to_torch_csr_tensor)
 
-from gnncore.gnn import sparse
+from gnncore.gnn import batched, sparse
 from gnncore.gnn.layers import (FixedAPPNP, FixedGCNConv, GATConvUniformDropout, SAGEMeanConv, SparseInputLinear,
                                 feature_dropout, sparse_if_mostly_zero)
 from gnncore.protocol import Setting
@@ -68,6 +69,8 @@ class Architecture:
     neighbourhood view (:meth:`edge_weights` gives the numbers).
     adds_self_loops: its layer adds one self-loop per node (GCN's normalisation), so any in
     the data are dropped first, as PyG's ``add_remaining_self_loops`` does on ``edge_index``.
+    batched_layer(stack, i, x, graph): layer ``i`` of S seeds at once (gnncore.gnn.batched,
+    gnncore.gnn.seeds), the same numbers as each seed's layer alone; None: seeds train one by one.
     """
 
     name = label = title = color = ""
@@ -79,6 +82,14 @@ class Architecture:
     decay_first_layer_only = False
     hears = ""
     adds_self_loops = False
+    batched_layer = None
+
+    @property
+    def batched_forward(self):
+        """The batched forward of its ConvStack, where it has a batched layer."""
+        if self.batched_layer is None or type(self).node_model is not Architecture.node_model:
+            return None
+        return batched.conv_stack(self.batched_layer)
 
     def defaults_for(self, task: str, protocol: str = "", dataset: str = "") -> dict:
         """Its settings for ``task`` on a dataset of that protocol and name (see ``defaults``)."""
@@ -164,6 +175,13 @@ class GCN(Architecture):
         return FixedGCNConv(layer.n_in, layer.n_out, cached=layer.settings.get("cached", True)
                             and not layer.graph_level)
 
+    def batched_layer(self, stack, i, x, graph):
+        conv = stack.template.convs[i]
+        a = stack.cached("gcn_norm", lambda: gcn_norm(graph, None, graph.size(0), conv.improved,
+                                                       conv.add_self_loops, conv.flow, torch.float)[0])
+        h = batched.propagate(a, batched.linear(x, stack.param(f"convs.{i}.lin.weight")))
+        return h + stack.param(f"convs.{i}.bias")
+
     def edge_weights(self, model, x, graph, edge_index):
         """Fixed by the graph, the same in every layer: 1/sqrt(d_i d_j), degrees with self-loops."""
         edges, weight = normalised_adjacency(edge_index, x.size(0))
@@ -184,6 +202,15 @@ class GraphSAGE(Architecture):
 
     def conv(self, layer: Layer) -> nn.Module:
         return SAGEMeanConv(layer.n_in, layer.n_out)
+
+    def batched_layer(self, stack, i, x, graph):
+        conv, w = stack.template.convs[i], stack.param
+        h = batched.linear(x, w(f"convs.{i}.lin_l.weight"))
+        n, s, c = h.shape
+        flat = h.reshape(n, s * c)
+        mean = conv.propagate(graph, x=(flat, flat)).view(n, s, c)
+        return mean + w(f"convs.{i}.lin_l.bias") + batched.linear(x, w(f"convs.{i}.lin_r.weight"),
+                                                                   w(f"convs.{i}.lin_r.bias"))
 
     def edge_weights(self, model, x, graph, edge_index):
         """The neighbour mean, 1/d_i on every edge j -> i, and weight 1 on the self term, which
@@ -240,6 +267,25 @@ class GAT(Architecture):
         return GATConvUniformDropout(layer.n_in, layer.n_out, heads=heads, concat=not layer.last,
                                      dropout=p.get("attention_dropout", rate), feature_dropout=rate,
                                      add_self_loops=False)
+
+    def batched_layer(self, stack, i, x, graph):
+        """GATConvUniformDropout for S seeds: the seeds' heads side by side (S * H heads), the
+        same draws in the same order as each seed alone (attention, then features)."""
+        conv, w, seeds = stack.template.convs[i], stack.param, stack.seeds
+        heads, c = conv.heads, conv.out_channels
+        h = batched.linear(x, w(f"convs.{i}.lin.weight"))
+        n, s = h.size(0), h.size(1)
+        h = h.view(n, s, heads, c)
+        a_src = (h * w(f"convs.{i}.att_src").view(s, heads, c)).sum(-1).view(n, s * heads)
+        a_dst = (h * w(f"convs.{i}.att_dst").view(s, heads, c)).sum(-1).view(n, s * heads)
+        src, dst = graph
+        alpha = a_src.index_select(0, src) + a_dst.index_select(0, dst)
+        alpha = softmax(F.leaky_relu(alpha, conv.negative_slope), dst, sparse.target_pointer(graph), n)
+        alpha = seeds.dropout(alpha.view(-1, s, heads), conv.dropout).reshape(-1, s * heads)
+        h = seeds.dropout(h, conv.feature_rate)
+        out = sparse.edge_aggregate(graph, alpha, h.reshape(n, s * heads, c)).view(n, s, heads, c)
+        out = out.reshape(n, s, heads * c) if conv.concat else out.mean(dim=2)
+        return out + w(f"convs.{i}.bias")
 
     def edge_weights(self, model, x, graph, edge_index):
         """Learned: each head's attention, from PyG's ``return_attention_weights``, layer by
@@ -317,6 +363,9 @@ class MLP(Architecture):
 
     def conv(self, layer: Layer) -> nn.Module:
         return SparseInputLinear(layer.n_in, layer.n_out)
+
+    def batched_layer(self, stack, i, x, graph):
+        return batched.linear(x, stack.param(f"convs.{i}.weight"), stack.param(f"convs.{i}.bias"))
 
 
 def graph_input(arch: str, edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:

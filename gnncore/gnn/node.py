@@ -178,6 +178,27 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     return RunResult(spec, metrics, selection.history, artifacts=artifacts)
 
 
+def together(spec: RunSpec):
+    """Seeds of the same run share a batch where the architecture has batched layers
+    (gnncore.gnn.seeds); None: the run trains alone."""
+    from gnncore.gnn import seeds
+
+    return seeds.together(spec)
+
+
+def per_batch(spec: RunSpec) -> int:
+    """How many seeds of ``spec`` one batch takes (gnncore.gnn.seeds.per_batch)."""
+    from gnncore.gnn import seeds
+
+    return seeds.per_batch(spec)
+
+
+def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None) -> list[RunResult]:
+    from gnncore.gnn import seeds
+
+    return seeds.train_seeds(specs, on_progress, should_stop)
+
+
 def _batches(spec: RunSpec, model: torch.nn.Module, opt: torch.optim.Optimizer, data, should_stop: StopFn):
     """One epoch of sampled mini-batches over the training nodes, as a function that returns
     the epoch's mean training loss."""

@@ -1,0 +1,257 @@
+"""Several seeds of one node-classification run trained as one batched model.
+
+An epoch of these small models is mostly per-call overhead (about a hundred aten calls for
+a GCN on Cora), so S seeds trained together pay it once (:mod:`gnncore.gnn.batched`: every
+weight with a leading seed dimension, one sparse product over S-times-wider features, one
+optimizer step for all).
+
+What stays per seed is what its run alone has: its initialisation (each model is built
+after ``torch.manual_seed(seed)``, as :func:`gnncore.gnn.node.train` builds it, then the
+weights are stacked with ``torch.func.stack_module_state``), its dropout masks (each seed
+draws from a generator that continues the global stream its run alone draws from, in the
+same order and shapes), its split, its loss, its early stop (a seed that stopped stops
+updating) and its reported epoch. A seed trained inside a batch therefore gives its run
+alone's result, to the rounding of a batched matmul (tests/gnn/test_seeds.py), and is
+stored under its own spec.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch.func import stack_module_state
+
+from gnncore.gnn import settings as gs
+from gnncore.gnn.batched import Seeds
+from gnncore.gnn.datasets import info, load_node_data
+from gnncore.gnn.measures import mean_average_distance
+from gnncore.gnn.memory import PeakMemory
+from gnncore.gnn.models import architecture, count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.selection import BestEpoch
+from gnncore.gnn.snapshots import Snapshots
+from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
+
+__all__ = ["Stack", "batchable", "train_seeds"]
+
+
+def batchable(spec: RunSpec) -> bool:
+    """Whether seeds of ``spec`` can train as one batch: an architecture with batched
+    layers, full batch (a sampled mini-batch is another subgraph per seed), on the CPU."""
+    return (architecture(spec.model).batched_forward is not None and not spec.params.get("batch_size")
+            and spec.params.get("device", "cpu") == "cpu")
+
+
+def together(spec: RunSpec):
+    """The spec without its seed, for a batchable spec; None otherwise (also where each seed
+    draws a graph of its own: the synthetic one)."""
+    if not batchable(spec) or info(spec.dataset, "node").name == "CSBM":
+        return None
+    d = spec.to_dict()
+    d.pop("seed")
+    return repr(sorted((k, repr(v)) for k, v in d.items()))
+
+
+# Seeds per batch: the page's and the CLI's ten, fewer where the graph is large, so that a
+# batch's activations (S copies of a layer's [N, width] features, a few dozen kept for the
+# backward) stay within about a gigabyte.
+MAX_SEEDS = 10
+ACTIVATIONS_BUDGET = 2 ** 30
+
+
+def per_batch(spec: RunSpec) -> int:
+    nodes = info(spec.dataset, "node").nodes
+    width = max(spec.params.get("hidden", 16) * spec.params.get("heads", 1), 16)
+    return max(1, min(MAX_SEEDS, ACTIVATIONS_BUDGET // (nodes * width * 4 * 32)))
+
+
+class Stack(torch.nn.Module):
+    """The S models' weights stacked, with a batched forward of the architecture."""
+
+    def __init__(self, models: list[torch.nn.Module], seeds: Seeds):
+        super().__init__()
+        self.template, self.seeds = models[0], seeds
+        params, buffers = stack_module_state(models)
+        self.names = list(params)
+        self.stacked = torch.nn.ParameterDict({k.replace(".", "__"): torch.nn.Parameter(v) for k, v in params.items()})
+        self.buffers_ = buffers
+        self.arch = architecture(models[0].arch)
+        self._cache: dict = {}
+
+    def cached(self, key: str, make: Callable):
+        """What a layer derives from the fixed graph once (GCN's normalised adjacency)."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def param(self, name: str) -> torch.Tensor | None:
+        """The seeds' stacked weight of that name; None where the model has none (no bias)."""
+        key = name.replace(".", "__")
+        return self.stacked[key] if key in self.stacked else None
+
+    def forward(self, x, graph, hidden: bool = False):
+        """[N, S, C] logits (with ``hidden`` also the last hidden layer, as ConvStack's)."""
+        return self.arch.batched_forward(self, x, graph, hidden)
+
+    def state_of(self, s: int) -> dict[str, torch.Tensor]:
+        """Seed ``s``'s weights under the names its model alone has."""
+        out = {k: self.param(k)[s].detach().to("cpu", copy=True) for k in self.names}
+        out.update({k: v[s].detach().to("cpu", copy=True) for k, v in self.buffers_.items()})
+        return out
+
+
+def _generator_after(seed: int, build: Callable[[], torch.nn.Module]) -> tuple[torch.nn.Module, torch.Generator]:
+    """The model its run alone builds, and a generator where that run's global stream is then."""
+    torch.manual_seed(seed)
+    model = build()
+    g = torch.Generator()
+    g.set_state(torch.get_rng_state())
+    return model, g
+
+
+class _Rows:
+    """One split's nodes per seed, from masks [N, S]: shared when every seed has the same,
+    else one column of indices per seed (the same count per seed: Shchur et al.'s splits)."""
+
+    def __init__(self, mask: torch.Tensor):
+        s = mask.size(1)
+        self.index = mask[:, 0].nonzero().view(-1, 1)
+        self.seeds = torch.arange(s).view(1, -1)
+        if not bool((mask == mask[:, :1]).all()):
+            counts = mask.sum(0)
+            if not bool((counts == counts[0]).all()):
+                raise ValueError("seeds whose splits differ in size cannot train as one batch")
+            self.index = torch.stack([mask[:, k].nonzero().view(-1) for k in range(s)], 1)
+
+    def take(self, t: torch.Tensor) -> torch.Tensor:
+        """[n, S, ...]: each seed's rows of a node-major [N, S, ...] tensor."""
+        return t[self.index, self.seeds]
+
+    def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """[S] mean cross-entropies, each by ``F.cross_entropy`` on the seed's rows alone: one
+        call over all seeds reduces in another order, and in training those last bits grow."""
+        rows, labels = self.take(logits), self.take(y.unsqueeze(1).expand(-1, self.seeds.numel()))
+        return torch.stack([F.cross_entropy(rows[:, s].contiguous(), labels[:, s]) for s in range(rows.size(1))])
+
+    def mean(self, correct: torch.Tensor) -> torch.Tensor:
+        return self.take(correct).float().mean(0)
+
+
+def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None,
+                keep: bool = True) -> list[RunResult]:
+    """Train resolved specs that differ only in their seed as one batch; one RunResult per spec,
+    as :func:`gnncore.gnn.node.train` gives for each alone."""
+    from gnncore.gnn import node
+
+    first = specs[0]
+    p = first.params
+    datas = []
+    for spec in specs:
+        torch.manual_seed(spec.seed)
+        datas.append(load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec)))
+    data = datas[0]
+    for other in datas[1:]:
+        if other.num_nodes != data.num_nodes or not torch.equal(other.edge_index, data.edge_index):
+            # A graph drawn per seed (the synthetic one) cannot be shared: each trains alone.
+            return [node.train(spec, on_progress, should_stop, keep) for spec in specs]
+    y = data.y
+    masks = [torch.stack([d.train_mask for d in datas], 1), torch.stack([d.val_mask for d in datas], 1),
+             torch.stack([d.test_mask for d in datas], 1)]
+    x = sparse_if_mostly_zero(data.x)
+    graph = graph_input(first.model, data.edge_index, data.num_nodes)
+    s_count = len(specs)
+    with PeakMemory("cpu") as memory:
+        built = [_generator_after(spec.seed, lambda: node.build_model(spec, data.num_features, data.num_classes))
+                 for spec in specs]
+        seeds = Seeds([g for _, g in built])
+        stack = Stack([m for m, _ in built], seeds)
+        arch = architecture(first.model)
+        if arch.decay_first_layer_only:
+            first_layer = [v for k, v in stack.stacked.items() if k.startswith("convs__0__")]
+            rest = [v for k, v in stack.stacked.items() if not k.startswith("convs__0__")]
+            opt = torch.optim.Adam([{"params": first_layer, "weight_decay": p["weight_decay"]},
+                                    {"params": rest, "weight_decay": 0.0}], lr=p["lr"])
+        else:
+            opt = torch.optim.Adam(stack.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+        select = node.SELECT[p.get("select", "accuracy")]
+        selections = [BestEpoch(select, p["patience"]) for _ in specs]
+        snapshots = [Snapshots(p["epochs"]) for _ in specs] if keep else None
+        best_states: list[dict | None] = [None] * s_count
+        smoothness = [float("nan")] * s_count
+        diverged = [0] * s_count
+        running = [True] * s_count
+        elapsed = [0.0] * s_count
+        train, val, test = (_Rows(m) for m in masks)
+        if keep:
+            seeds.training = False
+            with torch.no_grad():
+                hidden, logits = stack(x, graph, hidden=True)
+            for s in range(s_count):
+                snapshots[s].offer(0, hidden[:, s], logits[:, s])
+        for epoch in range(1, p["epochs"] + 1):
+            check_stop(should_stop)
+            start = time.perf_counter()
+            seeds.training = True
+            opt.zero_grad()
+            out = stack(x, graph)
+            # Each seed's mean loss over its own training nodes; the gradient of their sum
+            # is in each seed's slice that seed's own.
+            losses = train.loss(out, y)
+            losses.sum().backward()
+            frozen = [k for k in range(s_count) if not running[k]]
+            kept = {name: v.detach()[frozen].clone() for name, v in stack.stacked.items()} if frozen else {}
+            opt.step()
+            for name, v in kept.items():  # a seed that stopped stops updating
+                with torch.no_grad():
+                    stack.stacked[name][frozen] = v
+            seeds.training = False
+            with torch.inference_mode():
+                if keep:
+                    hidden, logits = stack(x, graph, hidden=True)
+                else:
+                    logits = stack(x, graph)
+                correct = logits.argmax(-1) == y.unsqueeze(1)
+                columns = [losses.detach(), val.loss(logits, y), *(r.mean(correct) for r in (train, val, test))]
+                values = torch.stack(columns, 1).tolist()
+            rows = [dict(epoch=epoch, loss=v[0], val_loss=v[1], train_accuracy=v[2], val_accuracy=v[3],
+                         test_accuracy=v[4]) if running[s] else None for s, v in enumerate(values)]
+            # The batch's time, shared by the seeds it trained: each seed's cost of an epoch.
+            share = (time.perf_counter() - start) / sum(running)
+            for s in range(s_count):
+                elapsed[s] += share if running[s] else 0.0
+            for s, row in enumerate(rows):
+                if row is None:
+                    continue
+                if keep:
+                    snapshots[s].offer(epoch, hidden[:, s], logits[:, s])
+                if on_progress:
+                    on_progress(Progress(specs[s], epoch, p["epochs"],
+                                         {"val_accuracy": row["val_accuracy"], "loss": row["loss"]}))
+                stop = selections[s].update(row)
+                if not math.isfinite(row["loss"]):
+                    diverged[s], stop = epoch, True
+                if selections[s].row is row:
+                    smoothness[s] = mean_average_distance(logits[:, s])
+                    if keep:
+                        best_states[s] = stack.state_of(s)
+                if stop:
+                    running[s] = False
+            if not any(running):
+                break
+
+    params = count_parameters(stack.template)
+    results = []
+    for s, spec in enumerate(specs):
+        sel = selections[s]
+        metrics = {**sel.summary(elapsed[s], "test_accuracy", "val_accuracy", "train_accuracy"),
+                   "params": params, "mad": smoothness[s], "peak_mb": memory.peak_mb,
+                   **({"diverged_epoch": diverged[s]} if diverged[s] else {})}
+        artifacts = {}
+        if keep:
+            embeddings = snapshots[s].encode(y, [m[:, s] for m in masks])
+            artifacts = {"model": node.state_bytes(best_states[s]), **({"embeddings": embeddings} if embeddings else {})}
+        results.append(RunResult(spec, metrics, sel.history, artifacts=artifacts))
+    return results
