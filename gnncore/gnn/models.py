@@ -177,10 +177,10 @@ class GCN(Architecture):
 
     def batched_layer(self, stack, i, x, graph):
         conv = stack.template.convs[i]
-        a = stack.cached("gcn_norm", lambda: gcn_norm(graph, None, graph.size(0), conv.improved,
-                                                       conv.add_self_loops, conv.flow, torch.float)[0])
+        a = stack.cached("gcn_norm", lambda: stack.seeds.block(gcn_norm(
+            graph, None, graph.size(0), conv.improved, conv.add_self_loops, conv.flow, torch.float)[0]))
         h = batched.propagate(a, batched.linear(x, stack.param(f"convs.{i}.lin.weight")))
-        return h + stack.param(f"convs.{i}.bias")
+        return h + stack.param(f"convs.{i}.bias").unsqueeze(1)
 
     def edge_weights(self, model, x, graph, edge_index):
         """Fixed by the graph, the same in every layer: 1/sqrt(d_i d_j), degrees with self-loops."""
@@ -206,11 +206,11 @@ class GraphSAGE(Architecture):
     def batched_layer(self, stack, i, x, graph):
         conv, w = stack.template.convs[i], stack.param
         h = batched.linear(x, w(f"convs.{i}.lin_l.weight"))
-        n, s, c = h.shape
-        flat = h.reshape(n, s * c)
-        mean = conv.propagate(graph, x=(flat, flat)).view(n, s, c)
-        return mean + w(f"convs.{i}.lin_l.bias") + batched.linear(x, w(f"convs.{i}.lin_r.weight"),
-                                                                   w(f"convs.{i}.lin_r.bias"))
+        s, n, c = h.shape
+        flat = h.reshape(s * n, c)
+        mean = conv.propagate(stack.seeds.block(graph), x=(flat, flat)).view(s, n, c)
+        return mean + w(f"convs.{i}.lin_l.bias").unsqueeze(1) + batched.linear(
+            x, w(f"convs.{i}.lin_r.weight"), w(f"convs.{i}.lin_r.bias"))
 
     def edge_weights(self, model, x, graph, edge_index):
         """The neighbour mean, 1/d_i on every edge j -> i, and weight 1 on the self term, which
@@ -269,23 +269,24 @@ class GAT(Architecture):
                                      add_self_loops=False)
 
     def batched_layer(self, stack, i, x, graph):
-        """GATConvUniformDropout for S seeds: the seeds' heads side by side (S * H heads), the
-        same draws in the same order as each seed alone (attention, then features)."""
+        """GATConvUniformDropout for S seeds: the layer on the graph's S copies, the same
+        draws in the same order as each seed alone (attention, then features)."""
         conv, w, seeds = stack.template.convs[i], stack.param, stack.seeds
         heads, c = conv.heads, conv.out_channels
         h = batched.linear(x, w(f"convs.{i}.lin.weight"))
-        n, s = h.size(0), h.size(1)
-        h = h.view(n, s, heads, c)
-        a_src = (h * w(f"convs.{i}.att_src").view(s, heads, c)).sum(-1).view(n, s * heads)
-        a_dst = (h * w(f"convs.{i}.att_dst").view(s, heads, c)).sum(-1).view(n, s * heads)
-        src, dst = graph
+        s, n = h.size(0), h.size(1)
+        h = h.view(s, n, heads, c)
+        a_src = (h * w(f"convs.{i}.att_src")).sum(-1).view(s * n, heads)  # att_src: [S, 1, H, C]
+        a_dst = (h * w(f"convs.{i}.att_dst")).sum(-1).view(s * n, heads)
+        edges = stack.cached("edges", lambda: batched.block_edges(graph, n, s))
+        src, dst = edges
         alpha = a_src.index_select(0, src) + a_dst.index_select(0, dst)
-        alpha = softmax(F.leaky_relu(alpha, conv.negative_slope), dst, sparse.target_pointer(graph), n)
-        alpha = seeds.dropout(alpha.view(-1, s, heads), conv.dropout).reshape(-1, s * heads)
+        alpha = softmax(F.leaky_relu(alpha, conv.negative_slope), dst, sparse.target_pointer(edges), s * n)
+        alpha = seeds.dropout(alpha.view(s, -1, heads), conv.dropout).view(-1, heads)
         h = seeds.dropout(h, conv.feature_rate)
-        out = sparse.edge_aggregate(graph, alpha, h.reshape(n, s * heads, c)).view(n, s, heads, c)
-        out = out.reshape(n, s, heads * c) if conv.concat else out.mean(dim=2)
-        return out + w(f"convs.{i}.bias")
+        out = sparse.edge_aggregate(edges, alpha, h.reshape(s * n, heads, c)).view(s, n, heads, c)
+        out = out.reshape(s, n, heads * c) if conv.concat else out.mean(dim=2)
+        return out + w(f"convs.{i}.bias").unsqueeze(1)
 
     def edge_weights(self, model, x, graph, edge_index):
         """Learned: each head's attention, from PyG's ``return_attention_weights``, layer by

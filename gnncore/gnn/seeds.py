@@ -93,7 +93,7 @@ class Stack(torch.nn.Module):
         return self.stacked[key] if key in self.stacked else None
 
     def forward(self, x, graph, hidden: bool = False):
-        """[N, S, C] logits (with ``hidden`` also the last hidden layer, as ConvStack's)."""
+        """[S, N, C] logits (with ``hidden`` also the last hidden layer, as ConvStack's)."""
         return self.arch.batched_forward(self, x, graph, hidden)
 
     def state_of(self, s: int) -> dict[str, torch.Tensor]:
@@ -113,31 +113,33 @@ def _generator_after(seed: int, build: Callable[[], torch.nn.Module]) -> tuple[t
 
 
 class _Rows:
-    """One split's nodes per seed, from masks [N, S]: shared when every seed has the same,
-    else one column of indices per seed (the same count per seed: Shchur et al.'s splits)."""
+    """One split's nodes per seed, from masks [S, N]: shared when every seed has the same,
+    else one row of indices per seed (the same count per seed: Shchur et al.'s splits)."""
 
     def __init__(self, mask: torch.Tensor):
-        s = mask.size(1)
-        self.index = mask[:, 0].nonzero().view(-1, 1)
-        self.seeds = torch.arange(s).view(1, -1)
-        if not bool((mask == mask[:, :1]).all()):
-            counts = mask.sum(0)
+        s = mask.size(0)
+        self.seeds = torch.arange(s).view(-1, 1)
+        self.shared = bool((mask == mask[:1]).all())
+        if self.shared:
+            self.index = mask[0].nonzero().view(-1)
+        else:
+            counts = mask.sum(1)
             if not bool((counts == counts[0]).all()):
                 raise ValueError("seeds whose splits differ in size cannot train as one batch")
-            self.index = torch.stack([mask[:, k].nonzero().view(-1) for k in range(s)], 1)
+            self.index = torch.stack([mask[k].nonzero().view(-1) for k in range(s)])
 
     def take(self, t: torch.Tensor) -> torch.Tensor:
-        """[n, S, ...]: each seed's rows of a node-major [N, S, ...] tensor."""
-        return t[self.index, self.seeds]
+        """[S, n, ...]: each seed's rows of a seed-major [S, N, ...] tensor."""
+        return t[:, self.index] if self.shared else t[self.seeds, self.index]
 
     def loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """[S] mean cross-entropies, each by ``F.cross_entropy`` on the seed's rows alone: one
         call over all seeds reduces in another order, and in training those last bits grow."""
-        rows, labels = self.take(logits), self.take(y.unsqueeze(1).expand(-1, self.seeds.numel()))
-        return torch.stack([F.cross_entropy(rows[:, s].contiguous(), labels[:, s]) for s in range(rows.size(1))])
+        rows, labels = self.take(logits), self.take(y.expand(logits.size(0), -1))
+        return torch.stack([F.cross_entropy(rows[s], labels[s]) for s in range(rows.size(0))])
 
     def mean(self, correct: torch.Tensor) -> torch.Tensor:
-        return self.take(correct).float().mean(0)
+        return self.take(correct).float().mean(1)
 
 
 def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None,
@@ -158,8 +160,8 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
             # A graph drawn per seed (the synthetic one) cannot be shared: each trains alone.
             return [node.train(spec, on_progress, should_stop, keep) for spec in specs]
     y = data.y
-    masks = [torch.stack([d.train_mask for d in datas], 1), torch.stack([d.val_mask for d in datas], 1),
-             torch.stack([d.test_mask for d in datas], 1)]
+    masks = [torch.stack([d.train_mask for d in datas]), torch.stack([d.val_mask for d in datas]),
+             torch.stack([d.test_mask for d in datas])]
     x = sparse_if_mostly_zero(data.x)
     graph = graph_input(first.model, data.edge_index, data.num_nodes)
     s_count = len(specs)
@@ -190,7 +192,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
             with torch.no_grad():
                 hidden, logits = stack(x, graph, hidden=True)
             for s in range(s_count):
-                snapshots[s].offer(0, hidden[:, s], logits[:, s])
+                snapshots[s].offer(0, hidden[s], logits[s])
         for epoch in range(1, p["epochs"] + 1):
             check_stop(should_stop)
             start = time.perf_counter()
@@ -213,7 +215,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
                     hidden, logits = stack(x, graph, hidden=True)
                 else:
                     logits = stack(x, graph)
-                correct = logits.argmax(-1) == y.unsqueeze(1)
+                correct = logits.argmax(-1) == y
                 columns = [losses.detach(), val.loss(logits, y), *(r.mean(correct) for r in (train, val, test))]
                 values = torch.stack(columns, 1).tolist()
             rows = [dict(epoch=epoch, loss=v[0], val_loss=v[1], train_accuracy=v[2], val_accuracy=v[3],
@@ -226,7 +228,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
                 if row is None:
                     continue
                 if keep:
-                    snapshots[s].offer(epoch, hidden[:, s], logits[:, s])
+                    snapshots[s].offer(epoch, hidden[s], logits[s])
                 if on_progress:
                     on_progress(Progress(specs[s], epoch, p["epochs"],
                                          {"val_accuracy": row["val_accuracy"], "loss": row["loss"]}))
@@ -234,7 +236,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
                 if not math.isfinite(row["loss"]):
                     diverged[s], stop = epoch, True
                 if selections[s].row is row:
-                    smoothness[s] = mean_average_distance(logits[:, s])
+                    smoothness[s] = mean_average_distance(logits[s])
                     if keep:
                         best_states[s] = stack.state_of(s)
                 if stop:
@@ -251,7 +253,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
                    **({"diverged_epoch": diverged[s]} if diverged[s] else {})}
         artifacts = {}
         if keep:
-            embeddings = snapshots[s].encode(y, [m[:, s] for m in masks])
+            embeddings = snapshots[s].encode(y, [m[s] for m in masks])
             artifacts = {"model": node.state_bytes(best_states[s]), **({"embeddings": embeddings} if embeddings else {})}
         results.append(RunResult(spec, metrics, sel.history, artifacts=artifacts))
     return results

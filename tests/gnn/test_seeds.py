@@ -53,11 +53,11 @@ def test_a_stopped_seed_stops_updating_while_the_others_train():
 
 def test_each_seed_draws_its_own_dropout_from_its_own_stream():
     gens = [torch.Generator().manual_seed(s) for s in (0, 1)]
-    x = torch.ones(5, 2, 4)
+    x = torch.ones(2, 5, 4)  # [S, N, C]
     out = Seeds(gens).dropout(x, 0.5)
     torch.manual_seed(0)
-    assert torch.equal(out[:, 0], x[:, 0] * ((torch.rand(5, 4) >= 0.5) / 0.5))
-    assert not torch.equal(out[:, 0], out[:, 1])
+    assert torch.equal(out[0], x[0] * ((torch.rand(5, 4) >= 0.5) / 0.5))
+    assert not torch.equal(out[0], out[1])
 
 
 def test_the_executor_batches_the_seeds_of_a_run_and_keeps_the_rest_alone():
