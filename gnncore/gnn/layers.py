@@ -66,13 +66,6 @@ class SAGEMeanConv(SAGEConv):
             out = out + self.lin_l.bias
         return out + self.lin_r(x)
 
-    def message_and_aggregate(self, adj_t, x):
-        # On a CPU PyG's mean is torch.sparse.mm(adj_t, x, "mean"); the same, with its
-        # backward through the adjacency's kept transpose (gnncore.gnn.sparse.mean_mm).
-        if isinstance(adj_t, torch.Tensor) and adj_t.layout == torch.sparse_csr and not adj_t.is_cuda:
-            return sparse.mean_mm(adj_t, x[0])
-        return super().message_and_aggregate(adj_t, x)
-
 
 class GATConvUniformDropout(GATConv):
     """PyG's GATConv with the dropout of the GAT authors' code, drawn through

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Transpose", "by_target", "edge_aggregate", "fix", "linear", "mean_mm", "mm", "target_pointer", "transposed",
+__all__ = ["Transpose", "by_target", "edge_aggregate", "fix", "linear", "mm", "target_pointer", "transposed",
            "with_values"]
 
 _ATTR = "_gnncore_transpose"
@@ -93,50 +93,11 @@ class _SparseLinear(torch.autograd.Function):
         return None, torch.sparse.mm(transposed(ctx.x), grad).t()
 
 
-class _SparseMean(torch.autograd.Function):
-    """The mean over each row's non-zeros, ``torch.sparse.mm(A, X, "mean")``, for a constant
-    ``A``: torch's backward transposes ``A`` at every call (a sort over its non-zeros, the
-    largest item of a GraphSAGE epoch); this one multiplies by the kept transpose of ``A``
-    with each row scaled by 1 / its count, which gives torch's gradient bit for bit
-    (tests/gnn/test_sparse.py)."""
-
-    @staticmethod
-    def forward(ctx, a, x):
-        ctx.a = a
-        return torch.sparse.mm(a, x, "mean")
-
-    @staticmethod
-    def backward(ctx, grad):
-        return None, torch.sparse.mm(transposed(_row_means(ctx.a)), grad)
-
-
-def _row_means(a: torch.Tensor) -> torch.Tensor:
-    """``a`` with each row's values divided by its count of non-zeros (kept on ``a``)."""
-    kept = getattr(a, _MEANS, None)
-    if kept is None:
-        counts = a.crow_indices().diff()
-        row = torch.repeat_interleave(torch.arange(a.size(0), device=a.device), counts)
-        kept = with_values(fix(a), a.values() / counts.clamp(min=1).to(a.values().dtype)[row])
-        setattr(a, _MEANS, kept)
-    return kept
-
-
-_MEANS = "_gnncore_row_means"
-
-
-def mean_mm(a: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """``torch.sparse.mm(a, x, "mean")`` for a constant sparse CSR ``a``, its backward
-    through the kept transpose."""
-    if a.requires_grad or not x.requires_grad:
-        return torch.sparse.mm(a, x, "mean")
-    return _SparseMean.apply(a, x)
-
-
 def mm(a: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """``A @ X`` for a sparse CSR ``A`` that needs no gradient.
 
-    Sums only: GraphSAGE's mean is :func:`mean_mm` (dividing a sum by the degree would
-    change its last bits)."""
+    Sums only: torch's own mean reduction (GraphSAGE) has a backward that builds no
+    transpose, and dividing a sum by the degree here would change its last bits."""
     if a.layout != torch.sparse_csr or a.requires_grad or not x.requires_grad:
         return torch.sparse.mm(a, x)
     return _SparseDense.apply(a, x)

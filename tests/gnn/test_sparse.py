@@ -47,19 +47,6 @@ def test_mm_and_linear_gradients_equal_torchs_bit_for_bit():
     assert torch.equal(out, F.linear(features, w)) and torch.equal(ours.grad, theirs.grad)
 
 
-def test_mean_mm_and_its_gradient_equal_torchs_mean_bit_for_bit():
-    dense, _ = _random_csr(200, 200, density=0.05, seed=3)
-    dense[::7] = 0  # nodes that hear no one
-    a = (dense > 0).float().to_sparse_csr()  # an adjacency: ones
-    assert (a.crow_indices().diff() == 0).any()
-    x, g = torch.randn(200, 16), torch.randn(200, 16)
-    ours, theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
-    out = sparse.mean_mm(a, ours)
-    out.backward(g)
-    torch.sparse.mm(a, theirs, "mean").backward(g)
-    assert torch.equal(out, torch.sparse.mm(a, x, "mean")) and torch.equal(ours.grad, theirs.grad)
-
-
 def test_edge_aggregate_is_the_attention_weighted_sum_with_its_gradients():
     g = torch.Generator().manual_seed(1)
     n, e, heads, c = 30, 150, 3, 4
