@@ -188,29 +188,35 @@ def _train(spec: RunSpec, report: ProgressFn, should_stop: StopFn) -> RunResult:
 
 def jobs(todo: list[tuple[int, RunSpec]], workers: int = 1) -> list[list[tuple[int, RunSpec]]]:
     """``todo`` as jobs: the seeds of one run together where its engine trains them as one
-    batch (``together``), at most ``per_batch`` of them, every other run alone.
+    batch (``together``), every other run alone.
 
-    With fewer jobs than workers the largest is halved until each worker has one (or every
-    job is one run): two cores train two half batches faster than one whole one.
+    A batch takes at most the engine's ``per_batch`` seeds, and with several workers its
+    share of them (10 seeds, 2 workers: two batches of 5): a batch's cost per seed hardly
+    falls past a few seeds, while one whole batch per model left a worker idle for as long
+    as the slowest model's batch trained.
     """
-    out: list[list[tuple[int, RunSpec]]] = []
     groups: dict = {}
+    order: list = []
     for i, spec in todo:
         eng = engine(spec.kind)
         key = eng.together(spec) if hasattr(eng, "together") else None
         if key is None:
-            out.append([(i, spec)])
+            order.append([(i, spec)])
             continue
-        group = groups.get(key)
-        if group is None or len(group) >= eng.per_batch(spec):
-            group = groups[key] = []
+        if key not in groups:
+            groups[key] = []
+            order.append(groups[key])
+        groups[key].append((i, spec))
+    out: list[list[tuple[int, RunSpec]]] = []
+    for group in order:
+        if len(group) == 1:
             out.append(group)
-        group.append((i, spec))
-    while out and len(out) < workers and max(len(j) for j in out) > 1:
-        big = max(out, key=len)
-        out.remove(big)
-        half = (len(big) + 1) // 2
-        out += [big[:half], big[half:]]
+            continue
+        spec = group[0][1]
+        size = max(1, min(engine(spec.kind).per_batch(spec), -(-len(group) // max(1, workers))))
+        chunks = -(-len(group) // size)
+        step = -(-len(group) // chunks)  # equal chunks, the last one shorter where it must be
+        out += [group[k:k + step] for k in range(0, len(group), step)]
     return out
 
 
