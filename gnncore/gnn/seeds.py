@@ -122,10 +122,13 @@ class _Rows:
         if self.shared:
             self.index = mask[0].nonzero().view(-1)
         else:
-            counts = mask.sum(1)
-            if not bool((counts == counts[0]).all()):
-                raise ValueError("seeds whose splits differ in size cannot train as one batch")
             self.index = torch.stack([mask[k].nonzero().view(-1) for k in range(s)])
+
+    @staticmethod
+    def fit(mask: torch.Tensor) -> bool:
+        """Whether every seed's split has the same number of nodes (else no batch)."""
+        counts = mask.sum(1)
+        return bool((counts == counts[0]).all())
 
     def take(self, t: torch.Tensor) -> torch.Tensor:
         """[S, n, ...]: each seed's rows of a seed-major [S, N, ...] tensor."""
@@ -154,13 +157,14 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
         torch.manual_seed(spec.seed)
         datas.append(load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec)))
     data = datas[0]
-    for other in datas[1:]:
-        if other.num_nodes != data.num_nodes or not torch.equal(other.edge_index, data.edge_index):
-            # A graph drawn per seed (the synthetic one) cannot be shared: each trains alone.
-            return [node.train(spec, on_progress, should_stop, keep) for spec in specs]
-    y = data.y
     masks = [torch.stack([d.train_mask for d in datas]), torch.stack([d.val_mask for d in datas]),
              torch.stack([d.test_mask for d in datas])]
+    shared = all(d.num_nodes == data.num_nodes and torch.equal(d.edge_index, data.edge_index)
+                 and torch.equal(d.x, data.x) for d in datas[1:])
+    if not shared or not all(_Rows.fit(m) for m in masks):
+        # A graph drawn per seed, or splits of other sizes per seed: each trains alone.
+        return [node.train(spec, on_progress, should_stop, keep) for spec in specs]
+    y = data.y
     x = sparse_if_mostly_zero(data.x)
     graph = graph_input(first.model, data.edge_index, data.num_nodes)
     s_count = len(specs)
