@@ -45,6 +45,8 @@ class Seeds:
         draws it alone. ``x``: shared features [N, F] (sparse CSR or dense) or per seed
         [S, N, ...]. Returns per-seed features: a block-diagonal CSR [S * N, S * F] for a
         sparse ``x``, else [S, N, ...]."""
+        if x.layout == torch.sparse_csr and (not self.training or p == 0):
+            return self.block(x)  # nothing dropped: the same features in every seed's copy
         if not self.training or p == 0:
             return x
         if x.layout == torch.sparse_csr:
@@ -105,8 +107,8 @@ def propagate(a: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
 
 def conv_stack(layer: Callable) -> Callable:
     """A ConvStack's batched forward from a batched layer ``layer(stack, i, x, graph)``:
-    dropout on each layer's input, the architecture's nonlinearity between layers; a
-    sparse input goes in block-diagonal (its S copies), so every layer sees per-seed rows."""
+    dropout on each layer's input (a sparse input comes out of it block-diagonal, its S
+    copies), the architecture's nonlinearity between layers."""
 
     def forward(stack, x, graph, hidden: bool = False):
         model, seeds = stack.template, stack.seeds
@@ -115,20 +117,10 @@ def conv_stack(layer: Callable) -> Callable:
         for i in range(layers):
             if i:
                 h = x
-            x = seeds.dropout(x, model.dropout)
-            if x.layout == torch.sparse_csr and x.size(0) != seeds.count * graph_nodes(graph):
-                x = seeds.block(x)  # not dropped out (evaluation, or a rate of 0): the same copies
-            x = layer(stack, i, x, graph)
+            x = layer(stack, i, seeds.dropout(x, model.dropout), graph)
             if i < layers - 1:
                 x = stack.arch.act(x)
         return (x if h is None else h, x) if hidden else x
 
     return forward
 
-
-def graph_nodes(graph: torch.Tensor) -> int:
-    """Nodes of a graph as :func:`gnncore.gnn.models.graph_input` gives it (CSR or edge_index)."""
-    if graph.layout == torch.sparse_csr:
-        return graph.size(0)
-    ptr = sparse.target_pointer(graph)
-    return ptr.numel() - 1 if ptr is not None else int(graph.max()) + 1

@@ -93,12 +93,20 @@ def build_model(spec: RunSpec, in_channels: int, out_channels: int, cached: bool
 
 
 def optimizer(spec: RunSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
+    return adam(spec, model.named_parameters())
+
+
+def adam(spec: RunSpec, named) -> torch.optim.Optimizer:
+    """Adam over ``named`` (``model.named_parameters()``, or the seeds' stacked weights under
+    the same names), with weight decay on the first layer only where the paper's code has it."""
     p = spec.params
+    named = list(named)
     if architecture(spec.model).decay_first_layer_only:
-        groups = [{"params": model.convs[0].parameters(), "weight_decay": p["weight_decay"]},
-                  {"params": [q for c in model.convs[1:] for q in c.parameters()], "weight_decay": 0.0}]
+        first = [q for name, q in named if name.startswith("convs.0.")]
+        groups = [{"params": first, "weight_decay": p["weight_decay"]},
+                  {"params": [q for name, q in named if not name.startswith("convs.0.")], "weight_decay": 0.0}]
         return torch.optim.Adam(groups, lr=p["lr"])
-    return torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+    return torch.optim.Adam([q for _, q in named], lr=p["lr"], weight_decay=p["weight_decay"])
 
 
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None,

@@ -173,14 +173,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
                  for spec in specs]
         seeds = Seeds([g for _, g in built])
         stack = Stack([m for m, _ in built], seeds)
-        arch = architecture(first.model)
-        if arch.decay_first_layer_only:
-            first_layer = [v for k, v in stack.stacked.items() if k.startswith("convs__0__")]
-            rest = [v for k, v in stack.stacked.items() if not k.startswith("convs__0__")]
-            opt = torch.optim.Adam([{"params": first_layer, "weight_decay": p["weight_decay"]},
-                                    {"params": rest, "weight_decay": 0.0}], lr=p["lr"])
-        else:
-            opt = torch.optim.Adam(stack.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+        opt = node.adam(first, ((name, stack.param(name)) for name in stack.names))
         select = node.SELECT[p.get("select", "accuracy")]
         selections = [BestEpoch(select, p["patience"]) for _ in specs]
         snapshots = [Snapshots(p["epochs"]) for _ in specs] if keep else None
