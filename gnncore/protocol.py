@@ -13,7 +13,7 @@ and, where runs that differ only in their seed can train as one batch, two more:
     together(spec) -> Hashable | None    equal for specs that may share a batch; None: alone
     per_batch(spec) -> int               how many of them one batch takes
     train_together(specs, on_progress, should_stop) -> list[RunResult]   one per spec, each
-        the result its run alone gives (gnncore.gnn.seeds)
+        the result its run alone gives (gnncore.gnn.seeds, gnncore.gnn.link_seeds)
 
 ``gnncore.runs`` finds the engines, resolves each spec once and builds every front end's
 spec list (:func:`gnncore.runs.grid`). Models (architectures, encodings) are entries of

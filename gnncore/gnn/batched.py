@@ -1,7 +1,8 @@
 """The batched layers: S seeds of one model as one, every weight with a leading seed dimension.
 
 S seeds of a model on one graph are that model on S disjoint copies of the graph, each
-copy with its own weights: features are seed-major, [S, N, C] (row ``s * N + i`` of a
+copy with its own weights (where each seed has a graph of its own, link prediction's edge
+split, the copies are those graphs: a graph argument is then a tuple, one per seed): features are seed-major, [S, N, C] (row ``s * N + i`` of a
 flattened [S * N, C] is node i of seed s), a product with the adjacency is one sparse
 product with the block-diagonal adjacency (S copies, built once), GAT's edges are the S
 copies' edges, and a dense linear map is one batched matmul over the seeds. Each row of
@@ -27,7 +28,7 @@ import torch
 
 from gnncore.gnn import sparse
 
-__all__ = ["Seeds", "block", "block_edges", "conv_stack", "linear", "propagate"]
+__all__ = ["Seeds", "block", "block_edges", "conv_stack", "each", "linear", "plus", "propagate"]
 
 
 class Seeds:
@@ -59,29 +60,43 @@ class Seeds:
                              for g in self.generators])
         return x * (masks / (1 - p))
 
-    def block(self, a: torch.Tensor) -> torch.Tensor:
-        """The sparse CSR ``a`` repeated S times on a diagonal (kept, with its transpose)."""
+    def block(self, a) -> torch.Tensor:
+        """The sparse CSR ``a`` repeated S times on a diagonal, or a tuple of S such matrices
+        (one per seed) on it; kept, with its transpose."""
         kept = self._blocks.get(id(a))
         if kept is None or kept[0] is not a:
-            kept = self._blocks[id(a)] = (a, sparse.fix(block(a, self.count)))
+            parts = list(a) if isinstance(a, tuple) else [a] * self.count
+            kept = self._blocks[id(a)] = (a, sparse.fix(block(parts)))
         return kept[1]
 
 
-def block(a: torch.Tensor, s: int) -> torch.Tensor:
-    """[S * N, S * F] CSR with ``a`` [N, F] in each diagonal block."""
-    n, f = a.shape
-    crow, col = a.crow_indices(), a.col_indices()
-    nnz = col.numel()
-    crows = torch.cat([crow[:-1] + k * nnz for k in range(s)] + [crow[-1:] + (s - 1) * nnz])
-    cols = (col.unsqueeze(0) + (torch.arange(s, device=col.device) * f).unsqueeze(1)).reshape(-1)
-    return torch.sparse_csr_tensor(crows, cols, a.values().repeat(s), (s * n, s * f))
+def each(graph, fn: Callable):
+    """``fn`` of the graph, or of each seed's where ``graph`` is a tuple of them."""
+    return tuple(fn(g) for g in graph) if isinstance(graph, tuple) else fn(graph)
 
 
-def block_edges(edge_index: torch.Tensor, num_nodes: int, s: int) -> torch.Tensor:
-    """S disjoint copies of a graph's edges, copy k on nodes k * N .. (k + 1) * N - 1; edges
-    sorted by target stay so (gnncore.gnn.sparse.by_target)."""
-    offsets = (torch.arange(s, device=edge_index.device) * num_nodes).repeat_interleave(edge_index.size(1))
-    return sparse.by_target(edge_index.repeat(1, s) + offsets, s * num_nodes)
+def block(parts: list[torch.Tensor]) -> torch.Tensor:
+    """[S * N, S * F] CSR with ``parts[k]`` [N, F] in diagonal block k."""
+    n, f = parts[0].shape
+    s = len(parts)
+    nnz = torch.tensor([0] + [a.col_indices().numel() for a in parts]).cumsum(0).tolist()
+    crows = torch.cat([a.crow_indices()[:-1] + nnz[k] for k, a in enumerate(parts)]
+                      + [parts[-1].crow_indices()[-1:] + nnz[-2]])
+    cols = torch.cat([a.col_indices() + k * f for k, a in enumerate(parts)])
+    return torch.sparse_csr_tensor(crows, cols, torch.cat([a.values() for a in parts]), (s * n, s * f))
+
+
+def block_edges(edge_index, num_nodes: int, s: int) -> torch.Tensor:
+    """S disjoint copies of a graph's edges (or a tuple of S graphs' edges), copy k on nodes
+    k * N .. (k + 1) * N - 1; edges sorted by target stay so (gnncore.gnn.sparse.by_target)."""
+    parts = list(edge_index) if isinstance(edge_index, tuple) else [edge_index] * s
+    joined = torch.cat([e + k * num_nodes for k, e in enumerate(parts)], 1)
+    return sparse.by_target(joined, s * num_nodes)
+
+
+def plus(h: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """[S, N, C] plus each seed's bias [S, C]; the model may have none (link prediction's)."""
+    return h if bias is None else h + bias.unsqueeze(1)
 
 
 def linear(x, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
@@ -96,7 +111,7 @@ def linear(x, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.T
         if x.dim() == 2:
             x = x.expand(s, *x.shape)
         y = torch.bmm(x, weight.transpose(1, 2))
-    return y if bias is None else y + bias.unsqueeze(1)
+    return plus(y, bias)
 
 
 def propagate(a: torch.Tensor, h: torch.Tensor) -> torch.Tensor:

@@ -6,7 +6,8 @@ positives, pairs that are no edge of the whole graph) are fixed by that split. T
 (GCN, GraphSAGE, GAT or the MLP baseline, :class:`~gnncore.gnn.models.NodeModel`) runs
 message passing over the training edges only, in training and in evaluation alike, as GAE
 did. An edge's score is the dot product of its two end nodes' embeddings. Every epoch
-draws fresh negative training pairs, one per positive training edge.
+draws fresh negative training pairs, one per positive training edge (PyG's
+``negative_sampling``, drawn faster by :mod:`gnncore.gnn.negatives`).
 
 Reported: test ROC AUC and average precision at the epoch of best validation AUC.
 """
@@ -21,12 +22,14 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 from torch_geometric.transforms import RandomLinkSplit
-from torch_geometric.utils import negative_sampling
 
+from gnncore.gnn import link_seeds
 from gnncore.gnn import settings as gs
 from gnncore.gnn.datasets import DatasetNames, load_node_data
 from gnncore.gnn.metrics import average_precision, roc_auc
 from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.negatives import NegativePairs
+from gnncore.gnn.seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
 from gnncore.gnn.selection import BestEpoch
 from gnncore.protocol import Facts
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
@@ -143,7 +146,7 @@ def edge_scores(z: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
     return (z[pairs[0]] * z[pairs[1]]).sum(-1)
 
 
-def _ranking(z: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> tuple[float, float]:
+def ranking(z: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> tuple[float, float]:
     scores = torch.cat([edge_scores(z, pos), edge_scores(z, neg)])
     labels = torch.cat([torch.ones(pos.size(1), device=z.device), torch.zeros(neg.size(1), device=z.device)])
     return roc_auc(scores, labels), average_precision(scores, labels)
@@ -160,6 +163,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     model = build_model(spec, s.x.size(1)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     num_pos = s.train_pos.size(1)
+    negatives = NegativePairs(s.edge_index, s.num_nodes)
     targets = torch.cat([torch.ones(num_pos, device=device), torch.zeros(num_pos, device=device)])
 
     elapsed = 0.0
@@ -169,7 +173,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         start = time.perf_counter()
         model.train()
         opt.zero_grad()
-        neg = negative_sampling(s.edge_index, num_nodes=s.num_nodes, num_neg_samples=num_pos)
+        neg = negatives.draw(num_pos)
         z = model(x, graph)
         logits = torch.cat([edge_scores(z, s.train_pos), edge_scores(z, neg)])
         loss = F.binary_cross_entropy_with_logits(logits, targets[:logits.numel()])
@@ -178,8 +182,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         model.eval()
         with torch.inference_mode():
             z = model(x, graph)
-            val_auc, val_ap = _ranking(z, s.val_pos, s.val_neg)
-            test_auc, test_ap = _ranking(z, s.test_pos, s.test_neg)
+            val_auc, val_ap = ranking(z, s.val_pos, s.val_neg)
+            test_auc, test_ap = ranking(z, s.test_pos, s.test_neg)
         elapsed += time.perf_counter() - start
         row = dict(epoch=epoch, loss=loss.item(), val_auc=val_auc, val_ap=val_ap,
                    test_auc=test_auc, test_ap=test_ap)
@@ -191,3 +195,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     metrics = {**selection.summary(elapsed, "test_auc", "test_ap", "val_auc", "val_ap"),
                "params": count_parameters(model)}
     return RunResult(spec, metrics, selection.history)
+
+
+def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None) -> list[RunResult]:
+    """The seeds of one run as one batch (gnncore.gnn.link_seeds), each with its result alone."""
+    return link_seeds.train_seeds(specs, on_progress, should_stop)

@@ -177,10 +177,10 @@ class GCN(Architecture):
 
     def batched_layer(self, stack, i, x, graph):
         conv = stack.template.convs[i]
-        a = stack.cached("gcn_norm", lambda: stack.seeds.block(gcn_norm(
-            graph, None, graph.size(0), conv.improved, conv.add_self_loops, conv.flow, torch.float)[0]))
+        a = stack.cached("gcn_norm", lambda: stack.seeds.block(batched.each(graph, lambda g: gcn_norm(
+            g, None, g.size(0), conv.improved, conv.add_self_loops, conv.flow, torch.float)[0])))
         h = batched.propagate(a, batched.linear(x, stack.param(f"convs.{i}.lin.weight")))
-        return h + stack.param(f"convs.{i}.bias").unsqueeze(1)
+        return batched.plus(h, stack.param(f"convs.{i}.bias"))
 
     def edge_weights(self, model, x, graph, edge_index):
         """Fixed by the graph, the same in every layer: 1/sqrt(d_i d_j), degrees with self-loops."""
@@ -209,7 +209,7 @@ class GraphSAGE(Architecture):
         s, n, c = h.shape
         flat = h.reshape(s * n, c)
         mean = conv.propagate(stack.seeds.block(graph), x=(flat, flat)).view(s, n, c)
-        return mean + w(f"convs.{i}.lin_l.bias").unsqueeze(1) + batched.linear(
+        return batched.plus(mean, w(f"convs.{i}.lin_l.bias")) + batched.linear(
             x, w(f"convs.{i}.lin_r.weight"), w(f"convs.{i}.lin_r.bias"))
 
     def edge_weights(self, model, x, graph, edge_index):
@@ -286,7 +286,7 @@ class GAT(Architecture):
         h = seeds.dropout(h, conv.feature_rate)
         out = sparse.edge_aggregate(edges, alpha, h.reshape(s * n, heads, c)).view(s, n, heads, c)
         out = out.reshape(s, n, heads * c) if conv.concat else out.mean(dim=2)
-        return out + w(f"convs.{i}.bias").unsqueeze(1)
+        return batched.plus(out, w(f"convs.{i}.bias"))
 
     def edge_weights(self, model, x, graph, edge_index):
         """Learned: each head's attention, from PyG's ``return_attention_weights``, layer by

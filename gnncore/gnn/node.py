@@ -14,13 +14,14 @@ import time
 import torch
 import torch.nn.functional as F
 
-from gnncore.gnn import sampling
+from gnncore.gnn import sampling, seeds
 from gnncore.gnn import settings as gs
 from gnncore.gnn.datasets import DatasetNames, info, load_node_data
 from gnncore.gnn.measures import mean_average_distance
 from gnncore.gnn.memory import PeakMemory
 from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.sampling import parse_fanout
+from gnncore.gnn.seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
 from gnncore.gnn.selection import BestEpoch
 from gnncore.gnn.snapshots import Snapshots
 from gnncore.protocol import Facts
@@ -186,24 +187,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     return RunResult(spec, metrics, selection.history, artifacts=artifacts)
 
 
-def together(spec: RunSpec):
-    """Seeds of the same run share a batch where the architecture has batched layers
-    (gnncore.gnn.seeds); None: the run trains alone."""
-    from gnncore.gnn import seeds
-
-    return seeds.together(spec)
-
-
-def per_batch(spec: RunSpec) -> int:
-    """How many seeds of ``spec`` one batch takes (gnncore.gnn.seeds.per_batch)."""
-    from gnncore.gnn import seeds
-
-    return seeds.per_batch(spec)
-
-
 def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None) -> list[RunResult]:
-    from gnncore.gnn import seeds
-
+    """The seeds of one run as one batch (gnncore.gnn.seeds), each with its result alone."""
     return seeds.train_seeds(specs, on_progress, should_stop)
 
 

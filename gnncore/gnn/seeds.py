@@ -35,7 +35,7 @@ from gnncore.gnn.selection import BestEpoch
 from gnncore.gnn.snapshots import Snapshots
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
-__all__ = ["Stack", "batchable", "train_seeds"]
+__all__ = ["Stack", "batchable", "generator_after", "per_batch", "together", "train_seeds"]
 
 
 def batchable(spec: RunSpec) -> bool:
@@ -46,9 +46,9 @@ def batchable(spec: RunSpec) -> bool:
 
 
 def together(spec: RunSpec):
-    """The spec without its seed, for a batchable spec; None otherwise (also where each seed
-    draws a graph of its own: the synthetic one)."""
-    if not batchable(spec) or info(spec.dataset, "node").name == "CSBM":
+    """The spec without its seed, for a batchable node or link spec; None otherwise (also
+    where each seed draws a graph of its own: the synthetic one)."""
+    if not batchable(spec) or info(spec.dataset, spec.kind).name == "CSBM":
         return None
     d = spec.to_dict()
     d.pop("seed")
@@ -64,7 +64,7 @@ BATCH_BELOW_NODES = 10_000
 
 
 def per_batch(spec: RunSpec) -> int:
-    return MAX_SEEDS if info(spec.dataset, "node").nodes < BATCH_BELOW_NODES else 1
+    return MAX_SEEDS if info(spec.dataset, spec.kind).nodes < BATCH_BELOW_NODES else 1
 
 
 class Stack(torch.nn.Module):
@@ -95,6 +95,15 @@ class Stack(torch.nn.Module):
         """[S, N, C] logits (with ``hidden`` also the last hidden layer, as ConvStack's)."""
         return self.arch.batched_forward(self, x, graph, hidden)
 
+    def step(self, opt: torch.optim.Optimizer, running: list[bool]) -> None:
+        """The optimizer's step for the seeds still running: a seed that stopped stops updating."""
+        frozen = [k for k, r in enumerate(running) if not r]
+        kept = {name: v.detach()[frozen].clone() for name, v in self.stacked.items()} if frozen else {}
+        opt.step()
+        with torch.no_grad():
+            for name, v in kept.items():
+                self.stacked[name][frozen] = v
+
     def state_of(self, s: int) -> dict[str, torch.Tensor]:
         """Seed ``s``'s weights under the names its model alone has."""
         out = {k: self.param(k)[s].detach().to("cpu", copy=True) for k in self.names}
@@ -102,7 +111,7 @@ class Stack(torch.nn.Module):
         return out
 
 
-def _generator_after(seed: int, build: Callable[[], torch.nn.Module]) -> tuple[torch.nn.Module, torch.Generator]:
+def generator_after(seed: int, build: Callable[[], torch.nn.Module]) -> tuple[torch.nn.Module, torch.Generator]:
     """The model its run alone builds, and a generator where that run's global stream is then."""
     torch.manual_seed(seed)
     model = build()
@@ -169,7 +178,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
     graph = graph_input(first.model, data.edge_index, data.num_nodes)
     s_count = len(specs)
     with PeakMemory("cpu") as memory:
-        built = [_generator_after(spec.seed, lambda: node.build_model(spec, data.num_features, data.num_classes))
+        built = [generator_after(spec.seed, lambda: node.build_model(spec, data.num_features, data.num_classes))
                  for spec in specs]
         seeds = Seeds([g for _, g in built])
         stack = Stack([m for m, _ in built], seeds)
@@ -199,12 +208,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
             # is in each seed's slice that seed's own.
             losses = train.loss(out, y)
             losses.sum().backward()
-            frozen = [k for k in range(s_count) if not running[k]]
-            kept = {name: v.detach()[frozen].clone() for name, v in stack.stacked.items()} if frozen else {}
-            opt.step()
-            for name, v in kept.items():  # a seed that stopped stops updating
-                with torch.no_grad():
-                    stack.stacked[name][frozen] = v
+            stack.step(opt, running)
             seeds.training = False
             with torch.inference_mode():
                 if keep:

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from gnncore import runs
-from gnncore.gnn import node, seeds
+from gnncore.gnn import link, link_seeds, node, seeds
 from gnncore.gnn.batched import Seeds
 from gnncore.runs import resolve
-from gnncore.spec import Cancelled, RunSpec
+from gnncore.spec import Cancelled, RunSpec, one_thread
 from mirror import needs_mirror
 
 pytestmark = needs_mirror("Planetoid/Cora")
@@ -24,8 +24,9 @@ def cora(model, seed, **hp):
 def test_a_seed_in_a_batch_gives_its_result_alone(model):
     # Early stopping on: the seeds stop at different epochs and must each stop as alone.
     specs = [cora(model, s, epochs=40, patience=8) for s in (0, 1, 2)]
-    alone = [node.train(s) for s in specs]
-    together = seeds.train_seeds(specs)
+    with one_thread():  # as every run trains (gnncore.runs): the thread count orders the sums
+        alone = [node.train(s) for s in specs]
+        together = seeds.train_seeds(specs)
     assert len({r.metrics["epochs_run"] for r in alone}) > 1 or model == "mlp"
     for a, b in zip(alone, together):
         assert b.spec == a.spec
@@ -94,3 +95,26 @@ def test_seeds_that_share_no_graph_train_one_by_one_with_their_own_results():
     together = seeds.train_seeds(specs, keep=False)
     alone = [node.train(s, keep=False) for s in specs]
     assert [r.metrics["test_accuracy"] for r in together] == [r.metrics["test_accuracy"] for r in alone]
+
+
+@pytest.mark.parametrize("model", ["gcn", "sage", "gat", "mlp"])
+def test_a_link_seed_in_a_batch_gives_its_result_alone(model):
+    # Each seed splits the edges anew, so each runs on a graph of its own; dropout on to
+    # check that each seed's draws follow its own stream after its negative pairs.
+    specs = [resolve(RunSpec.make("link", "Cora", model, s, epochs=25, patience=4, dropout=0.3))
+             for s in (0, 1, 2)]
+    with one_thread():  # as every run trains (gnncore.runs): the thread count orders the sums
+        alone = [link.train(s) for s in specs]
+        together = link_seeds.train_seeds(specs)
+    for a, b in zip(alone, together):
+        assert b.spec == a.spec
+        for name in ("test_auc", "test_ap", "val_auc", "best_epoch", "epochs_run", "params"):
+            assert round(b.metrics[name], 4) == round(a.metrics[name], 4), name
+        assert len(a.history) == len(b.history)
+        assert all(abs(ra["loss"] - rb["loss"]) < 1e-5 for ra, rb in zip(a.history, b.history))
+
+
+def test_the_executor_batches_link_seeds_too():
+    specs = [resolve(RunSpec.make("link", "Cora", "gcn", s)) for s in range(4)]
+    assert [len(j) for j in runs.jobs(list(enumerate(specs)))] == [4]
+    assert link.together(resolve(RunSpec.make("link", "CSBM", "gcn", 0))) is None
