@@ -28,7 +28,7 @@ import torch
 
 from gnncore.gnn import sparse
 
-__all__ = ["Seeds", "block", "block_edges", "conv_stack", "each", "linear", "plus", "propagate"]
+__all__ = ["Seeds", "block_edges", "conv_stack", "each", "linear", "plus", "propagate"]
 
 
 class Seeds:
@@ -66,7 +66,7 @@ class Seeds:
         kept = self._blocks.get(id(a))
         if kept is None or kept[0] is not a:
             parts = list(a) if isinstance(a, tuple) else [a] * self.count
-            kept = self._blocks[id(a)] = (a, sparse.fix(block(parts)))
+            kept = self._blocks[id(a)] = (a, sparse.fix(sparse.block_diagonal(parts)))
         return kept[1]
 
 
@@ -75,23 +75,11 @@ def each(graph, fn: Callable):
     return tuple(fn(g) for g in graph) if isinstance(graph, tuple) else fn(graph)
 
 
-def block(parts: list[torch.Tensor]) -> torch.Tensor:
-    """[S * N, S * F] CSR with ``parts[k]`` [N, F] in diagonal block k."""
-    n, f = parts[0].shape
-    s = len(parts)
-    nnz = torch.tensor([0] + [a.col_indices().numel() for a in parts]).cumsum(0).tolist()
-    crows = torch.cat([a.crow_indices()[:-1] + nnz[k] for k, a in enumerate(parts)]
-                      + [parts[-1].crow_indices()[-1:] + nnz[-2]])
-    cols = torch.cat([a.col_indices() + k * f for k, a in enumerate(parts)])
-    return torch.sparse_csr_tensor(crows, cols, torch.cat([a.values() for a in parts]), (s * n, s * f))
-
-
 def block_edges(edge_index, num_nodes: int, s: int) -> torch.Tensor:
     """S disjoint copies of a graph's edges (or a tuple of S graphs' edges), copy k on nodes
     k * N .. (k + 1) * N - 1; edges sorted by target stay so (gnncore.gnn.sparse.by_target)."""
     parts = list(edge_index) if isinstance(edge_index, tuple) else [edge_index] * s
-    joined = torch.cat([e + k * num_nodes for k, e in enumerate(parts)], 1)
-    return sparse.by_target(joined, s * num_nodes)
+    return sparse.joined_edges(parts, [num_nodes] * s)
 
 
 def plus(h: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:

@@ -20,11 +20,11 @@ from functools import lru_cache
 
 import torch
 import torch.nn.functional as F
-from torch_geometric.data import Batch
-from torch_geometric.loader import DataLoader
+from torch.utils.data import DataLoader
 
 from gnncore import config
 from gnncore.gnn import settings as gs
+from gnncore.gnn import sparse
 from gnncore.gnn.datasets import dataset_names, info, load_tu
 from gnncore.gnn.models import GraphModel, architecture, architectures, count_parameters, graph_input
 from gnncore.gnn.node import SELECT
@@ -127,9 +127,35 @@ def _graphs(name: str, data_root: str) -> tuple[list, torch.Tensor, int, int]:
     return graphs, y, dataset.num_features, dataset.num_classes
 
 
-def _as_input(arch: str, batch: Batch, device: torch.device) -> tuple:
-    batch = batch.to(device)
-    return batch.x, graph_input(arch, batch.edge_index, batch.num_nodes), batch.batch, batch.num_graphs
+class Graphs:
+    """A dataset's graphs, each made once into what a model's layers take (features, and
+    :func:`graph_input` at graph level with its transpose), so that a mini-batch is those
+    pieces joined: a block-diagonal adjacency, as PyG's ``Batch.from_data_list`` followed
+    by ``graph_input`` on the batch gives, in a few calls instead of a collation and a
+    sort per batch."""
+
+    def __init__(self, arch: str, data_list, device: torch.device | str = "cpu"):
+        self.arch = arch
+        self.edge_index = architecture(arch).edge_index
+        self.x = [g.x.to(device) for g in data_list]
+        self.graph = [sparse.fix(graph_input(arch, g.edge_index.to(device), g.num_nodes, graph_level=True))
+                      for g in data_list]
+        self.device = device
+
+    def batch(self, ids) -> tuple:
+        """The model's inputs for the graphs ``ids``: (x, graph, batch, num_graphs)."""
+        ids = list(ids)
+        sizes = [self.x[i].size(0) for i in ids]
+        parts = [self.graph[i] for i in ids]
+        graph = sparse.joined_edges(parts, sizes) if self.edge_index else sparse.block_diagonal(parts)
+        batch = torch.repeat_interleave(torch.arange(len(ids), device=self.device),
+                                        torch.tensor(sizes, device=self.device))
+        return torch.cat([self.x[i] for i in ids]), graph, batch, len(ids)
+
+
+@lru_cache(maxsize=4)
+def _prepared(name: str, data_root: str, arch: str, device: str) -> Graphs:
+    return Graphs(arch, _graphs(name, data_root)[0], device)
 
 
 def build_model(spec: RunSpec, in_channels: int, out_channels: int) -> GraphModel:
@@ -141,20 +167,22 @@ def build_model(spec: RunSpec, in_channels: int, out_channels: int) -> GraphMode
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
     p = spec.params
     device = torch.device(p.get("device", "cpu"))
-    graphs, y, num_features, num_classes = _graphs(info(spec.dataset, "graph").name,
-                                                    str(config.data_dir()))
+    name, root = info(spec.dataset, "graph").name, str(config.data_dir())
+    _, y, num_features, num_classes = _graphs(name, root)
+    graphs = _prepared(name, root, spec.model, str(device))
     train_idx, val_idx, test_idx = fold_split(y, p["folds"], p["fold"])
     # Validation and test sets are evaluated every epoch: collate each once, as one batch.
-    val_in = _as_input(spec.model, Batch.from_data_list([graphs[i] for i in val_idx]), device)
-    test_in = _as_input(spec.model, Batch.from_data_list([graphs[i] for i in test_idx]), device)
+    val_in, test_in = graphs.batch(val_idx.tolist()), graphs.batch(test_idx.tolist())
     y = y.to(device)
     torch.manual_seed(spec.seed)
     model = build_model(spec, num_features, num_classes).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
+    # foreach: the same numbers as the default per-tensor loop, a third faster on GIN's ~40 tensors.
+    opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"], foreach=True)
     # The head's batch norm cannot train on a batch of one graph: drop such a last batch
     # (a different graph each epoch, as the order is shuffled).
-    loader = DataLoader([graphs[i] for i in train_idx], batch_size=p["batch_size"], shuffle=True,
-                        drop_last=len(train_idx) % p["batch_size"] == 1)
+    # Batches of graph ids, shuffled as PyG's DataLoader shuffles the graphs (the same draws).
+    loader = DataLoader(train_idx.tolist(), batch_size=p["batch_size"], shuffle=True,
+                        drop_last=len(train_idx) % p["batch_size"] == 1, collate_fn=list)
 
     elapsed = 0.0
     selection = BestEpoch(SELECT["accuracy"], p["patience"])
@@ -163,15 +191,16 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         start = time.perf_counter()
         model.train()
         total_loss, correct, seen = 0.0, 0, 0
-        for batch in loader:
+        for ids in loader:
             opt.zero_grad()
-            logits = model(*_as_input(spec.model, batch, device))
-            loss = F.cross_entropy(logits, batch.y.to(device))
+            logits = model(*graphs.batch(ids))
+            labels = y[ids]
+            loss = F.cross_entropy(logits, labels)
             loss.backward()
             opt.step()
-            total_loss += float(loss.detach()) * batch.num_graphs
-            correct += int((logits.argmax(-1) == batch.y.to(device)).sum())
-            seen += batch.num_graphs
+            total_loss += float(loss.detach()) * len(ids)
+            correct += int((logits.argmax(-1) == labels).sum())
+            seen += len(ids)
         model.eval()
         with torch.inference_mode():
             val_logits, test_logits = model(*val_in), model(*test_in)

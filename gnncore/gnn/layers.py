@@ -1,14 +1,14 @@
 """The layers the architectures are built from, where PyG's own need a change for this
 project: GraphSAGE's mean with the linear map first, GAT with its authors' dropout, dropout
 that takes sparse CSR features, and products with fixed sparse matrices whose transpose is
-built once (:mod:`gnncore.gnn.sparse`) in GCN's, APPNP's and every first linear map.
+built once (:mod:`gnncore.gnn.sparse`) in GCN's, APPNP's, GIN's and every first linear map.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch_geometric.nn import APPNP, GATConv, GCNConv, SAGEConv
+from torch_geometric.nn import APPNP, GATConv, GCNConv, GINConv, SAGEConv
 from torch_geometric.nn.dense.linear import Linear
 
 from gnncore.gnn import sparse
@@ -45,6 +45,14 @@ class FixedAPPNP(APPNP):
 
     def message_and_aggregate(self, adj_t, x):
         return sparse.mm(adj_t, x) if isinstance(adj_t, torch.Tensor) else super().message_and_aggregate(adj_t, x)
+
+
+class FixedGINConv(GINConv):
+    """PyG's GINConv (sum of the neighbours) whose product with the batch's adjacency uses
+    the transpose joined from its graphs' (gnncore.gnn.graph.Graphs), not one sorted anew."""
+
+    def message_and_aggregate(self, adj_t, x):
+        return sparse.mm(adj_t, x[0]) if isinstance(adj_t, torch.Tensor) else super().message_and_aggregate(adj_t, x)
 
 
 class SAGEMeanConv(SAGEConv):

@@ -24,7 +24,7 @@ from typing import Mapping
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch_geometric.nn import (GATConv, GINConv, global_add_pool, global_max_pool,
+from torch_geometric.nn import (GATConv, global_add_pool, global_max_pool,
                                 global_mean_pool)
 from torch_geometric.nn.dense.linear import Linear
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
@@ -32,8 +32,8 @@ from torch_geometric.utils import (add_remaining_self_loops, degree, remove_self
                                    to_torch_csr_tensor)
 
 from gnncore.gnn import batched, sparse
-from gnncore.gnn.layers import (FixedAPPNP, FixedGCNConv, GATConvUniformDropout, SAGEMeanConv, SparseInputLinear,
-                                feature_dropout, sparse_if_mostly_zero)
+from gnncore.gnn.layers import (FixedAPPNP, FixedGCNConv, FixedGINConv, GATConvUniformDropout, SAGEMeanConv,
+                                SparseInputLinear, feature_dropout, sparse_if_mostly_zero)
 from gnncore.protocol import Setting
 
 __all__ = ["ARCHITECTURES", "Architecture", "EdgeWeights", "NodeModel", "GraphModel", "READOUTS", "architectures",
@@ -110,6 +110,11 @@ class Architecture:
         """Features out of a hidden layer (GAT concatenates its heads)."""
         return hidden
 
+    def graph_level(self, graph):
+        """What its layers take inside a GraphModel, from :func:`graph_input`'s form, made
+        once per graph: there every batch is other graphs, so a layer can cache nothing."""
+        return graph
+
     def node_model(self, in_channels: int, out_channels: int, settings: Mapping,
                    cached: bool = True) -> nn.Module:
         return ConvStack(self, in_channels, out_channels, settings, cached)
@@ -172,8 +177,13 @@ class GCN(Architecture):
     adds_self_loops = True
 
     def conv(self, layer: Layer) -> nn.Module:
+        # Inside a GraphModel the graph comes normalised (graph_level), not once per layer.
         return FixedGCNConv(layer.n_in, layer.n_out, cached=layer.settings.get("cached", True)
-                            and not layer.graph_level)
+                            and not layer.graph_level, normalize=not layer.graph_level)
+
+    def graph_level(self, graph):
+        """D^-1/2 (A + I) D^-1/2 as GCNConv makes it from the adjacency."""
+        return gcn_norm(graph, None, graph.size(0), add_self_loops=True, dtype=torch.float)[0]
 
     def batched_layer(self, stack, i, x, graph):
         conv = stack.template.convs[i]
@@ -344,7 +354,7 @@ class GIN(Architecture):
 
     def conv(self, layer: Layer) -> nn.Module:
         n_in, n_out = layer.n_in, layer.n_out
-        return GINConv(nn.Sequential(Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.ReLU(),
+        return FixedGINConv(nn.Sequential(Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.ReLU(),
                                      Linear(n_out, n_out)))
 
 
@@ -369,8 +379,9 @@ class MLP(Architecture):
         return batched.linear(x, stack.param(f"convs.{i}.weight"), stack.param(f"convs.{i}.bias"))
 
 
-def graph_input(arch: str, edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
-    """The graph in the form each architecture runs fastest on a CPU.
+def graph_input(arch: str, edge_index: torch.Tensor, num_nodes: int, graph_level: bool = False) -> torch.Tensor:
+    """The graph in the form each architecture runs fastest on a CPU; with ``graph_level``,
+    as a GraphModel's layers take it (:meth:`Architecture.graph_level`).
 
     Most take the transposed adjacency as a sparse CSR tensor: one sparse-dense product
     replaces PyG's gather/scatter message passing. GAT needs per-edge attention, so it keeps
@@ -378,10 +389,12 @@ def graph_input(arch: str, edge_index: torch.Tensor, num_nodes: int) -> torch.Te
     """
     entry = architecture(arch)
     if entry.edge_index:
-        return sparse.by_target(add_remaining_self_loops(edge_index, num_nodes=num_nodes)[0], num_nodes)
-    if entry.adds_self_loops:  # gcn_norm adds one to a sparse adjacency even where the data has one
-        edge_index = remove_self_loops(edge_index)[0]
-    return to_torch_csr_tensor(edge_index.flip(0), size=(num_nodes, num_nodes))
+        graph = sparse.by_target(add_remaining_self_loops(edge_index, num_nodes=num_nodes)[0], num_nodes)
+    else:
+        if entry.adds_self_loops:  # gcn_norm adds one to a sparse adjacency even where the data has one
+            edge_index = remove_self_loops(edge_index)[0]
+        graph = to_torch_csr_tensor(edge_index.flip(0), size=(num_nodes, num_nodes))
+    return entry.graph_level(graph) if graph_level else graph
 
 
 def normalised_adjacency(edge_index: torch.Tensor, num_nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -481,7 +494,7 @@ class GraphModel(nn.Module):
         heads: GAT attention heads.
 
     Inputs: ``x`` [N, F], ``graph`` as :func:`graph_input` builds it for the batch's
-    ``edge_index``, ``batch`` [N] (graph of each node), ``num_graphs``. Output: [B, C] logits.
+    ``edge_index`` with ``graph_level`` (gnncore.gnn.graph.Graphs joins it from each graph's), ``batch`` [N] (graph of each node), ``num_graphs``. Output: [B, C] logits.
     """
 
     def __init__(self, arch: str, in_channels: int, hidden: int, out_channels: int, layers: int = 3,

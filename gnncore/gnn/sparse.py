@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Transpose", "by_target", "edge_aggregate", "fix", "linear", "mm", "target_pointer", "transposed",
-           "with_values"]
+__all__ = ["Transpose", "block_diagonal", "by_target", "edge_aggregate", "fix", "joined_edges", "linear", "mm",
+           "target_pointer", "transposed", "with_values"]
 
 _ATTR = "_gnncore_transpose"
 
@@ -50,6 +50,40 @@ def fix(a: torch.Tensor) -> torch.Tensor:
     if a.layout == torch.sparse_csr and getattr(a, _ATTR, None) is None:
         setattr(a, _ATTR, _pattern(a))
     return a
+
+
+def _shifts(sizes: list[int], counts: list[int], device) -> torch.Tensor:
+    """For parts of ``sizes`` laid end to end, each of their ``counts`` entries' shift: the
+    sizes of the parts before it."""
+    starts = torch.tensor([0] + sizes[:-1], device=device).cumsum(0)
+    return torch.repeat_interleave(starts, torch.tensor(counts, device=device))
+
+
+def _joined_pointers(pointers: list[torch.Tensor], nnz: list[int]) -> torch.Tensor:
+    """The CSR row pointer of parts stacked row-wise, from theirs (each starting at 0)."""
+    tails = torch.cat([q[1:] for q in pointers])
+    return torch.cat([pointers[0][:1], tails + _shifts(nnz, [q.numel() - 1 for q in pointers], tails.device)])
+
+
+def block_diagonal(parts: list[torch.Tensor]) -> torch.Tensor:
+    """The CSR matrices ``parts`` (any sizes) on the diagonal of one, in a few calls however
+    many parts: S seeds' copies of a graph (gnncore.gnn.batched), or a mini-batch of small
+    graphs, each prepared once (gnncore.gnn.graph). Where every part has its transposed
+    pattern (:func:`fix`), the block's is theirs joined, so no batch sorts again."""
+    nnz = [a.col_indices().numel() for a in parts]
+    rows, cols = [a.size(0) for a in parts], [a.size(1) for a in parts]
+    crow = _joined_pointers([a.crow_indices() for a in parts], nnz)
+    device = parts[0].device
+    col = torch.cat([a.col_indices() for a in parts]) + _shifts(cols, nnz, device)
+    out = torch.sparse_csr_tensor(crow, col, torch.cat([a.values() for a in parts]), (sum(rows), sum(cols)))
+    patterns = [getattr(a, _ATTR, None) for a in parts]
+    if all(t is not None for t in patterns):
+        setattr(out, _ATTR, Transpose(
+            _joined_pointers([t.crow for t in patterns], nnz),
+            torch.cat([t.col for t in patterns]) + _shifts(rows, nnz, device),
+            torch.cat([t.order for t in patterns]) + _shifts(nnz, nnz, device),
+            (sum(cols), sum(rows))))
+    return out
 
 
 def with_values(a: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
@@ -199,6 +233,15 @@ def by_target(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
     ptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=edge_index.device)
     ptr[1:] = torch.bincount(out[1], minlength=num_nodes).cumsum(0)
     setattr(out, _PTR, ptr)
+    return out
+
+
+def joined_edges(parts: list[torch.Tensor], sizes: list[int]) -> torch.Tensor:
+    """Graphs' edges from :func:`by_target` (graph k on ``sizes[k]`` nodes) as one disjoint
+    graph's, node ids shifted past the graphs before; still by target, pointer kept."""
+    counts = [e.size(1) for e in parts]
+    out = torch.cat(parts, 1) + _shifts(sizes, counts, parts[0].device)
+    setattr(out, _PTR, _joined_pointers([target_pointer(e) for e in parts], counts))
     return out
 
 

@@ -77,3 +77,30 @@ def test_gat_softmax_over_segments_equals_the_scatter_softmax():
     by_segment = softmax(logits, edge_index[1], sparse.target_pointer(edge_index), 20)
     by_scatter = softmax(logits, edge_index[1], None, 20)
     assert torch.allclose(by_segment, by_scatter, atol=1e-6)
+
+
+def test_block_diagonal_of_any_sizes_with_its_transpose_joined_from_the_parts():
+    parts = [_random_csr(r, c, seed=k) for k, (r, c) in enumerate([(5, 7), (1, 3), (9, 4), (6, 6)])]
+    for _, a in parts:
+        sparse.fix(a)
+    block = sparse.block_diagonal([a for _, a in parts])
+    assert torch.equal(block.to_dense(), torch.block_diag(*[d for d, _ in parts]))
+    joined = getattr(block, "_gnncore_transpose")
+    made = sparse._pattern(block)  # what a fresh sort of the block's pattern gives
+    assert torch.equal(joined.crow, made.crow) and torch.equal(joined.col, made.col)
+    assert torch.equal(joined.order, made.order) and joined.size == made.size
+    # Parts without their transposes: the block computes its own when it first needs it.
+    plain = sparse.block_diagonal([d.to_sparse_csr() for d, _ in parts])
+    assert getattr(plain, "_gnncore_transpose", None) is None
+    assert torch.equal(sparse.transposed(plain).to_dense(), block.to_dense().t())
+
+
+def test_joined_edges_are_the_disjoint_graph_by_target():
+    g = torch.Generator().manual_seed(3)
+    sizes = [4, 1, 6]
+    parts = [sparse.by_target(torch.randint(n, (2, 3 * n), generator=g), n) for n in sizes]
+    joined = sparse.joined_edges(parts, sizes)
+    shifted = torch.cat([e + start for e, start in zip(parts, [0, 4, 5])], 1)
+    expected = sparse.by_target(shifted, sum(sizes))
+    assert torch.equal(joined, expected)
+    assert torch.equal(sparse.target_pointer(joined), sparse.target_pointer(expected))
