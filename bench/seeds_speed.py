@@ -12,7 +12,7 @@ batch would gain: the engine's own training steps for each seed against one
 ``torch.func.vmap`` step of all seeds over the same batches (padded to a common width:
 vmap needs one shape), written here and nowhere else.
 
-    python bench/seeds_speed.py [--models gcn,sage,gat,mlp] [--encodings rope] [--seeds 10]
+    python bench/seeds_speed.py [--models gcn,sage,gat,appnp,mlp] [--encodings rope] [--seeds 10]
                                 [--dataset Cora] [--task node|link] [--steps 100]
 
 Ends with one line per architecture or encoding: ``gcn seeds=10 ratio=0.21`` (batched /
@@ -172,7 +172,7 @@ def transformer_line(encoding: str, count: int, steps: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models", default="gcn,sage,gat,mlp", help="GNN architectures ('' for none)")
+    ap.add_argument("--models", default="gcn,sage,gat,appnp,mlp", help="GNN architectures ('' for none)")
     ap.add_argument("--encodings", default="rope", help="transformer encodings, on copy ('' for none)")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--dataset", default="Cora")

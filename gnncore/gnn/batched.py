@@ -98,8 +98,26 @@ def linear(x, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.T
     else:
         if x.dim() == 2:
             x = x.expand(s, *x.shape)
-        y = torch.bmm(x, weight.transpose(1, 2))
+        y = _SeedsLinear.apply(x, weight)
     return plus(y, bias)
+
+
+class _SeedsLinear(torch.autograd.Function):
+    """``bmm(x, W^T)`` whose weight gradient is each seed's ``G_s^T X_s`` by ``torch.mm``, as
+    ``F.linear`` alone computes it: bmm's own backward blocks that sum over the nodes
+    otherwise, and its last bits then grow over an epoch's hundreds of steps."""
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        ctx.save_for_backward(x, weight)
+        return torch.bmm(x, weight.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        grad_x = torch.bmm(grad, weight) if ctx.needs_input_grad[0] else None
+        grad_w = torch.stack([g.t().mm(xs) for g, xs in zip(grad, x)]) if ctx.needs_input_grad[1] else None
+        return grad_x, grad_w
 
 
 def propagate(a: torch.Tensor, h: torch.Tensor) -> torch.Tensor:

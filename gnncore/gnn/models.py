@@ -70,7 +70,8 @@ class Architecture:
     adds_self_loops: its layer adds one self-loop per node (GCN's normalisation), so any in
     the data are dropped first, as PyG's ``add_remaining_self_loops`` does on ``edge_index``.
     batched_layer(stack, i, x, graph): layer ``i`` of S seeds at once (gnncore.gnn.batched,
-    gnncore.gnn.seeds), the same numbers as each seed's layer alone; None: seeds train one by one.
+    gnncore.gnn.seeds), the same numbers as each seed's layer alone; None: seeds train one by one
+    (unless the architecture's own model has a ``batched_forward`` of its own, as APPNP's).
     """
 
     name = label = title = color = ""
@@ -336,6 +337,10 @@ class APPNPArchitecture(Architecture):
         edges, weight = normalised_adjacency(edge_index, x.size(0))
         return [EdgeWeights(1, edges, (1 - model.propagate.alpha) * weight.unsqueeze(-1))]
 
+    @property
+    def batched_forward(self):
+        return _predict_then_propagate_seeds
+
     def node_model(self, in_channels: int, out_channels: int, settings: Mapping,
                    cached: bool = True) -> nn.Module:
         return PredictThenPropagate(in_channels, settings.get("hidden", 64), out_channels,
@@ -451,6 +456,24 @@ class PredictThenPropagate(nn.Module):
         h = F.relu(self.convs[0](feature_dropout(x, self.dropout, self.training)))
         x = self.propagate(self.convs[1](feature_dropout(h, self.dropout, self.training)), graph)
         return (h, x) if hidden else x
+
+
+def _predict_then_propagate_seeds(stack, x, graph, hidden: bool = False):
+    """PredictThenPropagate for S seeds (gnncore.gnn.batched): the MLP as batched linear maps,
+    then APPNP's K steps over the block-diagonal normalised adjacency, in PyG's order of
+    operations, so each seed's numbers are its model's alone."""
+    model, seeds, w = stack.template, stack.seeds, stack.param
+    prop = model.propagate
+    h = F.relu(batched.linear(seeds.dropout(x, model.dropout), w("convs.0.weight"), w("convs.0.bias")))
+    z = batched.linear(seeds.dropout(h, model.dropout), w("convs.1.weight"), w("convs.1.bias"))
+    a = stack.cached("gcn_norm", lambda: stack.seeds.block(batched.each(graph, lambda g: gcn_norm(
+        g, None, g.size(0), False, prop.add_self_loops, prop.flow, torch.float)[0])))
+    out = z
+    for _ in range(prop.K):
+        out = batched.propagate(a, out)
+        out = out * (1 - prop.alpha)
+        out = out + prop.alpha * z
+    return (h, out) if hidden else out
 
 
 def NodeModel(arch: str, in_channels: int, hidden: int, out_channels: int, layers: int = 2,
