@@ -3,7 +3,8 @@
 For each architecture on Cora (its paper's settings, 200 epochs): the ten seeds' runs one
 after another (``gnncore.gnn.node.train``), then the same ten as one batched model
 (``gnncore.gnn.seeds.train_seeds``), both without the views' artifacts, and whether every
-seed reported the same test accuracy both ways. ``--task link`` does the same for link
+seed reported the same test accuracy both ways (and how many seeds' histories, every
+loss of every epoch, are equal to the bit). ``--task link`` does the same for link
 prediction (``gnncore.gnn.link_seeds``).
 
 For the transformer (``--encodings rope``, on copy), the engine trains seeds one by one
@@ -65,9 +66,11 @@ def gnn_line(task: str, arch: str, dataset: str, count: int, extra: dict) -> Opt
     batch = together(specs, **quiet)
     batched = time.perf_counter() - start
     same = all(round(a.metrics[metric], 4) == round(b.metrics[metric], 4) for a, b in zip(alone, batch))
+    bits = sum(a.history == b.history for a, b in zip(alone, batch))
     mean = sum(r.metrics[metric] for r in batch) / len(batch)
     print(f"{arch:5s} singles {singles:6.1f} s   batched {batched:6.1f} s   mean {metric} {mean:.3f}   "
-          f"every seed's {metric} the same both ways: {'yes' if same else 'NO'}")
+          f"every seed's {metric} the same both ways: {'yes' if same else 'NO'}; "
+          f"histories equal to the bit: {bits} of {len(batch)}")
     return batched / singles
 
 
