@@ -135,7 +135,6 @@ class Graphs:
     sort per batch."""
 
     def __init__(self, arch: str, data_list, device: torch.device | str = "cpu"):
-        self.arch = arch
         self.edge_index = architecture(arch).edge_index
         self.x = [g.x.to(device) for g in data_list]
         self.graph = [sparse.fix(graph_input(arch, g.edge_index.to(device), g.num_nodes, graph_level=True))
@@ -153,7 +152,7 @@ class Graphs:
         return torch.cat([self.x[i] for i in ids]), graph, batch, len(ids)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)  # every graph model of a dataset, for the folds one process trains
 def _prepared(name: str, data_root: str, arch: str, device: str) -> Graphs:
     return Graphs(arch, _graphs(name, data_root)[0], device)
 

@@ -187,9 +187,7 @@ class GCN(Architecture):
         return gcn_norm(graph, None, graph.size(0), add_self_loops=True, dtype=torch.float)[0]
 
     def batched_layer(self, stack, i, x, graph):
-        conv = stack.template.convs[i]
-        a = stack.cached("gcn_norm", lambda: stack.seeds.block(batched.each(graph, lambda g: gcn_norm(
-            g, None, g.size(0), conv.improved, conv.add_self_loops, conv.flow, torch.float)[0])))
+        a = _normalised_blocks(stack, graph, stack.template.convs[i])
         h = batched.propagate(a, batched.linear(x, stack.param(f"convs.{i}.lin.weight")))
         return batched.plus(h, stack.param(f"convs.{i}.bias"))
 
@@ -360,7 +358,7 @@ class GIN(Architecture):
     def conv(self, layer: Layer) -> nn.Module:
         n_in, n_out = layer.n_in, layer.n_out
         return FixedGINConv(nn.Sequential(Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.ReLU(),
-                                     Linear(n_out, n_out)))
+                                          Linear(n_out, n_out)))
 
 
 @register
@@ -458,6 +456,13 @@ class PredictThenPropagate(nn.Module):
         return (h, x) if hidden else x
 
 
+def _normalised_blocks(stack, graph, layer) -> torch.Tensor:
+    """The seeds' block-diagonal adjacency normalised as ``layer`` (GCNConv, APPNP) normalises
+    it, made once per batch."""
+    return stack.cached("gcn_norm", lambda: stack.seeds.block(batched.each(graph, lambda g: gcn_norm(
+        g, None, g.size(0), getattr(layer, "improved", False), layer.add_self_loops, layer.flow, torch.float)[0])))
+
+
 def _predict_then_propagate_seeds(stack, x, graph, hidden: bool = False):
     """PredictThenPropagate for S seeds (gnncore.gnn.batched): the MLP as batched linear maps,
     then APPNP's K steps over the block-diagonal normalised adjacency, in PyG's order of
@@ -466,8 +471,7 @@ def _predict_then_propagate_seeds(stack, x, graph, hidden: bool = False):
     prop = model.propagate
     h = F.relu(batched.linear(seeds.dropout(x, model.dropout), w("convs.0.weight"), w("convs.0.bias")))
     z = batched.linear(seeds.dropout(h, model.dropout), w("convs.1.weight"), w("convs.1.bias"))
-    a = stack.cached("gcn_norm", lambda: stack.seeds.block(batched.each(graph, lambda g: gcn_norm(
-        g, None, g.size(0), False, prop.add_self_loops, prop.flow, torch.float)[0])))
+    a = _normalised_blocks(stack, graph, prop)
     out = z
     for _ in range(prop.K):
         out = batched.propagate(a, out)
@@ -517,7 +521,8 @@ class GraphModel(nn.Module):
         heads: GAT attention heads.
 
     Inputs: ``x`` [N, F], ``graph`` as :func:`graph_input` builds it for the batch's
-    ``edge_index`` with ``graph_level`` (gnncore.gnn.graph.Graphs joins it from each graph's), ``batch`` [N] (graph of each node), ``num_graphs``. Output: [B, C] logits.
+    ``edge_index`` with ``graph_level`` (gnncore.gnn.graph.Graphs joins it from each graph's),
+    ``batch`` [N] (graph of each node), ``num_graphs``. Output: [B, C] logits.
     """
 
     def __init__(self, arch: str, in_channels: int, hidden: int, out_channels: int, layers: int = 3,
