@@ -14,7 +14,10 @@ batch would gain: the engine's own training steps for each seed against one
 vmap needs one shape), written here and nowhere else.
 
     python bench/seeds_speed.py [--models gcn,sage,gat,appnp,mlp] [--encodings rope] [--seeds 10]
-                                [--dataset Cora] [--task node|link] [--steps 100]
+                                [--dataset Cora] [--task node|link] [--steps 100] [--sizes 1,2,5,10]
+
+``--sizes`` prints instead, per architecture, a seed's cost of an epoch in batches of each
+size: where a bigger batch stops paying (how ``gnncore.gnn.seeds.MAX_SEEDS`` was chosen).
 
 Ends with one line per architecture or encoding: ``gcn seeds=10 ratio=0.21`` (batched /
 singles, lower is faster).
@@ -154,6 +157,24 @@ def _batched_steps(specs: list[RunSpec], steps: int) -> list[float]:
     return losses.tolist()
 
 
+def sizes_line(task: str, arch: str, dataset: str, count: int, sizes: list[int], extra: dict) -> None:
+    """A seed's cost of an epoch when the ``count`` seeds train in batches of each size
+    (1: one by one), to see where a bigger batch stops paying (``seeds.MAX_SEEDS``)."""
+    engine, together = ENGINES[task]
+    quiet = {"keep": False} if task == "node" else {}
+    specs = [resolve(RunSpec.make(task, dataset, arch, s, **extra)) for s in range(count)]
+    together([s.replace(epochs=3) for s in specs[:2]], **quiet)  # warm-up
+    costs = []
+    for size in sizes:
+        start = time.perf_counter()
+        for k in range(0, count, size):
+            chunk = specs[k:k + size]
+            engine.train(chunk[0], **quiet) if len(chunk) == 1 else together(chunk, **quiet)
+        epochs = sum(s.params["epochs"] for s in specs)  # no early stop by default (patience 0)
+        costs.append(f"{size}: {1000 * (time.perf_counter() - start) / epochs:.2f}")
+    print(f"{arch:5s} ms a seed's epoch, by seeds per batch   " + "   ".join(costs))
+
+
 def transformer_line(encoding: str, count: int, steps: int) -> float:
     """The engine's training steps seed by seed against one vmapped step of all seeds."""
     specs = [resolve(RunSpec.make("posenc", "copy", encoding, s)) for s in range(count)]
@@ -182,6 +203,7 @@ def main() -> None:
     ap.add_argument("--task", default="node", choices=sorted(ENGINES))
     ap.add_argument("--epochs", type=int, help="epochs per GNN run (default: the paper's)")
     ap.add_argument("--steps", type=int, default=100, help="transformer steps timed per seed")
+    ap.add_argument("--sizes", help="instead: a seed's epoch cost in batches of these sizes, e.g. 1,2,5,10")
     args = ap.parse_args()
     torch.set_num_threads(1)
     engine = ENGINES[args.task][0]
@@ -199,6 +221,10 @@ def main() -> None:
     extra = {"epochs": args.epochs} if args.epochs else {}
     print(f"{args.task} on {args.dataset}, transformer on copy; {args.seeds} seeds, torch {torch.__version__}, "
           f"1 thread")
+    if args.sizes:
+        for arch in models:
+            sizes_line(args.task, arch, args.dataset, args.seeds, [int(k) for k in args.sizes.split(",")], extra)
+        return
     ratios = [(arch, gnn_line(args.task, arch, args.dataset, args.seeds, extra)) for arch in models]
     ratios += [(enc, transformer_line(enc, args.seeds, args.steps)) for enc in encodings]
     for name, ratio in ratios:
