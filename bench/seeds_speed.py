@@ -164,13 +164,13 @@ def sizes_line(task: str, arch: str, dataset: str, count: int, sizes: list[int],
     quiet = {"keep": False} if task == "node" else {}
     specs = [resolve(RunSpec.make(task, dataset, arch, s, **extra)) for s in range(count)]
     together([s.replace(epochs=3) for s in specs[:2]], **quiet)  # warm-up
+    epochs = sum(s.params["epochs"] for s in specs)  # no early stop by default (patience 0)
     costs = []
     for size in sizes:
         start = time.perf_counter()
         for k in range(0, count, size):
             chunk = specs[k:k + size]
             engine.train(chunk[0], **quiet) if len(chunk) == 1 else together(chunk, **quiet)
-        epochs = sum(s.params["epochs"] for s in specs)  # no early stop by default (patience 0)
         costs.append(f"{size}: {1000 * (time.perf_counter() - start) / epochs:.2f}")
     print(f"{arch:5s} ms a seed's epoch, by seeds per batch   " + "   ".join(costs))
 
