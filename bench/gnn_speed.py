@@ -2,7 +2,7 @@
 
 The bare loop is shaped like PyG's examples/gcn.py and examples/gat.py: dense features,
 ``edge_index`` message passing, 200 epochs, evaluation every epoch, test accuracy at the
-best validation epoch. Ours is ``gnncore.gnn.node.train`` on the same spec, timed from the
+best validation epoch. Ours is ``gnncore.gnn.tasks.node.train`` on the same spec, timed from the
 outside (its data preparation included).
 
     python bench/gnn_speed.py [--dataset Cora] [--epochs 200] [--models gcn,sage,gat,mlp] [--threads N]
@@ -26,8 +26,8 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch_geometric.nn import GATConv, GCNConv, SAGEConv  # noqa: E402
 
-from gnncore.gnn import node  # noqa: E402
-from gnncore.gnn.datasets import DatasetUnavailable, load_node_data  # noqa: E402
+from gnncore.gnn.tasks import node  # noqa: E402
+from gnncore.gnn.data.datasets import DatasetUnavailable, load_node_data  # noqa: E402
 from gnncore.runs import resolve  # noqa: E402
 from gnncore.spec import RunSpec  # noqa: E402
 

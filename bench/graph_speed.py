@@ -3,8 +3,8 @@
 The reference is the loop PyG's examples run (examples/mutag_gin.py): a
 ``torch_geometric.loader.DataLoader`` collating ``Data`` objects into a ``Batch`` every
 step, the adjacency built from the batch's ``edge_index`` every step, GCN normalising it
-in every layer, and Adam's per-tensor loop. Ours is ``gnncore.gnn.graph.train``: every graph
-made once into what the layers take (gnncore.gnn.graph.Graphs), a batch those pieces
+in every layer, and Adam's per-tensor loop. Ours is ``gnncore.gnn.tasks.graph.train``: every graph
+made once into what the layers take (gnncore.gnn.tasks.graph.Graphs), a batch those pieces
 joined, the foreach Adam. Same model, weights, folds and shuffles, so both must report the
 same accuracies (checked here); one thread, fold 0, no early stop.
 
@@ -31,9 +31,9 @@ from torch_geometric.loader import DataLoader  # noqa: E402
 from torch_geometric.nn import GINConv  # noqa: E402
 
 from gnncore import config  # noqa: E402
-from gnncore.gnn import graph  # noqa: E402
-from gnncore.gnn.datasets import info  # noqa: E402
-from gnncore.gnn.models import graph_input  # noqa: E402
+from gnncore.gnn.tasks import graph  # noqa: E402
+from gnncore.gnn.data.datasets import info  # noqa: E402
+from gnncore.gnn.architectures.models import graph_input  # noqa: E402
 from gnncore.runs import grid  # noqa: E402
 
 

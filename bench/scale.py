@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 def point(nodes: int, mode: str, epochs: int) -> dict:
     import torch
 
-    from gnncore.gnn import node
+    from gnncore.gnn.tasks import node
     from gnncore.runs import resolve
     from gnncore.spec import RunSpec
 

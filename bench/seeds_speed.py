@@ -1,11 +1,11 @@
 """Ten seeds trained as one batch against ten single runs, in one process, on one thread.
 
 For each architecture on Cora (its paper's settings, 200 epochs): the ten seeds' runs one
-after another (``gnncore.gnn.node.train``), then the same ten as one batched model
-(``gnncore.gnn.seeds.train_seeds``), both without the views' artifacts, and whether every
+after another (``gnncore.gnn.tasks.node.train``), then the same ten as one batched model
+(``gnncore.gnn.tasks.node_seeds.train_seeds``), both without the views' artifacts, and whether every
 seed reported the same test accuracy both ways (and how many seeds' histories, every
 loss of every epoch, are equal to the bit). ``--task link`` does the same for link
-prediction (``gnncore.gnn.link_seeds``).
+prediction (``gnncore.gnn.tasks.link_seeds``).
 
 For the transformer (``--encodings rope``, on copy), the engine trains seeds one by one
 (README, "Seeds of one run train as one batch", says why), so what is timed is what a
@@ -17,7 +17,7 @@ vmap needs one shape), written here and nowhere else.
                                 [--dataset Cora] [--task node|link] [--steps 100] [--sizes 1,2,5,10]
 
 ``--sizes`` prints instead, per architecture, a seed's cost of an epoch in batches of each
-size: where a bigger batch stops paying (how ``gnncore.gnn.seeds.MAX_SEEDS`` was chosen).
+size: where a bigger batch stops paying (how ``gnncore.gnn.tasks.node_seeds.MAX_SEEDS`` was chosen).
 
 Ends with one line per architecture or encoding: ``gcn seeds=10 ratio=0.21`` (batched /
 singles, lower is faster).
@@ -37,8 +37,11 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch.func import functional_call, stack_module_state, vmap  # noqa: E402
 
-from gnncore.gnn import link, link_seeds, node, seeds  # noqa: E402
-from gnncore.gnn.datasets import DatasetUnavailable  # noqa: E402
+from gnncore.gnn.tasks import link  # noqa: E402
+from gnncore.gnn.tasks import link_seeds  # noqa: E402
+from gnncore.gnn.tasks import node  # noqa: E402
+from gnncore.gnn.tasks import node_seeds as seeds  # noqa: E402
+from gnncore.gnn.data.datasets import DatasetUnavailable  # noqa: E402
 from gnncore.posenc import model as posenc_model  # noqa: E402
 from gnncore.posenc import train as posenc  # noqa: E402
 from gnncore.posenc.tasks import IGNORE, PAD, TASKS  # noqa: E402

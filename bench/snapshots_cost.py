@@ -4,7 +4,7 @@ weights, ten embedding snapshots and their projection) and without, in one proce
 
 Each run is trained both ways back to back, in alternating order, on one torch thread (as
 the run workers do), so drift in the machine's load falls on both alike. The time is the
-whole ``gnncore.gnn.node.train`` call, data preparation and encoding included.
+whole ``gnncore.gnn.tasks.node.train`` call, data preparation and encoding included.
 
     python bench/snapshots_cost.py [--dataset Cora] [--seeds 10] [--models gcn,sage,gat,mlp]
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gnncore.gnn import node  # noqa: E402
+from gnncore.gnn.tasks import node  # noqa: E402
 from gnncore.runs import grid  # noqa: E402
 from gnncore.spec import one_thread  # noqa: E402
 

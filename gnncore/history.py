@@ -242,7 +242,7 @@ def across_datasets(frame: pd.DataFrame) -> pd.DataFrame:
 
 def dataset_order(names: Iterable[str]) -> list[str]:
     """Datasets in the registry's order (Cora, CiteSeer, PubMed, ..., then added ones), others after."""
-    from gnncore.gnn.datasets import all_datasets
+    from gnncore.gnn.data.datasets import all_datasets
 
     known = {n.lower(): i for i, n in enumerate(all_datasets())}
     unique = list(dict.fromkeys(names))

@@ -1,7 +1,7 @@
 """What every engine declares about itself, once: the facts front ends read instead of
 keeping tables of their own.
 
-An engine (``gnn/node.py``, ``gnn/link.py``, ``gnn/graph.py``, ``posenc/train.py``) is a
+An engine (``gnn/tasks/node.py``, ``gnn/tasks/link.py``, ``gnn/tasks/graph.py``, ``posenc/train.py``) is a
 module with a ``FACTS`` object (:class:`Facts`) and three functions::
 
     defaults(spec) -> dict       hyperparameters to fill in where the spec is silent
@@ -13,7 +13,7 @@ and, where runs that differ only in their seed can train as one batch, two more:
     together(spec) -> Hashable | None    equal for specs that may share a batch; None: alone
     per_batch(spec) -> int               how many of them one batch takes
     train_together(specs, on_progress, should_stop) -> list[RunResult]   one per spec, each
-        the result its run alone gives (gnncore.gnn.seeds, gnncore.gnn.link_seeds)
+        the result its run alone gives (gnncore.gnn.tasks.node_seeds, gnncore.gnn.tasks.link_seeds)
 
 ``gnncore.runs`` finds the engines, resolves each spec once and builds every front end's
 spec list (:func:`gnncore.runs.grid`). Models (architectures, encodings) are entries of

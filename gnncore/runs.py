@@ -38,9 +38,9 @@ from gnncore.protocol import Entry, Facts
 from gnncore.spec import Cancelled, Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, one_thread
 
 ENGINES = {
-    "node": "gnncore.gnn.node",
-    "link": "gnncore.gnn.link",
-    "graph": "gnncore.gnn.graph",
+    "node": "gnncore.gnn.tasks.node",
+    "link": "gnncore.gnn.tasks.link",
+    "graph": "gnncore.gnn.tasks.graph",
     "posenc": "gnncore.posenc.train",
 }
 REFERENCES_PATH = config.PROJECT_ROOT / "data" / "reference_results.csv"
@@ -254,7 +254,7 @@ def default_workers() -> int:
 # ---- worker processes ----
 # Written with the standard library's ProcessPoolExecutor; what it does not do (progress
 # from inside a run, a stop that reaches a run in flight) is below. Workers that load the same
-# dataset take turns writing its cache (gnncore.gnn.datasets._cache_lock).
+# dataset take turns writing its cache (gnncore.gnn.data.datasets._cache_lock).
 
 _worker_queue = None
 _worker_stop = None

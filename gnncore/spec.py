@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Optional
 # 2: every run trains on one torch thread; GAT drops the transformed features as its authors' code.
 # 3: posenc trains with a warmup-stable-decay schedule and without the never-scored last column.
 # 4: GAT's softmax runs over edges sorted by target and its weighted sum as one sparse
-#    product (gnncore.gnn.sparse): another order of the attention-dropout draws and sums.
+#    product (gnncore.gnn.kernels.sparse): another order of the attention-dropout draws and sums.
 ENGINE_VERSION = 4
 
 

@@ -29,7 +29,7 @@ from gnncore.spec import RunResult, RunSpec, SpecError
 
 # Set by runs.grid itself for cross-validation, never by a user.
 GRID_SET = ("fold", "folds")
-# The smoothness of a node run's output (gnncore.gnn.measures.mean_average_distance), kept in sweeps.
+# The smoothness of a node run's output (gnncore.gnn.kernels.measures.mean_average_distance), kept in sweeps.
 SMOOTHNESS = "mad"
 MAX_VALUES = 100
 

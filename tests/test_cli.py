@@ -53,7 +53,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, phrase, tmp_path,
 def test_missing_dataset_without_network_exits_2(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("GNNCORE_DATA", str(tmp_path / "cache"))
     monkeypatch.setenv("GNNCORE_MIRROR", str(tmp_path / "no-mirror"))
-    from gnncore.gnn import datasets
+    from gnncore.gnn.data import datasets
     datasets._load_graph.cache_clear()
     rc = main(["gnn", "--dataset", "CiteSeer", "--models", "gcn", "--seeds", "1"])
     err = capsys.readouterr().err

@@ -9,8 +9,8 @@ import pytest
 from torch_geometric.datasets import KarateClub
 
 from gnncore.cli import main
-from gnncore.gnn import userdata
-from gnncore.gnn.datasets import DATASETS, dataset_names
+from gnncore.gnn.data import userdata
+from gnncore.gnn.data.datasets import DATASETS, dataset_names
 from gnncore.runs import RunStore
 
 

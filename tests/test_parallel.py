@@ -37,7 +37,7 @@ def test_stop_reaches_runs_in_flight_and_keeps_only_finished_ones():
 def test_every_run_trains_on_one_thread_and_the_callers_setting_comes_back(monkeypatch):
     import torch
 
-    from gnncore.gnn import node
+    from gnncore.gnn.tasks import node
     seen, train = [], node.train
 
     def spy(*args, **kwargs):

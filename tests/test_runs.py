@@ -29,7 +29,7 @@ def test_identical_spec_is_read_back_not_retrained(monkeypatch):
     store = RunStore()
     first = list(run_all([tiny()], store=store))
     assert not first[0].cached and len(store) == 1
-    monkeypatch.setattr("gnncore.gnn.node.train", lambda *a, **k: pytest.fail("trained again"))
+    monkeypatch.setattr("gnncore.gnn.tasks.node.train", lambda *a, **k: pytest.fail("trained again"))
     again = list(run_all([tiny()], store=store))
     assert again[0].cached and again[0].metrics == first[0].metrics
     assert again[0].history == first[0].history
@@ -64,7 +64,7 @@ def test_crash_inside_engine_leaves_no_record(monkeypatch):
     def boom(spec, on_progress=None, should_stop=None):
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr("gnncore.gnn.node.train", boom)
+    monkeypatch.setattr("gnncore.gnn.tasks.node.train", boom)
     with pytest.raises(RuntimeError):
         list(run_all([tiny()], store=store))
     assert len(store) == 0

@@ -9,7 +9,7 @@ import streamlit as st
 
 from gnncore import config
 from gnncore.app.sidebar import availability_text
-from gnncore.gnn.datasets import all_datasets
+from gnncore.gnn.data.datasets import all_datasets
 from gnncore.runs import facts
 
 # What each page is for, by its file name without the number prefix; a page not listed

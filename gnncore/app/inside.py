@@ -3,7 +3,7 @@ trained model, and how the node embeddings moved during training, for one seed.
 
 The trained weights and the embedding snapshots are artifacts of the runs, read from the
 run store (:meth:`gnncore.runs.RunStore.artifact`); the tables come from
-:mod:`gnncore.gnn.neighbourhood` and :mod:`gnncore.gnn.snapshots`, the charts from
+:mod:`gnncore.gnn.inside.neighbourhood` and :mod:`gnncore.gnn.inside.snapshots`, the charts from
 :mod:`gnncore.charts.inside`. This module only picks and places.
 """
 
@@ -15,9 +15,9 @@ import streamlit as st
 from gnncore.app.comparison import draw_spec
 from gnncore.charts.inside import class_name, embedding_chart, incoming_weights_chart, neighbourhood_chart
 from gnncore.charts.theme import display_name, order
-from gnncore.gnn import settings as gs
-from gnncore.gnn.neighbourhood import Trained, disagreements, neighbourhood, run_data
-from gnncore.gnn.snapshots import embeddings_frame, explained_variance
+from gnncore.gnn.tasks import settings as gs
+from gnncore.gnn.inside.neighbourhood import Trained, disagreements, neighbourhood, run_data
+from gnncore.gnn.inside.snapshots import embeddings_frame, explained_variance
 from gnncore.runs import RunStore
 from gnncore.spec import DatasetUnavailable, RunResult, RunSpec
 

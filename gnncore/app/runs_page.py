@@ -15,8 +15,8 @@ import streamlit as st
 from gnncore import history
 from gnncore.app import export_ui, posenc_results, results
 from gnncore.charts.theme import display_name, is_fraction, metric_label
-from gnncore.gnn import userdata
-from gnncore.gnn.datasets import all_datasets
+from gnncore.gnn.data import userdata
+from gnncore.gnn.data.datasets import all_datasets
 from gnncore.runs import RunStore, facts, kinds
 
 MAX_COMPARE = 300  # runs read in full and charted at once; more would take seconds a redraw

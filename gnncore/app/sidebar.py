@@ -21,8 +21,8 @@ import streamlit as st
 from gnncore.app.across import AcrossChoice
 from gnncore.app.choice import Choice, clean, setting_widget
 from gnncore.charts.theme import display_name, metric_label
-from gnncore.gnn.datasets import availability, info, load_node_data
-from gnncore.gnn.measures import homophily
+from gnncore.gnn.data.datasets import availability, info, load_node_data
+from gnncore.gnn.kernels.measures import homophily
 from gnncore.protocol import Facts
 from gnncore.runs import engine, facts, kinds
 from gnncore.spec import RunSpec
@@ -113,7 +113,7 @@ def _also_datasets(f: Facts, dataset: str) -> list[str]:
 
 
 def _mini_batches(f: Facts) -> dict:
-    """GraphSAGE's sampled mini-batches (gnncore.gnn.sampling), where the task has them: off,
+    """GraphSAGE's sampled mini-batches (gnncore.gnn.data.sampling), where the task has them: off,
     the whole graph trains at once."""
     batch, fanout = f.setting("batch_size"), f.setting("fanout")
     if fanout is None or batch is None:
@@ -181,7 +181,7 @@ def dataset_card(name: str) -> None:
 
 @st.cache_data(show_spinner="Measuring the graph's homophily…", max_entries=64)
 def graph_homophily(name: str, knobs: tuple) -> dict | None:
-    """The dataset's homophily (gnncore.gnn.measures), or None until its files are on this
+    """The dataset's homophily (gnncore.gnn.kernels.measures), or None until its files are on this
     disk: the card never downloads a dataset, and a dataset that fails to load is the
     Train button's to explain, in one sentence."""
     if availability(name).startswith("downloads"):
@@ -194,7 +194,7 @@ def graph_homophily(name: str, knobs: tuple) -> dict | None:
 
 
 def availability_text(name: str) -> str:
-    """:func:`gnncore.gnn.datasets.availability`, saying plainly when offline rules it out."""
+    """:func:`gnncore.gnn.data.datasets.availability`, saying plainly when offline rules it out."""
     text = availability(name)
     if text.startswith("downloads") and os.environ.get("GNNCORE_OFFLINE"):
         return "not available offline"

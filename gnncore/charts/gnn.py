@@ -25,7 +25,7 @@ from gnncore.charts._stats import datasets_of, mean_std, numeric, pm, require, s
 from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, is_fraction,
                                   metric_label, order, percent_axis, style, title, value_format)
 
-# The summary table's smoothness column (gnncore.gnn.measures.mean_average_distance).
+# The summary table's smoothness column (gnncore.gnn.kernels.measures.mean_average_distance).
 SMOOTHNESS_COLUMN = "Smoothness (MAD)"
 
 ROW = 56  # pixels per model in final_scores

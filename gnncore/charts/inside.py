@@ -1,7 +1,7 @@
 """Inside the trained models: what a node hears from its neighbours, and how the node
 embeddings move during training. One panel per model, side by side, nodes coloured by
-their true class. Frames from :mod:`gnncore.gnn.neighbourhood` and
-:mod:`gnncore.gnn.snapshots`; no Streamlit here."""
+their true class. Frames from :mod:`gnncore.gnn.inside.neighbourhood` and
+:mod:`gnncore.gnn.inside.snapshots`; no Streamlit here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 
 from gnncore.charts._stats import require
 from gnncore.charts.theme import INK, display_name, order, style, title
-from gnncore.gnn.snapshots import separation
+from gnncore.gnn.inside.snapshots import separation
 from gnncore.runs import models as models_registry
 
 PANEL = 250            # pixels, width and height of one model's panel
@@ -44,7 +44,7 @@ def neighbourhood_chart(nodes: pd.DataFrame, edges: pd.DataFrame, weights: pd.Da
     weight on it (``layer``: each model's ``last`` layer, the one that feeds the prediction,
     or its ``first``; GAT's mean over heads), towards the node nearer the centre.
 
-    nodes, edges: :func:`gnncore.gnn.neighbourhood.neighbourhood`; weights: rows of
+    nodes, edges: :func:`gnncore.gnn.inside.neighbourhood.neighbourhood`; weights: rows of
     ``Trained.edge_weights``; predictions: rows of ``Trained.predictions`` (one seed).
     """
     require(nodes, ["node", "hop", "label", "x", "y"], "neighbourhood_chart")
@@ -167,7 +167,7 @@ def embedding_chart(frame: pd.DataFrame, epoch: int, explained: dict | None = No
     fixed over the epochs so that the frames compare), coloured by true class, shaped by
     training node, test node predicted right or wrong, other.
 
-    frame: :func:`gnncore.gnn.snapshots.embeddings_frame` rows of one seed, every epoch.
+    frame: :func:`gnncore.gnn.inside.snapshots.embeddings_frame` rows of one seed, every epoch.
     explained: by model, the share of the final variance the two axes keep.
     """
     require(frame, ["model", "epoch", "node", "x", "y", "label", "split", "predicted"], "embedding_chart")

@@ -1,5 +1,5 @@
 """``python -m gnncore datasets``: every dataset and whether it is at hand; add or remove
-your own graph (two CSV files, :mod:`gnncore.gnn.userdata`)."""
+your own graph (two CSV files, :mod:`gnncore.gnn.data.userdata`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from gnncore.cli import common
-from gnncore.gnn import userdata
-from gnncore.gnn.datasets import all_datasets, availability
+from gnncore.gnn.data import userdata
+from gnncore.gnn.data.datasets import all_datasets, availability
 from gnncore.runs import RunStore
 from gnncore.spec import SpecError
 

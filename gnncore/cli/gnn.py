@@ -11,9 +11,9 @@ from gnncore.charts.theme import is_fraction, order
 from gnncore.cli import common
 from gnncore.pairs import COLUMNS as PAIR_COLUMNS
 from gnncore.pairs import paired_differences, verdict
-from gnncore.gnn.neighbourhood import WEIGHT_COLUMNS, Trained, run_data
-from gnncore.gnn.snapshots import COLUMNS as EMBEDDING_COLUMNS
-from gnncore.gnn.snapshots import embeddings_frame
+from gnncore.gnn.inside.neighbourhood import WEIGHT_COLUMNS, Trained, run_data
+from gnncore.gnn.inside.snapshots import COLUMNS as EMBEDDING_COLUMNS
+from gnncore.gnn.inside.snapshots import embeddings_frame
 from gnncore.runs import RunStore, facts, kinds, runs_frame
 from gnncore.spec import DatasetUnavailable, SpecError
 from gnncore.sweep import SMOOTHNESS

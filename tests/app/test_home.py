@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from gnncore.gnn.datasets import DATASETS
+from gnncore.gnn.data.datasets import DATASETS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ import pytest
 from torch_geometric.datasets import KarateClub
 
 from gnncore.cli import main
-from gnncore.gnn import userdata
-from gnncore.gnn.datasets import dataset_names
+from gnncore.gnn.data import userdata
+from gnncore.gnn.data.datasets import dataset_names
 from gnncore.runs import RunStore, runs_frame
 
 PAGE = "pages/3_Runs.py"

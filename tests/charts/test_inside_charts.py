@@ -8,7 +8,7 @@ import torch
 from torch_geometric.data import Data
 
 from gnncore.charts.inside import MAX_POINTS, embedding_chart, incoming_weights_chart, neighbourhood_chart
-from gnncore.gnn.neighbourhood import neighbourhood
+from gnncore.gnn.inside.neighbourhood import neighbourhood
 
 
 def rows(spec: dict, view: dict) -> pd.DataFrame:

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from gnncore.gnn import datasets
-from gnncore.gnn.datasets import DATASETS, DatasetUnavailable, availability, csbm, load_node_data, per_class_split
+from gnncore.gnn.data import datasets
+from gnncore.gnn.data.datasets import DATASETS, DatasetUnavailable, availability, csbm, load_node_data, per_class_split
 from gnncore.spec import SpecError
 from mirror import needs_mirror
 
@@ -105,7 +105,7 @@ def test_cache_lock_lets_one_writer_in_at_a_time():
     import threading
     import time
 
-    from gnncore.gnn.datasets import _cache_lock
+    from gnncore.gnn.data.datasets import _cache_lock
     order = []
 
     def second():
@@ -124,7 +124,7 @@ def test_cache_lock_lets_one_writer_in_at_a_time():
 @needs_mirror("WebKB/texas", "Actor")
 @pytest.mark.parametrize("name, nodes, edges, homophily", [("Texas", 183, 325, 0.11), ("Actor", 7600, 30019, 0.22)])
 def test_heterophilous_graphs_train_on_one_geom_gcn_split_per_seed(name, nodes, edges, homophily):
-    from gnncore.gnn.measures import homophily as measure
+    from gnncore.gnn.kernels.measures import homophily as measure
     from gnncore.runs import resolve
     from gnncore.spec import RunSpec
 

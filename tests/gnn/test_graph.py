@@ -4,8 +4,9 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from gnncore.cli import main
-from gnncore.gnn import graph, sparse
-from gnncore.gnn.models import GraphModel, graph_input
+from gnncore.gnn.tasks import graph
+from gnncore.gnn.kernels import sparse
+from gnncore.gnn.architectures.models import GraphModel, graph_input
 from gnncore.runs import resolve
 from gnncore.spec import Cancelled, RunSpec, SpecError
 from mirror import needs_mirror

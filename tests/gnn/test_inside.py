@@ -11,10 +11,10 @@ import pytest
 import torch
 from torch_geometric.data import Data
 
-from gnncore.gnn import node
-from gnncore.gnn.models import NodeModel, architecture, graph_input
-from gnncore.gnn.neighbourhood import WEIGHT_COLUMNS, Trained, disagreements, neighbourhood
-from gnncore.gnn.snapshots import COLUMNS, embeddings_frame, separation, snapshot_epochs
+from gnncore.gnn.tasks import node
+from gnncore.gnn.architectures.models import NodeModel, architecture, graph_input
+from gnncore.gnn.inside.neighbourhood import WEIGHT_COLUMNS, Trained, disagreements, neighbourhood
+from gnncore.gnn.inside.snapshots import COLUMNS, embeddings_frame, separation, snapshot_epochs
 from gnncore.runs import RunStore, resolve, run_all
 from gnncore.spec import RunSpec
 

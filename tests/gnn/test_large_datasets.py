@@ -8,8 +8,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from gnncore.gnn import datasets
-from gnncore.gnn.datasets import DATASETS, DatasetUnavailable, availability, load_node_data
+from gnncore.gnn.data import datasets
+from gnncore.gnn.data.datasets import DATASETS, DatasetUnavailable, availability, load_node_data
 
 
 @pytest.mark.parametrize("name, first_file", [("ogbn-arxiv", "RELEASE_v1.txt"), ("Flickr", "adj_full.npz"),

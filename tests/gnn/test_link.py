@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from gnncore.cli import main
-from gnncore.gnn import link
-from gnncore.gnn.datasets import load_node_data
+from gnncore.gnn.tasks import link
+from gnncore.gnn.data.datasets import load_node_data
 from gnncore.runs import resolve
 from gnncore.spec import Cancelled, RunSpec, SpecError
 from mirror import needs_mirror

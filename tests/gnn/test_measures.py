@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch_geometric.utils import to_undirected
 
-from gnncore.gnn.measures import homophily, mean_average_distance
+from gnncore.gnn.kernels.measures import homophily, mean_average_distance
 
 
 def test_mad_is_zero_when_every_output_points_the_same_way_whatever_its_length():

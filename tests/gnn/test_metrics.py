@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from gnncore.gnn.metrics import average_precision, roc_auc
+from gnncore.gnn.kernels.metrics import average_precision, roc_auc
 
 
 def t(values):

@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv, SAGEConv
 
-from gnncore.gnn.datasets import csbm
-from gnncore.gnn.models import NodeModel, SAGEMeanConv, feature_dropout, graph_input
+from gnncore.gnn.data.datasets import csbm
+from gnncore.gnn.architectures.models import NodeModel, SAGEMeanConv, feature_dropout, graph_input
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_dense_feature_dropout_matches_inverted_dropout_statistics():
 
 
 def test_gat_attention_dropout_keeps_rows_summing_to_one_in_expectation(graph):
-    from gnncore.gnn.models import GATConvUniformDropout
+    from gnncore.gnn.architectures.models import GATConvUniformDropout
     data, x = graph
     conv = GATConvUniformDropout(16, 4, heads=2, dropout=0.5, add_self_loops=False)
     edges = graph_input("gat", data.edge_index, data.num_nodes)
@@ -100,7 +100,7 @@ def test_gat_drops_each_source_nodes_features_once_for_all_its_edges():
     them; eval mode is PyG's GATConv exactly."""
     from torch_geometric.nn import GATConv
 
-    from gnncore.gnn.models import GATConvUniformDropout
+    from gnncore.gnn.architectures.models import GATConvUniformDropout
     torch.manual_seed(0)
     conv = GATConvUniformDropout(3, 4, heads=2, dropout=0.5, add_self_loops=False)
     reference = GATConv(3, 4, heads=2, add_self_loops=False)
@@ -142,7 +142,7 @@ def test_appnp_propagates_the_mlp_prediction_by_personalised_pagerank(graph):
 
 
 def test_the_registry_builds_each_architecture_for_its_tasks():
-    from gnncore.gnn.models import ARCHITECTURES, GraphModel, architectures
+    from gnncore.gnn.architectures.models import ARCHITECTURES, GraphModel, architectures
 
     assert list(architectures("node")) == ["gcn", "sage", "gat", "appnp", "mlp"]
     assert list(architectures("graph")) == ["gcn", "sage", "gat", "gin", "mlp"]

@@ -1,4 +1,4 @@
-"""gnncore.gnn.negatives draws what PyG's negative_sampling draws, from the same state of
+"""gnncore.gnn.kernels.negatives draws what PyG's negative_sampling draws, from the same state of
 Python's generator, and leaves that generator where PyG leaves it."""
 
 import random
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch_geometric.utils import negative_sampling
 
-from gnncore.gnn.negatives import NegativePairs, python_sample
+from gnncore.gnn.kernels.negatives import NegativePairs, python_sample
 
 
 @pytest.mark.parametrize("n,k", [(7_333_556, 4935),  # Cora's pairs, one epoch's draw

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from gnncore.gnn import node
+from gnncore.gnn.tasks import node
 from gnncore.runs import resolve
 from gnncore.spec import Cancelled, RunSpec, SpecError
 from mirror import needs_mirror
@@ -57,7 +57,7 @@ def test_progress_every_epoch_and_cancel_raises():
 
 def test_parameter_count_of_paper_gcn_on_cora_shape():
     # 1433*16 + 16 + 16*7 + 7 = 23063, as in Kipf & Welling's model
-    from gnncore.gnn.models import NodeModel, count_parameters
+    from gnncore.gnn.architectures.models import NodeModel, count_parameters
     assert count_parameters(NodeModel("gcn", 1433, 16, 7)) == 23063
 
 
@@ -102,7 +102,7 @@ def test_shchur_datasets_train_under_their_protocol_and_the_planetoid_ones_do_no
 
 
 def test_gat_can_drop_attention_and_features_at_their_own_rates():
-    from gnncore.gnn.models import NodeModel
+    from gnncore.gnn.architectures.models import NodeModel
     model = NodeModel("gat", 5, 4, 3, dropout=0.6, attention_dropout=0.3, heads=2)
     assert [(c.dropout, c.feature_rate) for c in model.convs] == [(0.3, 0.6), (0.3, 0.6)]
     same = NodeModel("gat", 5, 4, 3, dropout=0.6, heads=2)
@@ -150,7 +150,7 @@ def test_a_run_that_diverges_stops_keeps_its_best_epoch_and_says_when(monkeypatc
 def test_every_node_dataset_resolves_every_model_under_its_protocol():
     """The large graphs' protocol ("published") once had no training entry, and every run on
     ogbn-arxiv, Flickr or Reddit stopped with a KeyError before its first epoch."""
-    from gnncore.gnn.datasets import DatasetNames
+    from gnncore.gnn.data.datasets import DatasetNames
     for dataset in DatasetNames("node"):
         for model in node.FACTS.models:
             params = resolve(RunSpec.make("node", dataset, model)).params

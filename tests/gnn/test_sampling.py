@@ -5,10 +5,10 @@ import pytest
 import torch
 from torch_geometric.sampler import NodeSamplerInput
 
-from gnncore.gnn import node
-from gnncore.gnn.datasets import csbm
-from gnncore.gnn.memory import PeakMemory
-from gnncore.gnn.sampling import NeighbourSampler, loader, parse_fanout
+from gnncore.gnn.tasks import node
+from gnncore.gnn.data.datasets import csbm
+from gnncore.gnn.kernels.memory import PeakMemory
+from gnncore.gnn.data.sampling import NeighbourSampler, loader, parse_fanout
 from gnncore.runs import resolve
 from gnncore.spec import RunSpec, SpecError
 

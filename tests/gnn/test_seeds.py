@@ -1,4 +1,4 @@
-"""Seeds trained as one batch give each seed's result alone (gnncore.gnn.seeds), and the
+"""Seeds trained as one batch give each seed's result alone (gnncore.gnn.tasks.node_seeds), and the
 executor groups them into batches (gnncore.runs.jobs)."""
 
 import io
@@ -7,8 +7,11 @@ import pytest
 import torch
 
 from gnncore import runs
-from gnncore.gnn import link, link_seeds, node, seeds
-from gnncore.gnn.batched import Seeds
+from gnncore.gnn.tasks import link
+from gnncore.gnn.tasks import link_seeds
+from gnncore.gnn.tasks import node
+from gnncore.gnn.tasks import node_seeds as seeds
+from gnncore.gnn.kernels.batched import Seeds
 from gnncore.runs import resolve
 from gnncore.spec import Cancelled, RunSpec, one_thread
 from mirror import needs_mirror

@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from gnncore.gnn import sparse
+from gnncore.gnn.kernels import sparse
 
 
 def _random_csr(rows=60, cols=40, density=0.1, seed=0):

@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch_geometric.datasets import KarateClub
 
-from gnncore.gnn import userdata
-from gnncore.gnn.datasets import availability, dataset_names, info, load_node_data
+from gnncore.gnn.data import userdata
+from gnncore.gnn.data.datasets import availability, dataset_names, info, load_node_data
 from gnncore.runs import facts, grid, run_all, runs_frame
 
 

@@ -17,7 +17,7 @@ with the seeds' weights side by side is every seed's first layer in one call.
 ``torch.func.vmap`` cannot carry this: the products with sparse CSR matrices (the
 adjacency, bag-of-words features) have no batching rule, and every layer here is such a
 product. So the batched layers are written by hand, one per architecture
-(``Architecture.batched_layer`` in gnncore.gnn.models) from the pieces below.
+(``Architecture.batched_layer`` in gnncore.gnn.architectures.models) from the pieces below.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Callable
 
 import torch
 
-from gnncore.gnn import sparse
+from gnncore.gnn.kernels import sparse
 
 __all__ = ["Seeds", "block_edges", "conv_stack", "each", "linear", "plus", "propagate"]
 
@@ -42,7 +42,7 @@ class Seeds:
         self._blocks: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def dropout(self, x, p: float):
-        """Each seed's own inverted dropout, drawn as :func:`gnncore.gnn.models.feature_dropout`
+        """Each seed's own inverted dropout, drawn as :func:`gnncore.gnn.architectures.models.feature_dropout`
         draws it alone. ``x``: shared features [N, F] (sparse CSR or dense) or per seed
         [S, N, ...]. Returns per-seed features: a block-diagonal CSR [S * N, S * F] for a
         sparse ``x``, else [S, N, ...]."""
@@ -77,7 +77,7 @@ def each(graph, fn: Callable):
 
 def block_edges(edge_index, num_nodes: int, s: int) -> torch.Tensor:
     """S disjoint copies of a graph's edges (or a tuple of S graphs' edges), copy k on nodes
-    k * N .. (k + 1) * N - 1; edges sorted by target stay so (gnncore.gnn.sparse.by_target)."""
+    k * N .. (k + 1) * N - 1; edges sorted by target stay so (gnncore.gnn.kernels.sparse.by_target)."""
     parts = list(edge_index) if isinstance(edge_index, tuple) else [edge_index] * s
     return sparse.joined_edges(parts, [num_nodes] * s)
 

@@ -67,8 +67,8 @@ def _joined_pointers(pointers: list[torch.Tensor], nnz: list[int]) -> torch.Tens
 
 def block_diagonal(parts: list[torch.Tensor]) -> torch.Tensor:
     """The CSR matrices ``parts`` (any sizes) on the diagonal of one, in a few calls however
-    many parts: S seeds' copies of a graph (gnncore.gnn.batched), or a mini-batch of small
-    graphs, each prepared once (gnncore.gnn.graph). Where every part has its transposed
+    many parts: S seeds' copies of a graph (gnncore.gnn.kernels.batched), or a mini-batch of small
+    graphs, each prepared once (gnncore.gnn.tasks.graph). Where every part has its transposed
     pattern (:func:`fix`), the block's is theirs joined, so no batch sorts again."""
     nnz = [a.col_indices().numel() for a in parts]
     rows, cols = [a.size(0) for a in parts], [a.size(1) for a in parts]

@@ -23,12 +23,12 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from gnncore import config
-from gnncore.gnn import settings as gs
-from gnncore.gnn import sparse
-from gnncore.gnn.datasets import dataset_names, info, load_tu
-from gnncore.gnn.models import GraphModel, architecture, architectures, count_parameters, graph_input
-from gnncore.gnn.node import SELECT
-from gnncore.gnn.selection import BestEpoch
+from gnncore.gnn.tasks import settings as gs
+from gnncore.gnn.kernels import sparse
+from gnncore.gnn.data.datasets import dataset_names, info, load_tu
+from gnncore.gnn.architectures.models import GraphModel, architecture, architectures, count_parameters, graph_input
+from gnncore.gnn.tasks.node import SELECT
+from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.protocol import Facts, Setting
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
@@ -40,7 +40,7 @@ VAL_FOLDS = 10          # inner validation split: one tenth of the outer trainin
 # 3 layers of 64 units and Adam with lr 0.01 (GraphSAGE), batch size 32 and dropout 0.5
 # (GIN). They train up to 1000 epochs with a patience of 500; we stop at 100 epochs, or
 # after 20 without better validation accuracy, which keeps a 10-fold run on PROTEINS in
-# minutes. Readout: mean, except where the model's paper sums (gnncore.gnn.models).
+# minutes. Readout: mean, except where the model's paper sums (gnncore.gnn.architectures.models).
 DEFAULTS = dict(hidden=64, layers=3, dropout=0.5, lr=0.01, weight_decay=0.0, batch_size=32,
                 epochs=100, patience=20, readout="mean", folds=10, fold=0)
 FOLDS = Setting("folds", "Folds", type=int, low=2, scope="run", cli=False, shown=False,

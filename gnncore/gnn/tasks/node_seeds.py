@@ -1,12 +1,12 @@
 """Several seeds of one node-classification run trained as one batched model.
 
 An epoch of these small models is mostly per-call overhead (about a hundred aten calls for
-a GCN on Cora), so S seeds trained together pay it once (:mod:`gnncore.gnn.batched`: every
+a GCN on Cora), so S seeds trained together pay it once (:mod:`gnncore.gnn.kernels.batched`: every
 weight with a leading seed dimension, one sparse product over S-times-wider features, one
 optimizer step for all).
 
 What stays per seed is what its run alone has: its initialisation (each model is built
-after ``torch.manual_seed(seed)``, as :func:`gnncore.gnn.node.train` builds it, then the
+after ``torch.manual_seed(seed)``, as :func:`gnncore.gnn.tasks.node.train` builds it, then the
 weights are stacked with ``torch.func.stack_module_state``), its dropout masks (each seed
 draws from a generator that continues the global stream its run alone draws from, in the
 same order and shapes), its split, its loss, its early stop (a seed that stopped stops
@@ -25,14 +25,14 @@ import torch
 import torch.nn.functional as F
 from torch.func import stack_module_state
 
-from gnncore.gnn import settings as gs
-from gnncore.gnn.batched import Seeds
-from gnncore.gnn.datasets import info, load_node_data
-from gnncore.gnn.measures import mean_average_distance
-from gnncore.gnn.memory import PeakMemory
-from gnncore.gnn.models import architecture, count_parameters, graph_input, sparse_if_mostly_zero
-from gnncore.gnn.selection import BestEpoch
-from gnncore.gnn.snapshots import Snapshots
+from gnncore.gnn.tasks import settings as gs
+from gnncore.gnn.kernels.batched import Seeds
+from gnncore.gnn.data.datasets import info, load_node_data
+from gnncore.gnn.kernels.measures import mean_average_distance
+from gnncore.gnn.kernels.memory import PeakMemory
+from gnncore.gnn.architectures.models import architecture, count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.tasks.selection import BestEpoch
+from gnncore.gnn.inside.snapshots import Snapshots
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
 __all__ = ["Stack", "batchable", "generator_after", "per_batch", "together", "train_seeds"]
@@ -156,8 +156,8 @@ class _Rows:
 def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None,
                 keep: bool = True) -> list[RunResult]:
     """Train resolved specs that differ only in their seed as one batch; one RunResult per spec,
-    as :func:`gnncore.gnn.node.train` gives for each alone."""
-    from gnncore.gnn import node
+    as :func:`gnncore.gnn.tasks.node.train` gives for each alone."""
+    from gnncore.gnn.tasks import node
 
     first = specs[0]
     p = first.params

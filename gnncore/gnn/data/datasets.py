@@ -49,7 +49,7 @@ class DatasetInfo:
     # per-model settings and early stopping) or "geom" (the baselines of Zhu et al. 2020 on
     # the Geom-GCN splits) or
     # "published" (the large graphs: features as published, the split shipped with them).
-    # How each trains: gnncore.gnn.node.PROTOCOL_TRAINING and each architecture's
+    # How each trains: gnncore.gnn.tasks.node.PROTOCOL_TRAINING and each architecture's
     # ``node/<protocol>`` defaults.
     protocol: str = ""
     # Fixed splits shipped with the dataset (Geom-GCN's 10 for WebKB and Actor): seed i trains
@@ -159,7 +159,7 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
 
 
 def dataset_names(task: str) -> list[str]:
-    """The task's datasets: the built-in ones, then those the user added (gnncore.gnn.userdata)."""
+    """The task's datasets: the built-in ones, then those the user added (gnncore.gnn.data.userdata)."""
     return [name for name, info in all_datasets().items() if task in info.tasks]
 
 
@@ -185,7 +185,7 @@ class DatasetNames(Sequence):
 
 def all_datasets() -> dict[str, DatasetInfo]:
     """:data:`DATASETS` and, after them, every dataset the user added (family ``user``)."""
-    from gnncore.gnn import userdata
+    from gnncore.gnn.data import userdata
 
     added = {d.name: DatasetInfo(d.name, d.name, "user", userdata.TASKS, d.nodes, d.edges, d.features,
                                  d.classes, d.split_text, d.source, d.size_bytes / 2 ** 20)
@@ -358,7 +358,7 @@ def load_node_data(name: str, seed: int = 0, **options) -> Data:
     if d.name == "CSBM":
         data = csbm(seed=seed, **options)
     elif d.family == "user":  # its own split: the file's, or drawn from the seed
-        from gnncore.gnn import userdata
+        from gnncore.gnn.data import userdata
 
         data = userdata.load(d.name, seed)
     else:

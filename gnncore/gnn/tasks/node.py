@@ -14,24 +14,25 @@ import time
 import torch
 import torch.nn.functional as F
 
-from gnncore.gnn import sampling, seeds
-from gnncore.gnn import settings as gs
-from gnncore.gnn.datasets import DatasetNames, info, load_node_data
-from gnncore.gnn.measures import mean_average_distance
-from gnncore.gnn.memory import PeakMemory
-from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
-from gnncore.gnn.sampling import parse_fanout
-from gnncore.gnn.seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
-from gnncore.gnn.selection import BestEpoch
-from gnncore.gnn.snapshots import Snapshots
+from gnncore.gnn.data import sampling
+from gnncore.gnn.tasks import node_seeds as seeds
+from gnncore.gnn.tasks import settings as gs
+from gnncore.gnn.data.datasets import DatasetNames, info, load_node_data
+from gnncore.gnn.kernels.measures import mean_average_distance
+from gnncore.gnn.kernels.memory import PeakMemory
+from gnncore.gnn.architectures.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.data.sampling import parse_fanout
+from gnncore.gnn.tasks.node_seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
+from gnncore.gnn.tasks.selection import BestEpoch
+from gnncore.gnn.inside.snapshots import Snapshots
 from gnncore.protocol import Facts
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
 # What every model gets unless its paper says otherwise (the architectures' own settings
-# are in gnncore.gnn.models): Kipf & Welling's 200 epochs of 2 layers, no early stopping.
+# are in gnncore.gnn.architectures.models): Kipf & Welling's 200 epochs of 2 layers, no early stopping.
 COMMON_DEFAULTS = dict(epochs=200, layers=2, patience=0, select="accuracy")
 # How each protocol trains, whatever the model (each architecture's own settings under a
-# protocol are in its ``defaults``, gnncore.gnn.models). Shchur et al. 2018 (their code,
+# protocol are in its ``defaults``, gnncore.gnn.architectures.models). Shchur et al. 2018 (their code,
 # shchur/gnn-benchmark: config/train.conf.yaml): early stopping on the validation loss only,
 # patience 50, the weights of the lowest validation loss (their "gnnbench" criterion; at most
 # 100,000 epochs, 5,000 here). Zhu et al. 2020 (H2GCN) on the Geom-GCN splits
@@ -66,7 +67,7 @@ FACTS = Facts(
           "several seeds each.",
     model_help="The MLP never looks at the edges: the baseline that shows what the graph adds.",
     # The weights of the reported epoch (what each node hears, its prediction) and the
-    # embedding snapshots (how the representations move): gnncore.gnn.neighbourhood, .snapshots.
+    # embedding snapshots (how the representations move): gnncore.gnn.inside.neighbourhood, .snapshots.
     keeps=("model", "embeddings"),
 )
 
@@ -115,7 +116,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     """Train a resolved spec; ``keep`` False skips the artifacts (to time what they cost).
 
     With ``batch_size`` set each epoch takes the training nodes in sampled mini-batches
-    (gnncore.gnn.sampling); evaluation always runs on the whole graph, every neighbour
+    (gnncore.gnn.data.sampling); evaluation always runs on the whole graph, every neighbour
     included: exact, and without gradients it needs only one layer's activations at a time.
     """
     p = spec.params
@@ -188,7 +189,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
 
 
 def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None) -> list[RunResult]:
-    """The seeds of one run as one batch (gnncore.gnn.seeds), each with its result alone."""
+    """The seeds of one run as one batch (gnncore.gnn.tasks.node_seeds), each with its result alone."""
     return seeds.train_seeds(specs, on_progress, should_stop)
 
 

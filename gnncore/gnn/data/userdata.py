@@ -192,7 +192,7 @@ def check(name: str, edges: Source, nodes: Source, edges_label: str = "the edge 
 
     Raises :class:`UserDataError` with one sentence per problem found.
     """
-    from gnncore.gnn.datasets import DATASETS
+    from gnncore.gnn.data.datasets import DATASETS
 
     problems: list[str] = []
     if not NAME.match(str(name)):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import torch
 
-from gnncore.gnn.datasets import CSBM_CLASSES, CSBM_NODES, info
-from gnncore.gnn.models import READOUTS, architectures
+from gnncore.gnn.data.datasets import CSBM_CLASSES, CSBM_NODES, info
+from gnncore.gnn.architectures.models import READOUTS, architectures
 from gnncore.protocol import Facts, Setting, check_settings
 from gnncore.spec import RunSpec, SpecError
 
@@ -62,7 +62,7 @@ CSBM_DEFAULTS = dict(homophily=0.8, signal=1.0)
 # Knobs of the synthetic graph that keep their generator's default unless set, so that the
 # runs stored before they existed keep their keys.
 CSBM_OPTIONAL = ("nodes", "train_per_class")
-# Mini-batches (gnncore.gnn.sampling): unset, the whole graph trains at once.
+# Mini-batches (gnncore.gnn.data.sampling): unset, the whole graph trains at once.
 NODE_BATCH = Setting("batch_size", "Mini-batch size", type=int, low=1, high=1_000_000, step=256, scope="run",
                      shown=False,
                      help="Training nodes per step, each with its sampled neighbourhood (GraphSAGE's "
@@ -75,7 +75,7 @@ DEVICE = Setting("device", "Device", type=str, scope="run", shown=False, cli=Fal
                  choices={"cpu": "CPU", "cuda": "CUDA GPU"},
                  help="Where the run trains; unset, the CPU.")
 # What a device moves: every tensor of a run is made on it or moved to it once, so that no
-# step assumes CPU tensors (gnncore.gnn.node, .link, .graph).
+# step assumes CPU tensors (gnncore.gnn.tasks.node, .link, .graph).
 
 COMMON = (EPOCHS, PATIENCE, HIDDEN, LAYERS, DROPOUT, LR, WEIGHT_DECAY)
 
@@ -126,7 +126,7 @@ def check_device(spec: RunSpec) -> None:
 
 def check_batches(spec: RunSpec) -> None:
     """A fanout only with a batch size, one entry per layer (or one for all); a device that is here."""
-    from gnncore.gnn.sampling import parse_fanout
+    from gnncore.gnn.data.sampling import parse_fanout
 
     p = spec.params
     if "fanout" in p and not p.get("batch_size"):

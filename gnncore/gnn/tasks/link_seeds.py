@@ -1,11 +1,11 @@
 """Several seeds of one link-prediction run trained as one batched model.
 
-As for node classification (:mod:`gnncore.gnn.seeds`), but every seed splits the edges
+As for node classification (:mod:`gnncore.gnn.tasks.node_seeds`), but every seed splits the edges
 anew, so each seed's encoder runs on a graph of its own: the batch is the seeds' training
 graphs side by side (a tuple of graphs, one per seed, to the batched layers of
-:mod:`gnncore.gnn.batched`). What a seed's run alone draws it draws here from its own
+:mod:`gnncore.gnn.kernels.batched`). What a seed's run alone draws it draws here from its own
 streams, in the same order: its split and initialisation, its negative pairs each epoch
-(PyG's ``negative_sampling``, as :mod:`gnncore.gnn.negatives` draws it, takes them from
+(PyG's ``negative_sampling``, as :mod:`gnncore.gnn.kernels.negatives` draws it, takes them from
 Python's ``random``, so each seed's state of it is swapped in around the call) and its
 dropout. Everything after the encoder (the pairs' scores, the loss, the ranking metrics,
 the reported epoch) is the seed's own, as alone.
@@ -19,11 +19,11 @@ import time
 import torch
 import torch.nn.functional as F
 
-from gnncore.gnn.batched import Seeds
-from gnncore.gnn.models import count_parameters, graph_input, sparse_if_mostly_zero
-from gnncore.gnn.negatives import NegativePairs
-from gnncore.gnn.seeds import Stack, generator_after
-from gnncore.gnn.selection import BestEpoch
+from gnncore.gnn.kernels.batched import Seeds
+from gnncore.gnn.architectures.models import count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.kernels.negatives import NegativePairs
+from gnncore.gnn.tasks.node_seeds import Stack, generator_after
+from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
 __all__ = ["train_seeds"]
@@ -41,8 +41,8 @@ def _shared(splits) -> bool:
 def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None,
                 should_stop: StopFn = None) -> list[RunResult]:
     """Train resolved link specs that differ only in their seed as one batch; one RunResult
-    per spec, as :func:`gnncore.gnn.link.train` gives for each alone."""
-    from gnncore.gnn import link
+    per spec, as :func:`gnncore.gnn.tasks.link.train` gives for each alone."""
+    from gnncore.gnn.tasks import link
 
     p = specs[0].params
     splits = [link.split_edges(spec) for spec in specs]

@@ -3,11 +3,11 @@
 The undirected edges are split 85 / 5 / 10 (train / validation / test) at random from the
 run's seed with PyG's ``RandomLinkSplit``; the validation and test negatives (as many as
 positives, pairs that are no edge of the whole graph) are fixed by that split. The encoder
-(GCN, GraphSAGE, GAT or the MLP baseline, :class:`~gnncore.gnn.models.NodeModel`) runs
+(GCN, GraphSAGE, GAT or the MLP baseline, :class:`~gnncore.gnn.architectures.models.NodeModel`) runs
 message passing over the training edges only, in training and in evaluation alike, as GAE
 did. An edge's score is the dot product of its two end nodes' embeddings. Every epoch
 draws fresh negative training pairs, one per positive training edge (PyG's
-``negative_sampling``, drawn faster by :mod:`gnncore.gnn.negatives`).
+``negative_sampling``, drawn faster by :mod:`gnncore.gnn.kernels.negatives`).
 
 Reported: test ROC AUC and average precision at the epoch of best validation AUC.
 """
@@ -23,14 +23,14 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 from torch_geometric.transforms import RandomLinkSplit
 
-from gnncore.gnn import link_seeds
-from gnncore.gnn import settings as gs
-from gnncore.gnn.datasets import DatasetNames, load_node_data
-from gnncore.gnn.metrics import average_precision, roc_auc
-from gnncore.gnn.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
-from gnncore.gnn.negatives import NegativePairs
-from gnncore.gnn.seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
-from gnncore.gnn.selection import BestEpoch
+from gnncore.gnn.tasks import link_seeds
+from gnncore.gnn.tasks import settings as gs
+from gnncore.gnn.data.datasets import DatasetNames, load_node_data
+from gnncore.gnn.kernels.metrics import average_precision, roc_auc
+from gnncore.gnn.architectures.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.kernels.negatives import NegativePairs
+from gnncore.gnn.tasks.node_seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
+from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.protocol import Facts
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
@@ -39,7 +39,7 @@ VAL_FRACTION, TEST_FRACTION = 0.05, 0.10  # Kipf & Welling 2016, Sec. 3
 # GAE (Kipf & Welling 2016, Sec. 3): a 32-unit hidden layer, 16-dimensional embeddings,
 # Adam with lr 0.01 for 200 epochs; their code uses no dropout and no weight decay, its
 # layers no bias, its features the raw binary bag of words. Every encoder takes this setup;
-# the architectures' own changes to it are in gnncore.gnn.models.
+# the architectures' own changes to it are in gnncore.gnn.architectures.models.
 COMMON_DEFAULTS = dict(hidden=32, embedding=16, layers=2, dropout=0.0, lr=0.01, weight_decay=0.0,
                        epochs=200, patience=0)  # patience 0: no early stopping
 
@@ -198,5 +198,5 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
 
 
 def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None) -> list[RunResult]:
-    """The seeds of one run as one batch (gnncore.gnn.link_seeds), each with its result alone."""
+    """The seeds of one run as one batch (gnncore.gnn.tasks.link_seeds), each with its result alone."""
     return link_seeds.train_seeds(specs, on_progress, should_stop)

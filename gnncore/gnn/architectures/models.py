@@ -31,8 +31,9 @@ from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.utils import (add_remaining_self_loops, degree, remove_self_loops, softmax,
                                    to_torch_csr_tensor)
 
-from gnncore.gnn import batched, sparse
-from gnncore.gnn.layers import (FixedAPPNP, FixedGCNConv, FixedGINConv, GATConvUniformDropout, SAGEMeanConv,
+from gnncore.gnn.kernels import batched
+from gnncore.gnn.kernels import sparse
+from gnncore.gnn.architectures.layers import (FixedAPPNP, FixedGCNConv, FixedGINConv, GATConvUniformDropout, SAGEMeanConv,
                                 SparseInputLinear, feature_dropout, sparse_if_mostly_zero)
 from gnncore.protocol import Setting
 
@@ -56,11 +57,11 @@ class Architecture:
     """One architecture. Subclasses set the class attributes and build a layer in :meth:`conv`.
 
     defaults: the architecture's paper settings where they differ from the task's own
-    (``gnncore.gnn.node.COMMON_DEFAULTS`` and its kin), keyed by task (``node``), then by
+    (``gnncore.gnn.tasks.node.COMMON_DEFAULTS`` and its kin), keyed by task (``node``), then by
     task and the dataset's protocol (``node/shchur``: the settings behind the numbers
     published under that protocol), then by task and dataset (``node/PubMed``); each later
     key overrides the earlier ones (:meth:`defaults_for`).
-    settings: hyperparameters of its own, beyond those every GNN has (gnncore.gnn.settings).
+    settings: hyperparameters of its own, beyond those every GNN has (gnncore.gnn.tasks.settings).
     uses_graph: False for the baseline that never sees an edge.
     edge_index: takes ``edge_index`` with self-loops (per-edge attention) instead of the
     sparse adjacency.
@@ -69,8 +70,8 @@ class Architecture:
     neighbourhood view (:meth:`edge_weights` gives the numbers).
     adds_self_loops: its layer adds one self-loop per node (GCN's normalisation), so any in
     the data are dropped first, as PyG's ``add_remaining_self_loops`` does on ``edge_index``.
-    batched_layer(stack, i, x, graph): layer ``i`` of S seeds at once (gnncore.gnn.batched,
-    gnncore.gnn.seeds), the same numbers as each seed's layer alone; None: seeds train one by one
+    batched_layer(stack, i, x, graph): layer ``i`` of S seeds at once (gnncore.gnn.kernels.batched,
+    gnncore.gnn.tasks.node_seeds), the same numbers as each seed's layer alone; None: seeds train one by one
     (unless the architecture's own model has a ``batched_forward`` of its own, as APPNP's).
     """
 
@@ -464,7 +465,7 @@ def _normalised_blocks(stack, graph, layer) -> torch.Tensor:
 
 
 def _predict_then_propagate_seeds(stack, x, graph, hidden: bool = False):
-    """PredictThenPropagate for S seeds (gnncore.gnn.batched): the MLP as batched linear maps,
+    """PredictThenPropagate for S seeds (gnncore.gnn.kernels.batched): the MLP as batched linear maps,
     then APPNP's K steps over the block-diagonal normalised adjacency, in PyG's order of
     operations, so each seed's numbers are its model's alone."""
     model, seeds, w = stack.template, stack.seeds, stack.param
@@ -521,7 +522,7 @@ class GraphModel(nn.Module):
         heads: GAT attention heads.
 
     Inputs: ``x`` [N, F], ``graph`` as :func:`graph_input` builds it for the batch's
-    ``edge_index`` with ``graph_level`` (gnncore.gnn.graph.Graphs joins it from each graph's),
+    ``edge_index`` with ``graph_level`` (gnncore.gnn.tasks.graph.Graphs joins it from each graph's),
     ``batch`` [N] (graph of each node), ``num_graphs``. Output: [B, C] logits.
     """
 

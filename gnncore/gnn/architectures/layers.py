@@ -1,7 +1,7 @@
 """The layers the architectures are built from, where PyG's own need a change for this
 project: GraphSAGE's mean with the linear map first, GAT with its authors' dropout, dropout
 that takes sparse CSR features, and products with fixed sparse matrices whose transpose is
-built once (:mod:`gnncore.gnn.sparse`) in GCN's, APPNP's, GIN's and every first linear map.
+built once (:mod:`gnncore.gnn.kernels.sparse`) in GCN's, APPNP's, GIN's and every first linear map.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import torch.nn.functional as F
 from torch_geometric.nn import APPNP, GATConv, GCNConv, GINConv, SAGEConv
 from torch_geometric.nn.dense.linear import Linear
 
-from gnncore.gnn import sparse
+from gnncore.gnn.kernels import sparse
 
 
 class SparseInputLinear(Linear):
-    """PyG's Linear, with a sparse CSR input multiplied through :func:`gnncore.gnn.sparse.linear`
+    """PyG's Linear, with a sparse CSR input multiplied through :func:`gnncore.gnn.kernels.sparse.linear`
     (the features' transpose built once, not at every backward)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -49,7 +49,7 @@ class FixedAPPNP(APPNP):
 
 class FixedGINConv(GINConv):
     """PyG's GINConv (sum of the neighbours) whose product with the batch's adjacency uses
-    the transpose joined from its graphs' (gnncore.gnn.graph.Graphs), not one sorted anew."""
+    the transpose joined from its graphs' (gnncore.gnn.tasks.graph.Graphs), not one sorted anew."""
 
     def message_and_aggregate(self, adj_t, x):
         return sparse.mm(adj_t, x[0]) if isinstance(adj_t, torch.Tensor) else super().message_and_aggregate(adj_t, x)
@@ -94,7 +94,7 @@ class GATConvUniformDropout(GATConv):
             takes_sparse_input(self.lin)
 
     def edge_updater(self, edge_index, size=None, **kwargs):
-        # Edges sorted by target (gnncore.gnn.sparse.by_target): the softmax over each node's
+        # Edges sorted by target (gnncore.gnn.kernels.sparse.by_target): the softmax over each node's
         # incoming edges runs as segments, 5-15x faster on a CPU than PyG's scatters.
         self._ptr = sparse.target_pointer(edge_index) if isinstance(edge_index, torch.Tensor) else None
         return super().edge_updater(edge_index, size=size, **kwargs)

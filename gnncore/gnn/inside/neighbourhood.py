@@ -2,7 +2,7 @@
 node, its prediction there, and the node's neighbourhood laid out for drawing.
 
 The weights are each architecture's own (``Architecture.edge_weights`` in
-:mod:`gnncore.gnn.models`): GCN's fixed 1/sqrt(d_i d_j), GraphSAGE's neighbour mean 1/d_i
+:mod:`gnncore.gnn.architectures.models`): GCN's fixed 1/sqrt(d_i d_j), GraphSAGE's neighbour mean 1/d_i
 beside its self term, GAT's attention per head from the stored model of the run. Tables
 are tidy: :data:`WEIGHT_COLUMNS`, :data:`PREDICTION_COLUMNS`, :data:`NODE_COLUMNS`.
 """
@@ -18,11 +18,11 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import degree, k_hop_subgraph
 
-from gnncore.gnn import settings as gs
-from gnncore.gnn.datasets import load_node_data
-from gnncore.gnn.models import architecture, graph_input, sparse_if_mostly_zero
-from gnncore.gnn.node import trained_model
-from gnncore.gnn.snapshots import SPLITS
+from gnncore.gnn.tasks import settings as gs
+from gnncore.gnn.data.datasets import load_node_data
+from gnncore.gnn.architectures.models import architecture, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.tasks.node import trained_model
+from gnncore.gnn.inside.snapshots import SPLITS
 from gnncore.spec import RunSpec
 
 # head 0 is the layer's weight: the only one, or the mean over its heads; 1.. each head's own.

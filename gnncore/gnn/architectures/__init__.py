@@ -1,0 +1,1 @@
+"""The architectures room: one registry of GNN architectures, their layers and paper defaults."""

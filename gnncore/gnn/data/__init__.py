@@ -1,0 +1,1 @@
+"""The data room: dataset registry and loaders, users' own graphs, neighbour sampling."""

@@ -1,0 +1,1 @@
+"""The inside room: what a trained model's nodes hear and how its representations move."""
