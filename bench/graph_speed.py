@@ -33,7 +33,7 @@ from torch_geometric.nn import GINConv  # noqa: E402
 from gnncore import config  # noqa: E402
 from gnncore.gnn.tasks import graph  # noqa: E402
 from gnncore.gnn.data.datasets import info  # noqa: E402
-from gnncore.gnn.architectures.models import graph_input  # noqa: E402
+from gnncore.gnn.architectures import build, graph_input  # noqa: E402
 from gnncore.runs import grid  # noqa: E402
 
 
@@ -58,7 +58,7 @@ def reference(spec) -> tuple[float, list[float]]:
     val_in = inputs(Batch.from_data_list([graphs[i] for i in val_idx]))
     test_in = inputs(Batch.from_data_list([graphs[i] for i in test_idx]))
     torch.manual_seed(spec.seed)
-    model = graph.build_model(spec, num_features, num_classes)
+    model = build(spec, num_features, num_classes)
     as_pyg(model)
     opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     loader = DataLoader([graphs[i] for i in train_idx], batch_size=p["batch_size"], shuffle=True,

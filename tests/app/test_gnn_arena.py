@@ -16,7 +16,7 @@ from gnncore.app import export_ui, results
 from gnncore.gnn.tasks import graph as graph_engine
 from gnncore.gnn.tasks import link as link_engine
 from gnncore.gnn.data.datasets import DATASETS, dataset_names
-from gnncore.gnn.architectures.models import ARCHITECTURES
+from gnncore.gnn.architectures import ARCHITECTURES
 from gnncore.gnn.tasks.node import FACTS as NODE
 from gnncore.runs import RunStore, runs_frame
 from gnncore.spec import RunSpec

@@ -6,7 +6,7 @@ from torch_geometric.data import Batch, Data
 from gnncore.cli import main
 from gnncore.gnn.tasks import graph
 from gnncore.gnn.kernels import sparse
-from gnncore.gnn.architectures.models import GraphModel, graph_input
+from gnncore.gnn.architectures import build, graph_input
 from gnncore.runs import resolve
 from gnncore.spec import Cancelled, RunSpec, SpecError
 from mirror import needs_mirror
@@ -18,6 +18,11 @@ needs_mutag = needs_mirror("TUDataset/MUTAG")
 
 def spec(model="gin", dataset="MUTAG", seed=0, **hp):
     return resolve(RunSpec.make("graph", dataset, model, seed, **hp))
+
+
+def graph_model(arch, in_channels, hidden, out_channels, **settings):
+    """The graph model of a resolved spec, as the task builds it."""
+    return build(spec(arch, hidden=hidden, **settings), in_channels, out_channels)
 
 
 # ---- folds ----
@@ -98,7 +103,7 @@ def test_a_batch_of_prepared_graphs_is_what_pyg_collates(arch):
 @pytest.mark.parametrize("readout", ["mean", "sum", "max"])
 def test_graph_model_ignores_node_order(arch, readout):
     torch.manual_seed(0)
-    model = GraphModel(arch, 3, 8, 2, readout=readout).eval()
+    model = graph_model(arch, 3, 8, 2, readout=readout).eval()
     a, b = two_graphs()
     perm = torch.tensor([3, 0, 4, 1, 2])
     inverse = torch.empty_like(perm)
@@ -110,7 +115,7 @@ def test_graph_model_ignores_node_order(arch, readout):
 
 def test_gcn_does_not_cache_one_batch_for_the_next():
     torch.manual_seed(0)
-    model = GraphModel("gcn", 3, 8, 2).eval()
+    model = graph_model("gcn", 3, 8, 2).eval()
     a, b = two_graphs()
     with torch.no_grad():
         alone = run(model, [b])
@@ -123,7 +128,7 @@ def test_mlp_baseline_ignores_edges_and_gin_does_not():
     cut = Data(x=a.x, edge_index=torch.empty(2, 0, dtype=torch.long))
     for arch, same in [("mlp", True), ("gin", False)]:
         torch.manual_seed(0)
-        model = GraphModel(arch, 3, 8, 2).eval()
+        model = graph_model(arch, 3, 8, 2).eval()
         with torch.no_grad():
             assert torch.allclose(run(model, [a]), run(model, [cut])) == same
 

@@ -12,7 +12,7 @@ import torch
 from torch_geometric.data import Data
 
 from gnncore.gnn.tasks import node
-from gnncore.gnn.architectures.models import NodeModel, architecture, graph_input
+from gnncore.gnn.architectures import architecture, build, graph_input
 from gnncore.gnn.inside.neighbourhood import WEIGHT_COLUMNS, Trained, disagreements, neighbourhood
 from gnncore.gnn.inside.snapshots import COLUMNS, embeddings_frame, separation, snapshot_epochs
 from gnncore.runs import RunStore, resolve, run_all
@@ -36,7 +36,7 @@ def small_graph() -> Data:
 
 
 def weights_of(model_name: str, data: Data, **settings) -> list:
-    model = NodeModel(model_name, data.num_features, 4, 3, **settings).eval()
+    model = build(spec(model_name, hidden=4, **settings), data.num_features, 3).eval()
     graph = graph_input(model_name, data.edge_index, data.num_nodes)
     return architecture(model_name).edge_weights(model, data.x, graph, data.edge_index)
 
@@ -185,7 +185,7 @@ def test_a_self_loop_in_the_data_is_counted_once_by_gcn_and_as_a_neighbour_by_sa
     loops = gcn.weight[(gcn.edges[0] == 4) & (gcn.edges[1] == 4)]
     assert len(loops) == 1 and loops.item() == pytest.approx(1 / 3)  # node 4: two neighbours and itself
     # the model's own adjacency: the same weights (its normalisation adds the one self-loop)
-    model = NodeModel("gcn", 5, 4, 3).eval()
+    model = build(spec("gcn", hidden=4), 5, 3).eval()
     model(data.x, graph_input("gcn", data.edge_index, 7))
     adj = model.convs[0]._cached_edge_index[0]  # PyG's cached normalised (transposed) adjacency
     assert adj.to_dense()[4, 4].item() == pytest.approx(1 / 3)

@@ -89,7 +89,7 @@ def test_gcn_ranks_held_out_edges_well_above_chance():
 
 
 def test_encoder_has_gae_shape_and_no_bias():
-    model = link.build_model(spec("gcn"), 32)
+    model = link.encoder(spec("gcn"), 32)
     shapes = [tuple(p.shape) for p in model.parameters()]
     assert shapes == [(32, 32), (16, 32)]  # 32 -> 32 -> 16, weights only
 

@@ -2,8 +2,19 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv, SAGEConv
 
+from gnncore.gnn.architectures import GraphModel, build, feature_dropout, graph_input, register
+from gnncore.gnn.architectures.gat import GATConvUniformDropout
+from gnncore.gnn.architectures.sage import SAGEMeanConv
+from gnncore.gnn.architectures.stack import Stacked
 from gnncore.gnn.data.datasets import csbm
-from gnncore.gnn.architectures.models import NodeModel, SAGEMeanConv, feature_dropout, graph_input
+from gnncore.runs import resolve
+from gnncore.spec import RunSpec
+
+
+def node_model(arch, in_channels, hidden, out_channels, cached=True, **settings):
+    """The node model of a resolved spec, as the tasks build it."""
+    spec = resolve(RunSpec.make("node", "CSBM", arch, 0, hidden=hidden, **settings))
+    return build(spec, in_channels, out_channels, cached=cached)
 
 
 @pytest.fixture
@@ -44,7 +55,7 @@ def test_sparse_feature_dropout_keeps_expected_share_and_rescales():
 def test_output_shape_and_permutation_equivariance(arch, graph):
     data, x = graph
     torch.manual_seed(0)
-    model = NodeModel(arch, 16, 8, 4, cached=False).eval()
+    model = node_model(arch, 16, 8, 4, cached=False).eval()
     out = model(x, graph_input(arch, data.edge_index, data.num_nodes))
     assert out.shape == (200, 4)
     perm = torch.randperm(200)
@@ -57,14 +68,14 @@ def test_output_shape_and_permutation_equivariance(arch, graph):
 
 def test_mlp_ignores_the_edges(graph):
     data, x = graph
-    model = NodeModel("mlp", 16, 8, 4).eval()
+    model = node_model("mlp", 16, 8, 4).eval()
     no_edges = torch.empty(2, 0, dtype=torch.long)
     assert torch.equal(model(x, graph_input("mlp", data.edge_index, 200)),
                        model(x, graph_input("mlp", no_edges, 200)))
 
 
 def test_gat_output_layer_averages_heads():
-    model = NodeModel("gat", 16, 8, 4, heads=8, out_heads=1)
+    model = node_model("gat", 16, 8, 4, heads=8, out_heads=1)
     assert model.convs[0].heads == 8 and model.convs[0].concat
     assert model.convs[1].in_channels == 64 and not model.convs[1].concat
 
@@ -80,7 +91,6 @@ def test_dense_feature_dropout_matches_inverted_dropout_statistics():
 
 
 def test_gat_attention_dropout_keeps_rows_summing_to_one_in_expectation(graph):
-    from gnncore.gnn.architectures.models import GATConvUniformDropout
     data, x = graph
     conv = GATConvUniformDropout(16, 4, heads=2, dropout=0.5, add_self_loops=False)
     edges = graph_input("gat", data.edge_index, data.num_nodes)
@@ -100,7 +110,6 @@ def test_gat_drops_each_source_nodes_features_once_for_all_its_edges():
     them; eval mode is PyG's GATConv exactly."""
     from torch_geometric.nn import GATConv
 
-    from gnncore.gnn.architectures.models import GATConvUniformDropout
     torch.manual_seed(0)
     conv = GATConvUniformDropout(3, 4, heads=2, dropout=0.5, add_self_loops=False)
     reference = GATConv(3, 4, heads=2, add_self_loops=False)
@@ -127,7 +136,7 @@ def test_appnp_propagates_the_mlp_prediction_by_personalised_pagerank(graph):
     data, x = graph
     adj = graph_input("appnp", data.edge_index, data.num_nodes)
     torch.manual_seed(0)
-    model = NodeModel("appnp", 16, 8, 4, layers=3, alpha=1.0).eval()
+    model = node_model("appnp", 16, 8, 4, layers=3, alpha=1.0).eval()
     z = model.convs[1](torch.relu(model.convs[0](x)))
     assert torch.allclose(model(x, adj), z, atol=1e-6)
 
@@ -142,10 +151,27 @@ def test_appnp_propagates_the_mlp_prediction_by_personalised_pagerank(graph):
 
 
 def test_the_registry_builds_each_architecture_for_its_tasks():
-    from gnncore.gnn.architectures.models import ARCHITECTURES, GraphModel, architectures
+    from gnncore.gnn.architectures import ARCHITECTURES, architectures
 
     assert list(architectures("node")) == ["gcn", "sage", "gat", "appnp", "mlp"]
     assert list(architectures("graph")) == ["gcn", "sage", "gat", "gin", "mlp"]
     assert ARCHITECTURES["appnp"].defaults["node"]["layers"] == 10  # K = 10, Gasteiger et al.
     with pytest.raises(ValueError, match="not a graph-level architecture"):
-        GraphModel("appnp", 3, 8, 2)
+        GraphModel("appnp", 3, 2, {})
+
+
+def test_capabilities_are_declared_and_register_refuses_one_without_its_method():
+    from gnncore.gnn.architectures import ARCHITECTURES
+
+    assert [n for n, a in ARCHITECTURES.items() if a.batched_seeds] == ["gcn", "sage", "gat", "appnp", "mlp"]
+    assert [n for n, a in ARCHITECTURES.items() if a.inside_weights] == ["gcn", "sage", "gat", "appnp"]
+
+    class Unfinished(Stacked):
+        name, batched_seeds = "unfinished", True
+
+        def conv(self, layer):
+            return torch.nn.Identity()
+
+    with pytest.raises(TypeError, match="batched_seeds but defines no batched_layer"):
+        register(Unfinished)
+    assert "unfinished" not in ARCHITECTURES

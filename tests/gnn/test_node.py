@@ -57,8 +57,8 @@ def test_progress_every_epoch_and_cancel_raises():
 
 def test_parameter_count_of_paper_gcn_on_cora_shape():
     # 1433*16 + 16 + 16*7 + 7 = 23063, as in Kipf & Welling's model
-    from gnncore.gnn.architectures.models import NodeModel, count_parameters
-    assert count_parameters(NodeModel("gcn", 1433, 16, 7)) == 23063
+    from gnncore.gnn.architectures import build, count_parameters
+    assert count_parameters(build(spec("gcn"), 1433, 7)) == 23063
 
 
 def test_defaults_come_from_the_papers():
@@ -102,10 +102,10 @@ def test_shchur_datasets_train_under_their_protocol_and_the_planetoid_ones_do_no
 
 
 def test_gat_can_drop_attention_and_features_at_their_own_rates():
-    from gnncore.gnn.architectures.models import NodeModel
-    model = NodeModel("gat", 5, 4, 3, dropout=0.6, attention_dropout=0.3, heads=2)
+    from gnncore.gnn.architectures import build
+    model = build(spec("gat", hidden=4, dropout=0.6, attention_dropout=0.3, heads=2), 5, 3)
     assert [(c.dropout, c.feature_rate) for c in model.convs] == [(0.3, 0.6), (0.3, 0.6)]
-    same = NodeModel("gat", 5, 4, 3, dropout=0.6, heads=2)
+    same = build(spec("gat", hidden=4, dropout=0.6, heads=2), 5, 3)
     assert [(c.dropout, c.feature_rate) for c in same.convs] == [(0.6, 0.6), (0.6, 0.6)]
 
 

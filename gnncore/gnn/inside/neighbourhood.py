@@ -1,8 +1,8 @@
 """What a node hears from its neighbours: each trained model's weight on every edge into a
 node, its prediction there, and the node's neighbourhood laid out for drawing.
 
-The weights are each architecture's own (``Architecture.edge_weights`` in
-:mod:`gnncore.gnn.architectures.models`): GCN's fixed 1/sqrt(d_i d_j), GraphSAGE's neighbour mean 1/d_i
+The weights are each architecture's own (``Architecture.edge_weights``, where it declares
+``inside_weights``; gnncore.gnn.architectures): GCN's fixed 1/sqrt(d_i d_j), GraphSAGE's neighbour mean 1/d_i
 beside its self term, GAT's attention per head from the stored model of the run. Tables
 are tidy: :data:`WEIGHT_COLUMNS`, :data:`PREDICTION_COLUMNS`, :data:`NODE_COLUMNS`.
 """
@@ -20,8 +20,7 @@ from torch_geometric.utils import degree, k_hop_subgraph
 
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.data.datasets import load_node_data
-from gnncore.gnn.architectures.models import architecture, graph_input, sparse_if_mostly_zero
-from gnncore.gnn.tasks.node import trained_model
+from gnncore.gnn.architectures import architecture, graph_input, restore, sparse_if_mostly_zero
 from gnncore.gnn.inside.snapshots import SPLITS
 from gnncore.spec import RunSpec
 
@@ -44,7 +43,7 @@ class Trained:
         """``blob``: the run's ``model`` artifact; ``data`` the run's graph if already loaded
         (it depends on the dataset, the seed and the dataset's own settings: :func:`run_data`)."""
         data = data if data is not None else run_data(spec)
-        return cls(spec, trained_model(spec, blob, data.num_features, data.num_classes), data)
+        return cls(spec, restore(spec, blob, data.num_features, data.num_classes), data)
 
     def inputs(self) -> tuple[torch.Tensor, torch.Tensor]:
         return sparse_if_mostly_zero(self.data.x), graph_input(self.spec.model, self.data.edge_index,
@@ -61,10 +60,14 @@ class Trained:
                              "split": node_splits(self.data)})
 
     def edge_weights(self, targets: list[int] | None = None) -> pd.DataFrame:
-        """:data:`WEIGHT_COLUMNS` for every edge into ``targets`` (every node if None)."""
+        """:data:`WEIGHT_COLUMNS` for every edge into ``targets`` (every node if None); none
+        for an architecture that declares no ``inside_weights`` (the MLP hears nothing)."""
+        arch = architecture(self.spec.model)
+        if not arch.inside_weights:
+            return pd.DataFrame(columns=list(WEIGHT_COLUMNS))
         x, graph = self.inputs()
         with torch.no_grad():
-            layers = architecture(self.spec.model).edge_weights(self.model, x, graph, self.data.edge_index)
+            layers = arch.edge_weights(self.model, x, graph, self.data.edge_index)
         frames = []
         wanted = None if targets is None else torch.tensor(sorted(set(targets)))
         for w in layers:

@@ -8,7 +8,7 @@ product with the block-diagonal adjacency (S copies, built once), GAT's edges ar
 copies' edges, and a dense linear map is one batched matmul over the seeds. Each row of
 such a product sums the same terms in the same order as the seed's model alone, so the
 numbers are the same; and every tensor stays contiguous (a node-major [N, S, C] layout
-made every elementwise op a strided one, three to four times slower on a CPU).
+makes every elementwise op a strided one, docs/decisions.md).
 
 Sparse input features dropped out per seed become one block-diagonal CSR matrix
 [S * N, S * F] (the pattern built once, only the values change per epoch), whose product
@@ -16,8 +16,8 @@ with the seeds' weights side by side is every seed's first layer in one call.
 
 ``torch.func.vmap`` cannot carry this: the products with sparse CSR matrices (the
 adjacency, bag-of-words features) have no batching rule, and every layer here is such a
-product. So the batched layers are written by hand, one per architecture
-(``Architecture.batched_layer`` in gnncore.gnn.architectures.models) from the pieces below.
+product. So the batched layers are written by hand, each in its architecture's module
+(``batched_layer``, ``batched_forward`` in gnncore.gnn.architectures) from the pieces below.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import torch
 
 from gnncore.gnn.kernels import sparse
 
-__all__ = ["Seeds", "block_edges", "conv_stack", "each", "linear", "plus", "propagate"]
+__all__ = ["Seeds", "block_edges", "each", "linear", "plus", "propagate"]
 
 
 class Seeds:
@@ -42,7 +42,7 @@ class Seeds:
         self._blocks: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def dropout(self, x, p: float):
-        """Each seed's own inverted dropout, drawn as :func:`gnncore.gnn.architectures.models.feature_dropout`
+        """Each seed's own inverted dropout, drawn as :func:`gnncore.gnn.architectures.inputs.feature_dropout`
         draws it alone. ``x``: shared features [N, F] (sparse CSR or dense) or per seed
         [S, N, ...]. Returns per-seed features: a block-diagonal CSR [S * N, S * F] for a
         sparse ``x``, else [S, N, ...]."""
@@ -124,24 +124,3 @@ def propagate(a: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
     """``A @ H_s`` for every seed at once, ``a`` the block-diagonal adjacency."""
     s, n, c = h.shape
     return sparse.mm(a, h.reshape(s * n, c)).view(s, n, c)
-
-
-def conv_stack(layer: Callable) -> Callable:
-    """A ConvStack's batched forward from a batched layer ``layer(stack, i, x, graph)``:
-    dropout on each layer's input (a sparse input comes out of it block-diagonal, its S
-    copies), the architecture's nonlinearity between layers."""
-
-    def forward(stack, x, graph, hidden: bool = False):
-        model, seeds = stack.template, stack.seeds
-        layers = len(model.convs)
-        h = None
-        for i in range(layers):
-            if i:
-                h = x
-            x = layer(stack, i, seeds.dropout(x, model.dropout), graph)
-            if i < layers - 1:
-                x = stack.arch.act(x)
-        return (x if h is None else h, x) if hidden else x
-
-    return forward
-

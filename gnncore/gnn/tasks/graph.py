@@ -26,7 +26,7 @@ from gnncore import config
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.kernels import sparse
 from gnncore.gnn.data.datasets import dataset_names, info, load_tu
-from gnncore.gnn.architectures.models import GraphModel, architecture, architectures, count_parameters, graph_input
+from gnncore.gnn.architectures import architecture, architectures, build, count_parameters, graph_input
 from gnncore.gnn.tasks.node import SELECT
 from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.protocol import Facts, Setting
@@ -40,7 +40,7 @@ VAL_FOLDS = 10          # inner validation split: one tenth of the outer trainin
 # 3 layers of 64 units and Adam with lr 0.01 (GraphSAGE), batch size 32 and dropout 0.5
 # (GIN). They train up to 1000 epochs with a patience of 500; we stop at 100 epochs, or
 # after 20 without better validation accuracy, which keeps a 10-fold run on PROTEINS in
-# minutes. Readout: mean, except where the model's paper sums (gnncore.gnn.architectures.models).
+# minutes. Readout: mean, except where the model's paper sums (its module in gnncore.gnn.architectures).
 DEFAULTS = dict(hidden=64, layers=3, dropout=0.5, lr=0.01, weight_decay=0.0, batch_size=32,
                 epochs=100, patience=20, readout="mean", folds=10, fold=0)
 FOLDS = Setting("folds", "Folds", type=int, low=2, scope="run", cli=False, shown=False,
@@ -75,7 +75,7 @@ def defaults(spec: RunSpec) -> dict:
     """DEFAULTS, then the architecture's own (GAT's heads, GIN's and the baseline's sum)."""
     out = {**DEFAULTS}
     if spec.model in FACTS.models:
-        out.update(architecture(spec.model).defaults.get("graph", {}))
+        out.update(architecture(spec.model).defaults_for("graph"))
     return out
 
 
@@ -83,7 +83,7 @@ def validate(spec: RunSpec) -> None:
     """Raise SpecError with one sentence when the spec cannot be run."""
     gs.validate(spec, FACTS)
     gs.check_device(spec)
-    folds, fold = spec.get("folds", DEFAULTS["folds"]), spec.get("fold", 0)
+    folds, fold = spec.params["folds"], spec.params["fold"]
     if fold >= folds:
         raise SpecError(f"Fold must be a whole number from 0 to {folds - 1}; got {fold}.")
     graphs = info(spec.dataset, "graph").graphs
@@ -157,12 +157,6 @@ def _prepared(name: str, data_root: str, arch: str, device: str) -> Graphs:
     return Graphs(arch, _graphs(name, data_root)[0], device)
 
 
-def build_model(spec: RunSpec, in_channels: int, out_channels: int) -> GraphModel:
-    p = spec.params
-    return GraphModel(spec.model, in_channels, p["hidden"], out_channels, layers=p["layers"],
-                      dropout=p["dropout"], readout=p["readout"], heads=p.get("heads", 4))
-
-
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
     p = spec.params
     device = torch.device(p.get("device", "cpu"))
@@ -174,7 +168,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     val_in, test_in = graphs.batch(val_idx.tolist()), graphs.batch(test_idx.tolist())
     y = y.to(device)
     torch.manual_seed(spec.seed)
-    model = build_model(spec, num_features, num_classes).to(device)
+    model = build(spec, num_features, num_classes).to(device)
     # foreach: the same numbers as the default per-tensor loop, a third faster on GIN's ~40 tensors.
     opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"], foreach=True)
     # The head's batch norm cannot train on a batch of one graph: drop such a last batch

@@ -3,7 +3,7 @@
 The undirected edges are split 85 / 5 / 10 (train / validation / test) at random from the
 run's seed with PyG's ``RandomLinkSplit``; the validation and test negatives (as many as
 positives, pairs that are no edge of the whole graph) are fixed by that split. The encoder
-(GCN, GraphSAGE, GAT or the MLP baseline, :class:`~gnncore.gnn.architectures.models.NodeModel`) runs
+(GCN, GraphSAGE, GAT or the MLP baseline, :func:`~gnncore.gnn.architectures.build`) runs
 message passing over the training edges only, in training and in evaluation alike, as GAE
 did. An edge's score is the dot product of its two end nodes' embeddings. Every epoch
 draws fresh negative training pairs, one per positive training edge (PyG's
@@ -27,7 +27,8 @@ from gnncore.gnn.tasks import link_seeds
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.data.datasets import DatasetNames, load_node_data
 from gnncore.gnn.kernels.metrics import average_precision, roc_auc
-from gnncore.gnn.architectures.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.architectures import (architecture, architectures, build, count_parameters, graph_input,
+                                      sparse_if_mostly_zero)
 from gnncore.gnn.kernels.negatives import NegativePairs
 from gnncore.gnn.tasks.node_seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
 from gnncore.gnn.tasks.selection import BestEpoch
@@ -39,7 +40,7 @@ VAL_FRACTION, TEST_FRACTION = 0.05, 0.10  # Kipf & Welling 2016, Sec. 3
 # GAE (Kipf & Welling 2016, Sec. 3): a 32-unit hidden layer, 16-dimensional embeddings,
 # Adam with lr 0.01 for 200 epochs; their code uses no dropout and no weight decay, its
 # layers no bias, its features the raw binary bag of words. Every encoder takes this setup;
-# the architectures' own changes to it are in gnncore.gnn.architectures.models.
+# the architectures' own changes to it are in their modules (gnncore.gnn.architectures).
 COMMON_DEFAULTS = dict(hidden=32, embedding=16, layers=2, dropout=0.0, lr=0.01, weight_decay=0.0,
                        epochs=200, patience=0)  # patience 0: no early stopping
 
@@ -68,7 +69,7 @@ def defaults(spec: RunSpec) -> dict:
     """GAE's setup (COMMON_DEFAULTS), then the architecture's changes to it."""
     out = {**COMMON_DEFAULTS}
     if spec.model in FACTS.models:
-        out.update(architecture(spec.model).defaults.get("link", {}))
+        out.update(architecture(spec.model).defaults_for("link"))
     if spec.dataset.lower() == "csbm":
         out.update(gs.CSBM_DEFAULTS)
     return out
@@ -131,14 +132,11 @@ def _gae_features(dataset: str, x: torch.Tensor) -> torch.Tensor:
 BINARY_FEATURES = {"cora", "citeseer"}
 
 
-def build_model(spec: RunSpec, in_channels: int) -> torch.nn.Module:
-    """The encoder: the architecture's node model, without biases, as GAE's layers have none."""
+def encoder(spec: RunSpec, in_channels: int) -> torch.nn.Module:
+    """GAE's encoder: the architecture's node model into ``embedding`` features, without
+    biases, as GAE's layers have none."""
     # The graph is fixed (the training edges), so GCN may cache its normalised adjacency.
-    model = architecture(spec.model).node_model(in_channels, spec.params["embedding"], spec.params)
-    for module in model.modules():
-        if isinstance(getattr(module, "bias", None), torch.nn.Parameter):
-            module.bias = None  # every PyG layer here checks `bias is not None`
-    return model
+    return build(spec, in_channels, spec.params["embedding"], bias=False)
 
 
 def edge_scores(z: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
@@ -160,7 +158,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     graph = graph_input(spec.model, s.edge_index, s.num_nodes)
     torch.manual_seed(spec.seed)
     random.seed(spec.seed)
-    model = build_model(spec, s.x.size(1)).to(device)
+    model = encoder(spec, s.x.size(1)).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
     num_pos = s.train_pos.size(1)
     negatives = NegativePairs(s.edge_index, s.num_nodes)

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from gnncore.gnn.kernels.batched import Seeds
-from gnncore.gnn.architectures.models import count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.architectures import count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.kernels.negatives import NegativePairs
 from gnncore.gnn.tasks.node_seeds import Stack, generator_after
 from gnncore.gnn.tasks.selection import BestEpoch
@@ -54,7 +54,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None,
     built, python_states = [], []
     for spec in specs:
         random.seed(spec.seed)  # as the run alone seeds both streams before building
-        built.append(generator_after(spec.seed, lambda: link.build_model(spec, splits[0].x.size(1))))
+        built.append(generator_after(spec.seed, lambda: link.encoder(spec, splits[0].x.size(1))))
         python_states.append(random.getstate())
     stack = Stack([m for m, _ in built], Seeds([g for _, g in built]))
     opt = torch.optim.Adam([stack.param(name) for name in stack.names], lr=p["lr"],

@@ -7,7 +7,6 @@ loss, which is what Velickovic et al. (2018, Sec. 3.3) used for GAT on PubMed.
 
 from __future__ import annotations
 
-import io
 import math
 import time
 
@@ -20,7 +19,8 @@ from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.data.datasets import DatasetNames, info, load_node_data
 from gnncore.gnn.kernels.measures import mean_average_distance
 from gnncore.gnn.kernels.memory import PeakMemory
-from gnncore.gnn.architectures.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.architectures import (architecture, architectures, build, count_parameters, graph_input,
+                                      sparse_if_mostly_zero, state_bytes)
 from gnncore.gnn.data.sampling import parse_fanout
 from gnncore.gnn.tasks.node_seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
 from gnncore.gnn.tasks.selection import BestEpoch
@@ -29,10 +29,10 @@ from gnncore.protocol import Facts
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
 # What every model gets unless its paper says otherwise (the architectures' own settings
-# are in gnncore.gnn.architectures.models): Kipf & Welling's 200 epochs of 2 layers, no early stopping.
+# are in their modules, gnncore.gnn.architectures): Kipf & Welling's 200 epochs of 2 layers, no early stopping.
 COMMON_DEFAULTS = dict(epochs=200, layers=2, patience=0, select="accuracy")
 # How each protocol trains, whatever the model (each architecture's own settings under a
-# protocol are in its ``defaults``, gnncore.gnn.architectures.models). Shchur et al. 2018 (their code,
+# protocol are in its ``defaults``, gnncore.gnn.architectures). Shchur et al. 2018 (their code,
 # shchur/gnn-benchmark: config/train.conf.yaml): early stopping on the validation loss only,
 # patience 50, the weights of the lowest validation loss (their "gnnbench" criterion; at most
 # 100,000 epochs, 5,000 here). Zhu et al. 2020 (H2GCN) on the Geom-GCN splits
@@ -90,10 +90,6 @@ def validate(spec: RunSpec) -> None:
     gs.check_batches(spec)
 
 
-def build_model(spec: RunSpec, in_channels: int, out_channels: int, cached: bool = True) -> torch.nn.Module:
-    return architecture(spec.model).node_model(in_channels, out_channels, spec.params, cached)
-
-
 def optimizer(spec: RunSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
     return adam(spec, model.named_parameters())
 
@@ -129,13 +125,13 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     with PeakMemory(device) as memory:
         torch.manual_seed(spec.seed)
         # A mini-batch is another graph each step: nothing may cache the normalised adjacency.
-        model = build_model(spec, data.num_features, data.num_classes, cached=not p.get("batch_size")).to(device)
+        model = build(spec, data.num_features, data.num_classes, cached=not p.get("batch_size")).to(device)
         opt = optimizer(spec, model)
         step = _batches(spec, model, opt, data, should_stop) if p.get("batch_size") else None
         y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
 
         elapsed, smoothness, diverged = 0.0, float("nan"), 0
-        selection = BestEpoch(SELECT[p.get("select", "accuracy")], p["patience"])
+        selection = BestEpoch(SELECT[p["select"]], p["patience"])
         snapshots, best_state = Snapshots(p["epochs"]) if keep else None, None
         if keep:  # the untrained model, frame 0 (no_grad: what GCN caches here must serve backward)
             model.eval()
@@ -215,15 +211,3 @@ def _batches(spec: RunSpec, model: torch.nn.Module, opt: torch.optim.Optimizer, 
 
     return epoch
 
-
-def state_bytes(state: dict) -> bytes:
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    return buffer.getvalue()
-
-
-def trained_model(spec: RunSpec, blob: bytes, in_channels: int, out_channels: int) -> torch.nn.Module:
-    """The model of a stored run at its reported epoch, in eval mode."""
-    model = build_model(spec, in_channels, out_channels)
-    model.load_state_dict(torch.load(io.BytesIO(blob), weights_only=True))
-    return model.eval()

@@ -30,7 +30,8 @@ from gnncore.gnn.kernels.batched import Seeds
 from gnncore.gnn.data.datasets import info, load_node_data
 from gnncore.gnn.kernels.measures import mean_average_distance
 from gnncore.gnn.kernels.memory import PeakMemory
-from gnncore.gnn.architectures.models import architecture, count_parameters, graph_input, sparse_if_mostly_zero
+from gnncore.gnn.architectures import (architecture, build, count_parameters, graph_input, sparse_if_mostly_zero,
+                                      state_bytes)
 from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.gnn.inside.snapshots import Snapshots
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
@@ -39,9 +40,9 @@ __all__ = ["Stack", "batchable", "generator_after", "per_batch", "together", "tr
 
 
 def batchable(spec: RunSpec) -> bool:
-    """Whether seeds of ``spec`` can train as one batch: an architecture with batched
-    layers, full batch (a sampled mini-batch is another subgraph per seed), on the CPU."""
-    return (architecture(spec.model).batched_forward is not None and not spec.params.get("batch_size")
+    """Whether seeds of ``spec`` can train as one batch: an architecture that declares
+    ``batched_seeds``, full batch (a sampled mini-batch is another subgraph per seed), on the CPU."""
+    return (architecture(spec.model).batched_seeds and not spec.params.get("batch_size")
             and spec.params.get("device", "cpu") == "cpu")
 
 
@@ -178,12 +179,12 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
     graph = graph_input(first.model, data.edge_index, data.num_nodes)
     s_count = len(specs)
     with PeakMemory("cpu") as memory:
-        built = [generator_after(spec.seed, lambda: node.build_model(spec, data.num_features, data.num_classes))
+        built = [generator_after(spec.seed, lambda: build(spec, data.num_features, data.num_classes))
                  for spec in specs]
         seeds = Seeds([g for _, g in built])
         stack = Stack([m for m, _ in built], seeds)
         opt = node.adam(first, ((name, stack.param(name)) for name in stack.names))
-        select = node.SELECT[p.get("select", "accuracy")]
+        select = node.SELECT[p["select"]]
         selections = [BestEpoch(select, p["patience"]) for _ in specs]
         snapshots = [Snapshots(p["epochs"]) for _ in specs] if keep else None
         best_states: list[dict | None] = [None] * s_count
@@ -254,6 +255,6 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
         artifacts = {}
         if keep:
             embeddings = snapshots[s].encode(y, [m[s] for m in masks])
-            artifacts = {"model": node.state_bytes(best_states[s]), **({"embeddings": embeddings} if embeddings else {})}
+            artifacts = {"model": state_bytes(best_states[s]), **({"embeddings": embeddings} if embeddings else {})}
         results.append(RunResult(spec, metrics, sel.history, artifacts=artifacts))
     return results

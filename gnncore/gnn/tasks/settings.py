@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 from gnncore.gnn.data.datasets import CSBM_CLASSES, CSBM_NODES, info
-from gnncore.gnn.architectures.models import READOUTS, architectures
+from gnncore.gnn.architectures import READOUTS, architectures
 from gnncore.protocol import Facts, Setting, check_settings
 from gnncore.spec import RunSpec, SpecError
 
@@ -133,7 +133,7 @@ def check_batches(spec: RunSpec) -> None:
         raise SpecError("A fanout applies to sampled mini-batches: set a batch size too (--batch-size).")
     if p.get("batch_size"):
         try:
-            parse_fanout(p.get("fanout", default_fanout(p.get("layers", 2))), p.get("layers", 2))
+            parse_fanout(p.get("fanout", default_fanout(p["layers"])), p["layers"])
         except ValueError as e:
             raise SpecError(str(e)) from None
     check_device(spec)
