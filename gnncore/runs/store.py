@@ -190,6 +190,44 @@ class RunStore:
             keys = [k for (k,) in db.execute(f"SELECT key FROM runs WHERE {' AND '.join(where)}", args)]
         return self.delete(keys) if keys else 0
 
+    def summaries(self) -> list[dict]:
+        """Every run, newest first, as a dict of ``key, kind, dataset, model, seed, created``
+        (seconds since the epoch), ``spec`` and ``metrics`` (dicts), ``tags`` (list, in name
+        order) and ``note`` ("" for none); never the history or the artifacts, which listing
+        does not need and which dwarf the rest."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT key, kind, dataset, model, seed, spec, metrics, created FROM runs "
+                              "ORDER BY created DESC").fetchall()
+            tags: dict[str, list[str]] = {}
+            for key, tag in db.execute("SELECT key, tag FROM tags ORDER BY tag"):
+                tags.setdefault(key, []).append(tag)
+            notes = dict(db.execute("SELECT key, note FROM notes"))
+        return [{"key": key, "kind": kind, "dataset": dataset, "model": model, "seed": seed,
+                 "created": created, "spec": json.loads(spec), "metrics": json.loads(metrics),
+                 "tags": tags.get(key, []), "note": notes.get(key, "")}
+                for key, kind, dataset, model, seed, spec, metrics, created in rows]
+
+    def add_tag(self, keys: Iterable[str], tag: str) -> int:
+        """Tag the runs with these keys; how many gained the tag (those that had it do not count)."""
+        with closing(self._connect()) as db, db:
+            return db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)",
+                                  [(k, tag) for k in keys]).rowcount
+
+    def remove_tag(self, keys: Iterable[str], tag: str) -> int:
+        """Take the tag off the runs with these keys; how many had it."""
+        with closing(self._connect()) as db, db:
+            return db.executemany("DELETE FROM tags WHERE key = ? AND tag = ?",
+                                  [(k, str(tag)) for k in keys]).rowcount
+
+    def set_note(self, keys: Iterable[str], note: str) -> None:
+        """The same note on every run named; an empty note removes theirs."""
+        with closing(self._connect()) as db, db:
+            if note:
+                db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)",
+                               [(k, note, time.time()) for k in keys])
+            else:
+                db.executemany("DELETE FROM notes WHERE key = ?", [(k,) for k in keys])
+
     def size_bytes(self) -> int:
         """The store's size on disk, SQLite's side files included."""
         return sum(p.stat().st_size for p in (self.path, self.path.with_name(self.path.name + "-wal"))
