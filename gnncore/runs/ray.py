@@ -1,10 +1,10 @@
 """Runs as Ray tasks: the same runs as the local worker processes, on a Ray cluster.
 
 :func:`gnncore.runs.run_all` with ``executor="ray"`` hands its runs here. Each job of
-:func:`gnncore.runs.training.jobs` (a run, or the seeds of one run trained as one batch) is one
-Ray task of one CPU that trains exactly as a local worker does
-(:func:`gnncore.runs.training.train_job`: every spec seeds itself, one torch thread), so the
-numbers are the local executor's. The finished :class:`~gnncore.spec.RunResult` (with its
+:func:`gnncore.runs.training.jobs` (a run, or the seeds of one run trained as one batch)
+is one Ray task of one CPU that trains exactly as a local worker does
+(:func:`gnncore.runs.training.train_job`: every spec seeds itself, one torch thread), so
+the numbers are the local executor's. The finished :class:`~gnncore.spec.RunResult` (with its
 artifacts) travels back to the driver, which alone writes the run store: a task never opens it.
 
 * ``address`` names an existing cluster (``ray start --head`` on one machine, ``ray start

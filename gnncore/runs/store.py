@@ -47,7 +47,8 @@ class RunStore:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS artifacts ("
                 " key TEXT, name TEXT, data BLOB, PRIMARY KEY (key, name))")
-            # The user's tags and notes (gnncore.history) need no new schema version: an older store gains them empty.
+            # Tags and notes (gnncore.history) need no new schema version: an older store gains
+            # them empty and keeps its runs.
             db.execute("CREATE TABLE IF NOT EXISTS tags (key TEXT, tag TEXT, PRIMARY KEY (key, tag))")
             db.execute("CREATE TABLE IF NOT EXISTS notes (key TEXT PRIMARY KEY, note TEXT, updated REAL)")
             db.execute(f"PRAGMA user_version = {self.SCHEMA_VERSION}")
