@@ -1,15 +1,13 @@
 """Every stored run at hand: list, filter, tag, annotate, delete and export the runs of the
 run store, for the Runs page and ``python -m gnncore runs``.
 
-Listing reads the summary columns with SQL (identity, spec and final metrics as JSON; never
-the per-epoch history or the artifacts), so thousands of runs list in a fraction of a
-second. Tags and notes live in their own tables of the run store (:class:`~gnncore.runs.RunStore`).
+Listing reads only the runs' summaries (:meth:`~gnncore.runs.RunStore.summaries`: identity,
+spec, final metrics, tags and note; never the per-epoch history or the artifacts). Tags and
+notes live in the run store too (:class:`~gnncore.runs.RunStore`), the only code that speaks SQL.
 """
 
 from __future__ import annotations
 
-import json
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping
@@ -40,20 +38,12 @@ def runs_table(store: RunStore | None = None) -> pd.DataFrame:
     """One row per stored run, newest first: :data:`ID_COLUMNS`, then every hyperparameter
     (a column each; empty where a run has none)."""
     store = store or RunStore()
-    with closing(store._connect()) as db:
-        rows = db.execute("SELECT key, kind, dataset, model, seed, spec, metrics, created FROM runs "
-                          "ORDER BY created DESC").fetchall()
-        tags: dict[str, list[str]] = {}
-        for key, tag in db.execute("SELECT key, tag FROM tags ORDER BY tag"):
-            tags.setdefault(key, []).append(tag)
-        notes = dict(db.execute("SELECT key, note FROM notes"))
     records = []
-    for key, kind, dataset, model, seed, spec, metrics, created in rows:
-        metric, score = headline(kind, json.loads(metrics))
-        records.append({"key": key, "kind": kind, "dataset": dataset, "model": model, "seed": seed,
-                        "created": created, "metric": metric, "score": score,
-                        "tags": ", ".join(tags.get(key, [])), "note": notes.get(key, ""),
-                        **json.loads(spec).get("hparams", {})})
+    for run in store.summaries():
+        metric, score = headline(run["kind"], run["metrics"])
+        records.append({**{c: run[c] for c in ("key", "kind", "dataset", "model", "seed", "created")},
+                        "metric": metric, "score": score, "tags": ", ".join(run["tags"]), "note": run["note"],
+                        **run["spec"].get("hparams", {})})
     frame = pd.DataFrame(records, columns=None if records else ID_COLUMNS)
     frame["created"] = pd.to_datetime(frame["created"], unit="s", utc=True).dt.tz_convert(None)
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
@@ -138,29 +128,17 @@ def clean_tag(tag: str) -> str:
 
 
 def add_tag(store: RunStore, keys: Iterable[str], tag: str) -> int:
-    tag = clean_tag(tag)
-    with closing(store._connect()) as db, db:
-        return db.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)",
-                              [(k, tag) for k in keys]).rowcount
+    """Tag the runs named (the tag cleaned first); how many gained it."""
+    return store.add_tag(keys, clean_tag(tag))
 
 
 def remove_tag(store: RunStore, keys: Iterable[str], tag: str) -> int:
-    with closing(store._connect()) as db, db:
-        return db.executemany("DELETE FROM tags WHERE key = ? AND tag = ?",
-                              [(k, str(tag)) for k in keys]).rowcount
+    return store.remove_tag(keys, tag)
 
 
 def set_note(store: RunStore, keys: Iterable[str], note: str) -> None:
     """The same note on every run named (an empty note removes it)."""
-    import time
-
-    note = str(note).strip()
-    with closing(store._connect()) as db, db:
-        if note:
-            db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?)",
-                           [(k, note, time.time()) for k in keys])
-        else:
-            db.executemany("DELETE FROM notes WHERE key = ?", [(k,) for k in keys])
+    store.set_note(keys, str(note).strip())
 
 
 # ---- comparing and exporting ----

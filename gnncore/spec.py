@@ -1,7 +1,7 @@
 """What a run is: the spec that decides it, the result it gives, and the errors it may raise.
 
 This module sits at the bottom of the package: the engines (``gnn/``, ``posenc/``) take a
-:class:`RunSpec` and return a :class:`RunResult`; ``runs.py`` stores and tabulates them.
+:class:`RunSpec` and return a :class:`RunResult`; :mod:`gnncore.runs` stores and tabulates them.
 """
 
 from __future__ import annotations

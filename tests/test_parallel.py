@@ -78,8 +78,8 @@ def test_training_prints_no_pytorch_warnings(tmp_path):
     import subprocess
     import sys
 
-    code = ("from gnncore import runs; from gnncore.spec import RunSpec; "
-            "runs._train(runs.resolve(RunSpec.make('node', 'CSBM', 'gcn', epochs=2)), None, None)")
+    code = ("from gnncore import runs; from gnncore.runs.training import train_one; from gnncore.spec import RunSpec; "
+            "train_one(runs.resolve(RunSpec.make('node', 'CSBM', 'gcn', epochs=2)), None, None)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "GNNCORE_STORE": str(tmp_path / "s.sqlite")}, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -14,9 +14,10 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from gnncore import ray_executor, sweep  # noqa: E402
+from gnncore import sweep  # noqa: E402
 from gnncore.cli import main  # noqa: E402
 from gnncore.runs import RunStore, run_all  # noqa: E402
+from gnncore.runs import ray as ray_executor  # noqa: E402
 from gnncore.spec import Cancelled  # noqa: E402
 
 from mirror import MIRROR  # noqa: E402

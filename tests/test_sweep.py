@@ -8,7 +8,7 @@ import pytest
 
 from gnncore import runs, sweep
 from gnncore.runs import RunStore, run_all
-from gnncore.spec import SpecError
+from gnncore.spec import RunSpec, SpecError
 
 
 def test_a_range_includes_its_stop_and_has_no_float_noise():
@@ -109,6 +109,6 @@ def test_published_marks_sit_at_their_knob_value():
 def test_suggested_values_parse_back():
     for setting in sweep.knobs("node", "CSBM"):
         text = sweep.suggested_values(setting, runs.engine("node").defaults(
-            runs.RunSpec.make("node", "CSBM", "gcn")).get(setting.name))
+            RunSpec.make("node", "CSBM", "gcn")).get(setting.name))
         assert sweep.parse_vary(f"{setting.name}={text}", "node", "CSBM").values
     assert sweep.suggested_values(runs.facts("node").setting("layers")) == "1,2,4,8,16,32"

@@ -18,7 +18,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from gnncore import ray_executor, sweep
+from gnncore import sweep
 from gnncore.app import export_ui, jobs, training
 from gnncore.app.choice import Choice
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
@@ -26,6 +26,7 @@ from gnncore.charts._stats import pm
 from gnncore.charts.sweep import sweep_chart
 from gnncore.charts.theme import display_name, is_fraction, metric_label
 from gnncore.runs import engine, facts, run_all
+from gnncore.runs import ray as ray_executor
 from gnncore.spec import RunResult, RunSpec
 
 MODES = ("Compare", "Sweep")

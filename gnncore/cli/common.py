@@ -12,12 +12,13 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from gnncore import export, ray_executor
+from gnncore import export
 from gnncore.charts._stats import pm
 from gnncore.charts.theme import is_fraction
 from gnncore import runs
 from gnncore.protocol import Facts, Setting
 from gnncore.runs import RunStore, default_workers, mean_std, run_all
+from gnncore.runs import ray as ray_executor
 from gnncore.spec import DatasetUnavailable, Progress, RunResult, RunSpec, SpecError
 
 

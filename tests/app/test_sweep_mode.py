@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gnncore import ray_executor
 from gnncore.runs import RunStore
+from gnncore.runs import ray as ray_executor
 
 PAGE = "pages/1_GNN_Arena.py"
 

@@ -1,11 +1,11 @@
 """Runs as Ray tasks: the same runs as the local worker processes, on a Ray cluster.
 
 :func:`gnncore.runs.run_all` with ``executor="ray"`` hands its runs here. Each job of
-:func:`gnncore.runs.jobs` (a run, or the seeds of one run trained as one batch) is one Ray
-task of one CPU that trains exactly as a local worker does (``gnncore.runs._train_job``:
-every spec seeds itself, one torch thread), so the numbers are the local executor's. The
-finished :class:`~gnncore.spec.RunResult` (with its artifacts) travels back to the driver,
-which alone writes the run store: a task never opens it.
+:func:`gnncore.runs.training.jobs` (a run, or the seeds of one run trained as one batch)
+is one Ray task of one CPU that trains exactly as a local worker does
+(:func:`gnncore.runs.training.train_job`: every spec seeds itself, one torch thread), so
+the numbers are the local executor's. The finished :class:`~gnncore.spec.RunResult` (with its
+artifacts) travels back to the driver, which alone writes the run store: a task never opens it.
 
 * ``address`` names an existing cluster (``ray start --head`` on one machine, ``ray start
   --address=HEAD:6379`` on the others; ``ray://HOST:10001`` through Ray Client). Without
@@ -30,11 +30,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from gnncore.runs.training import jobs, train_job
 from gnncore.spec import Cancelled, Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn
 
 REPORT_EVERY = 0.5  # seconds between a task's progress messages
 POLL = 0.2          # seconds between the driver's looks at finished tasks and progress
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the whole gnncore package, shipped to the cluster
 
 
 def available() -> bool:
@@ -115,9 +116,7 @@ def _remote():
 
     @ray.remote(num_cpus=1, max_retries=0)
     def train(job: list, inbox) -> list:
-        """One job of gnncore.runs.jobs: a run, or the seeds of one run as one batch."""
-        from gnncore.runs import _train_job
-
+        """One job of :func:`jobs`: a run, or the seeds of one run as one batch."""
         last: dict[int, float] = {}
 
         def report(index: int, p: Progress) -> None:
@@ -126,7 +125,7 @@ def _remote():
                 last[index] = now
                 inbox.put.remote((index, p.step, p.total, dict(p.metrics)))
 
-        return _train_job(job, report, None)
+        return train_job(job, report, None)
 
     return Inbox, train
 
@@ -140,8 +139,6 @@ def run_on_ray(todo: list[tuple[int, RunSpec]], count: int, on_progress: Progres
     connect(address, workers)
     Inbox, train = _remote()
     from ray.exceptions import RayTaskError, TaskCancelledError
-
-    from gnncore.runs import jobs
 
     inbox = Inbox.remote()
     work = jobs(todo, workers)

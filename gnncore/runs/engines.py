@@ -1,0 +1,107 @@
+"""The engine registry: which module trains each kind of run, what it declares, and the one
+place specs are resolved and every front end's spec list is built.
+
+**The engine protocol.** Each engine is a module named in :data:`ENGINES` with
+
+* ``FACTS``: a :class:`gnncore.protocol.Facts`, everything a front end needs to know (title,
+  datasets or sequence tasks, models, metrics, curves, what picks the reported epoch,
+  default models, seeds and folds, CSV columns, settings);
+* ``defaults(spec) -> dict``: hyperparameters to fill in where the spec is silent;
+* ``validate(spec) -> None``: raise :class:`~gnncore.spec.SpecError` with one sentence;
+* ``train(spec, on_progress, should_stop) -> RunResult``: train a resolved spec.
+
+A spec is resolved (defaults, then validation) once, by :func:`resolve`, which marks it;
+:func:`grid` builds and resolves every front end's spec list, and
+:func:`gnncore.runs.run_all` resolves only what is not resolved yet. A new engine is one
+module and one line in ``ENGINES``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Sequence
+
+from gnncore.protocol import Entry, Facts
+from gnncore.spec import RunSpec, SpecError
+
+ENGINES = {
+    "node": "gnncore.gnn.tasks.node",
+    "link": "gnncore.gnn.tasks.link",
+    "graph": "gnncore.gnn.tasks.graph",
+    "posenc": "gnncore.posenc.train",
+}
+
+
+def engine(kind: str) -> ModuleType:
+    if kind not in ENGINES:
+        raise SpecError(f"Unknown run kind '{kind}'; choose one of {', '.join(ENGINES)}.")
+    return importlib.import_module(ENGINES[kind])
+
+
+def facts(kind: str) -> Facts:
+    return engine(kind).FACTS
+
+
+def kinds(command: str | None = None) -> list[str]:
+    """The run kinds, or those of one CLI subcommand (``gnn``: node, link, graph)."""
+    return [k for k in ENGINES if command is None or facts(k).command[0] == command]
+
+
+def models() -> dict[str, Entry]:
+    """Every engine's models (architectures and encodings) by name, in reading order: each
+    engine's own order kept, a model only one engine has placed before the next one they
+    share (GIN, a graph model only, before the MLP baseline)."""
+    order: list[str] = []
+    entries: dict[str, Entry] = {}
+    for kind in ENGINES:
+        names = list(facts(kind).models)
+        for i, name in enumerate(names):
+            if name in entries:
+                continue
+            entries[name] = facts(kind).models[name]
+            later = next((n for n in names[i + 1:] if n in order), None)
+            order.insert(order.index(later) if later else len(order), name)
+    return {name: entries[name] for name in order}
+
+
+def resolve(spec: RunSpec) -> RunSpec:
+    """Fill in the engine's documented defaults, then validate; the result is what gets hashed."""
+    if spec.resolved:
+        return spec
+    mod = engine(spec.kind)
+    # One spelling per dataset, whatever the user typed, so "cora" finds Cora's stored runs.
+    dataset = next((d for d in mod.FACTS.datasets if d.lower() == str(spec.dataset).lower()), spec.dataset)
+    spec = RunSpec(spec.kind, dataset, spec.model, spec.seed, spec.hparams)
+    filled = {**mod.defaults(spec), **spec.params}
+    resolved = RunSpec.make(spec.kind, spec.dataset, spec.model, spec.seed, **filled)
+    mod.validate(resolved)
+    return resolved.as_resolved()
+
+
+def grid(kind: str, dataset: str, models: Sequence[str], seeds: int | Sequence[int],
+         folds: int = 0, per_model: dict[str, dict] | None = None, **settings) -> list[RunSpec]:
+    """The resolved spec list of a comparison, for every front end: models x seeds (x folds).
+
+    ``seeds`` is a count (seeds 0..N-1) or a list; ``folds`` > 0 runs every fold of a
+    cross-validation once per model and seed. ``settings`` apply to every model,
+    ``per_model[model]`` to one. Order: model, then seed, then fold. Raises SpecError with
+    one sentence on bad input, before anything trains.
+    """
+    f = facts(kind)
+    seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if isinstance(seeds, int) and not 1 <= seeds <= f.max_seeds:
+        raise SpecError(f"Seeds must be a whole number from 1 to {f.max_seeds}; got {seeds}.")
+    if not models:
+        raise SpecError(f"No {f.noun} chosen; choose from {', '.join(f.models)}.")
+    if folds and not 2 <= folds <= f.max_folds:
+        raise SpecError(f"Folds must be a whole number from 2 to {f.max_folds}; got {folds}.")
+    per_model = per_model or {}
+    specs = []
+    for model in models:
+        for seed in seed_list:
+            for fold in (range(folds) if folds else [None]):
+                extra = {"fold": fold, "folds": folds} if folds else {}
+                specs.append(RunSpec.make(kind, dataset, model, seed, **settings,
+                                          **per_model.get(model, {}), **extra))
+    return [resolve(s) for s in specs]
