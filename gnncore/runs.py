@@ -21,6 +21,7 @@ only what is not resolved yet. A new engine is one module and one line in ``ENGI
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -34,7 +35,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import pandas as pd
 
 from gnncore import config
-from gnncore.protocol import Entry, Facts
+from gnncore.protocol import Entry, Facts, Metric, metric_table
 from gnncore.spec import Cancelled, Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, one_thread
 
 ENGINES = {
@@ -76,6 +77,17 @@ def models() -> dict[str, Entry]:
             later = next((n for n in names[i + 1:] if n in order), None)
             order.insert(order.index(later) if later else len(order), name)
     return {name: entries[name] for name in order}
+
+
+def metric(name: str) -> Metric:
+    """How the number ``name`` is labelled and shown, as the engine that reports it declares it
+    (:class:`gnncore.protocol.Metric`); a name no engine declares gets its name as label."""
+    return _metrics().get(name) or Metric.undeclared(name)
+
+
+@functools.lru_cache(maxsize=1)
+def _metrics() -> dict[str, Metric]:
+    return metric_table(facts(kind) for kind in ENGINES)
 
 
 def resolve(spec: RunSpec) -> RunSpec:

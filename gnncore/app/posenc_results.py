@@ -15,17 +15,16 @@ from gnncore.app import export_ui
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
 from gnncore.charts import accuracy_by_position, accuracy_vs_length, in_vs_out, loss_curves
 from gnncore.charts.posenc import rope_scaling_vs_length
-from gnncore.charts._stats import mean_std, pm
+from gnncore.charts.stats import mean_std, pm
 from gnncore.charts.theme import display_name, metric_label, order
 from gnncore.runs import facts, history_frame, runs_frame, table_frame
 from gnncore.spec import RunResult, RunSpec
 
 KEEP = "page"  # widget values survive a visit to the other tab
-METRICS = list(facts("posenc").metrics)
-SHORT = {"token_accuracy": "Token acc.", "exact_match": "Exact match"}  # table headers
+SCORES = facts("posenc").metrics  # per input length, as the engine declares them
+METRICS = [m.name for m in SCORES]
 LEARNED = 0.9  # in-distribution accuracy below this: the model did not learn the task
-METRIC_HELP = ("Token accuracy: the share of answer tokens predicted right. Exact match: the "
-               "share of answers right in every token (and the closing end token): far stricter.")
+METRIC_HELP = " ".join(f"{m.label}: {m.help}" for m in SCORES)
 CAPTIONS = {
     "rope_scaling": (
         "**What to look for:** the same trained RoPE models, read with their rotation frequencies "
@@ -97,13 +96,13 @@ def summary_frame(lengths: pd.DataFrame) -> pd.DataFrame:
     n/a: the encoding cannot represent inputs that long."""
     data = lengths.assign(part=lengths["in_distribution"].astype(bool).map({True: "trained", False: "longer"}))
     rows = {}
-    for metric in METRICS:
-        per_run = data.groupby(["model", "seed", "part"])[metric].mean().reset_index()
+    for score in SCORES:
+        per_run = data.groupby(["model", "seed", "part"])[score.name].mean().reset_index()
         for part, label in (("trained", "trained"), ("longer", "longer")):
-            stats = mean_std(per_run[per_run["part"] == part], ["model"], metric)
+            stats = mean_std(per_run[per_run["part"] == part], ["model"], score.name)
             for row in stats.itertuples():
-                cell = pm(row.mean, row.std, row.runs, 100, missing="n/a")
-                rows.setdefault(row.model, {})[f"{SHORT[metric]}, {label} (%)"] = cell
+                cell = pm(row.mean, row.std, row.runs, score.scale, missing="n/a")
+                rows.setdefault(row.model, {})[f"{score.short}, {label} (%)"] = cell
     out = pd.DataFrame([{"Encoding": display_name(m), **rows.get(m, {})} for m in order(lengths["model"])])
     out["Runs"] = [int(data.loc[data["model"] == m, "seed"].nunique()) for m in order(lengths["model"])]
     return out

@@ -20,7 +20,7 @@ import streamlit as st
 
 from gnncore.app.across import AcrossChoice
 from gnncore.app.choice import Choice, clean, setting_widget
-from gnncore.charts.theme import display_name, metric_label
+from gnncore.charts.theme import display_name
 from gnncore.gnn.data.datasets import availability, info, load_node_data
 from gnncore.gnn.kernels.measures import homophily
 from gnncore.protocol import Facts
@@ -133,7 +133,7 @@ def _mini_batches(f: Facts) -> dict:
 
 
 def display_metric(f: Facts) -> str:
-    return metric_label(f.metrics[0]).lower()
+    return f.headline.label.lower()
 
 
 def _summary(f: Facts, dataset: str, models: list[str], seeds: int, folds: int, epochs,

@@ -25,7 +25,7 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from gnncore.charts._stats import require, sort_models
+from gnncore.charts.stats import require, sort_models
 from gnncore.charts.posenc import TRAINED_SHADE
 from gnncore.charts.theme import HEIGHT, INK, MUTED, style, title
 

@@ -21,7 +21,7 @@ from gnncore.posenc.evaluate import (attention_rows, evaluate, learned_bias_rows
                                      t5_bias_rows)
 from gnncore.posenc.model import ModelConfig, Transformer, build
 from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
-from gnncore.protocol import Facts, Setting, check_settings
+from gnncore.protocol import LOSS, PARAMS, Facts, Metric, Setting, check_settings
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
 MAX_TEST_LENGTH = 128  # keeps evaluation to seconds and the position table to ~8k rows
@@ -71,6 +71,23 @@ MAX_POSITION = Setting(
                         "minus 1; it must cover the longest test example.")
 ENCODING_SETTINGS = (MAX_POSITION,)
 LEARNED_BIAS = ("fire", "kerple")  # their trained bias per head is kept as the table learned_bias
+RESCALED = ("rope",)  # scored once more under each RoPE scaling (gnncore.posenc.scaling), the table rope_scaling
+
+# What a run reports. Per input length (the ``length`` table): the share of answer tokens
+# right, and of answers right in every token.
+TOKEN_ACCURACY = Metric("token_accuracy", "Token accuracy", short="Token acc.", fraction=True,
+                        help="the share of answer tokens predicted right.")
+EXACT_MATCH = Metric("exact_match", "Exact match", short="Exact match", fraction=True,
+                     help="the share of answers right in every token (and the closing end token): far stricter.")
+# Per run (see _summary): each averaged over the trained lengths, and over the longer ones.
+IN_TOKEN_ACCURACY = Metric("in_distribution_token_accuracy", "In distribution token accuracy", fraction=True)
+OUT_TOKEN_ACCURACY = Metric("out_of_distribution_token_accuracy", "Out of distribution token accuracy",
+                            fraction=True)
+IN_EXACT_MATCH = Metric("in_distribution_exact_match", "In distribution exact match", fraction=True)
+OUT_EXACT_MATCH = Metric("out_of_distribution_exact_match", "Out of distribution exact match", fraction=True)
+# Per position of the answer (the ``position`` table).
+POSITION_ACCURACY = Metric("accuracy", "Token accuracy", fraction=True)
+MS_PER_STEP = Metric("ms_per_step", "Time per training step (ms)", unit="ms", digits=2, higher_is_better=False)
 
 FACTS = Facts(
     kind="posenc", title="Positional encodings", command=("posenc",), by_length=True,
@@ -78,11 +95,15 @@ FACTS = Facts(
     # The six anchors by default: with the newer ones the default comparison would take
     # longer than its 90 s on the 2-core machine.
     models=ENCODINGS, default_models=ANCHORS,
-    # Scored per input length (the ``length`` table): the share of answer tokens right, and
-    # of answers right in every token.
-    metrics=("token_accuracy", "exact_match"),
-    curves=("loss",),
+    metrics=(TOKEN_ACCURACY, EXACT_MATCH),
+    curves=(LOSS,),
+    costs=(MS_PER_STEP, PARAMS),
+    # A run alone is judged on inputs longer than trained: what the lab is about.
+    judged_by=(OUT_TOKEN_ACCURACY, OUT_EXACT_MATCH, TOKEN_ACCURACY, EXACT_MATCH),
+    others=(IN_TOKEN_ACCURACY, OUT_TOKEN_ACCURACY, IN_EXACT_MATCH, OUT_EXACT_MATCH, POSITION_ACCURACY),
     columns=("task", "encoding", "seed", "length", "in_distribution", "token_accuracy", "exact_match"),
+    run_columns=("task", "encoding", "seed", IN_TOKEN_ACCURACY.name, OUT_TOKEN_ACCURACY.name,
+                 IN_EXACT_MATCH.name, OUT_EXACT_MATCH.name, MS_PER_STEP.name, PARAMS.name),
     settings=SETTINGS + ENCODING_SETTINGS,
     # One seed by default: a run takes tens of seconds on a CPU; the page and the CLI add more.
     seeds=1, max_seeds=20,
@@ -187,7 +208,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         tables["t5_bias"] = t5_bias_rows(model, task.sequence_length(hp["test_length"]))
     if spec.model in LEARNED_BIAS:
         tables["learned_bias"] = learned_bias_rows(model, task.sequence_length(hp["test_length"]))
-    if spec.model == "rope":
+    if spec.model in RESCALED:
         tables["rope_scaling"] = rope_scaling_rows(model, task, hp["train_length"], hp["test_length"],
                                                    hp["eval_examples"], lengths)
     seconds = time.perf_counter() - start
