@@ -17,7 +17,8 @@ from gnncore.charts import accuracy_by_position, accuracy_vs_length, in_vs_out, 
 from gnncore.charts.posenc import rope_scaling_vs_length
 from gnncore.charts.stats import mean_std, pm
 from gnncore.charts.theme import display_name, metric_label, order
-from gnncore.runs import facts, history_frame, runs_frame, table_frame
+from gnncore.posenc.train import RESCALED
+from gnncore.runs import facts, history_frame, metric as declared, runs_frame, table_frame
 from gnncore.spec import RunResult, RunSpec
 
 KEEP = "page"  # widget values survive a visit to the other tab
@@ -65,9 +66,11 @@ CAPTIONS = {
 }
 
 
-def posenc_comparison(results: list[RunResult], metric: str = "token_accuracy",
+def posenc_comparison(results: list[RunResult], metric: str | None = None,
                       position_length: int | None = None) -> Comparison:
-    """Frames and charts for a positional-encoding comparison (pure: no drawing)."""
+    """Frames and charts for a positional-encoding comparison (pure: no drawing); ``metric``
+    defaults to the engine's headline."""
+    metric = metric or METRICS[0]
     runs, lengths = runs_frame(results), table_frame(results, "length")
     positions, history = table_frame(results, "position"), history_frame(results)
     longest = int(lengths["length"].max())
@@ -114,20 +117,23 @@ def verdict(lengths: pd.DataFrame, metric: str) -> str:
     longer = lengths[~lengths["in_distribution"].astype(bool)]
     if longer.empty:
         return "The test length equals the train length: no longer inputs were scored."
+    shown = declared(metric)
     per_run = longer.groupby(["model", "seed"])[metric].mean().reset_index()
-    stats = mean_std(per_run, ["model"], metric).sort_values("mean", ascending=False, na_position="last")
-    parts = [f"{name} **{100 * mean:.0f}%**" if pd.notna(mean) else f"{name}: no answer"
+    stats = mean_std(per_run, ["model"], metric).sort_values("mean", ascending=not shown.higher_is_better,
+                                                             na_position="last")
+    parts = [f"{name} **{shown.scale * mean:.0f}%**" if pd.notna(mean) else f"{name}: no answer"
              for name, mean in zip(stats["name"], stats["mean"])]
     first, last = int(longer["length"].min()), int(longer["length"].max())
     text = (f"Past the trained length (inputs of {first}–{last} tokens), mean "
-            f"{metric_label(metric).lower()}: " + " · ".join(parts) + ".")
+            f"{shown.label.lower()}: " + " · ".join(parts) + ".")
+    learned = SCORES[0]  # the headline, on the trained lengths: was the task learned at all?
     trained = lengths[lengths["in_distribution"].astype(bool)]
-    per_run = trained.groupby(["model", "seed"])["token_accuracy"].mean().reset_index()
-    inside = mean_std(per_run, ["model"], "token_accuracy")
+    per_run = trained.groupby(["model", "seed"])[learned.name].mean().reset_index()
+    inside = mean_std(per_run, ["model"], learned.name)
     weak = inside[inside["mean"] < LEARNED]
     if len(weak):
         names = ", ".join(f"{n} ({100 * m:.0f}%)" for n, m in zip(weak["name"], weak["mean"]))
-        text += (f"  \n:warning: Not learned even at the trained lengths (token accuracy below "
+        text += (f"  \n:warning: Not learned even at the trained lengths ({learned.label.lower()} below "
                  f"{100 * LEARNED:.0f}%): {names}. Their scores on longer inputs say little; more "
                  "training steps may help.")
     return text
@@ -168,7 +174,7 @@ def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], train
 
     if "rope_scaling" in comparison.specs:
         draw(comparison, "rope_scaling", stem + "rope_scaling", "pe_rope_scaling", CAPTIONS["rope_scaling"])
-    elif any(r.spec.model == "rope" for r in results):
+    elif any(r.spec.model in RESCALED for r in results):
         st.caption("RoPE scaling: these RoPE runs were stored before it was evaluated; train them again "
                    "to see it.")
 

@@ -72,6 +72,9 @@ MAX_POSITION = Setting(
 ENCODING_SETTINGS = (MAX_POSITION,)
 LEARNED_BIAS = ("fire", "kerple")  # their trained bias per head is kept as the table learned_bias
 RESCALED = ("rope",)  # scored once more under each RoPE scaling (gnncore.posenc.scaling), the table rope_scaling
+# A position vector only up to the longest training example (build_model's max_length): no
+# answer past the train length.
+TRAINED_LENGTHS_ONLY = ("learned",)
 
 # What a run reports. Per input length (the ``length`` table): the share of answer tokens
 # right, and of answers right in every token.
@@ -124,7 +127,7 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
 
     train_length 16, test_length 48: short training inputs, tested up to 3x as long
         (Kazemnejad et al. 2023 likewise train on short instances and test on longer ones).
-    d_model 64, layers 2, heads 4: the toy size the issue asks for.
+    d_model, layers, heads: the toy size the issue asks for, :class:`ModelConfig`'s defaults.
     ffn 4 x d_model: the feed-forward width ratio of Vaswani et al. 2017 (2048 / 512).
     steps 2000, batch_size 32, lr 7e-3, warmup steps / 20: tuned on copy at train length 16
         so that every encoding but NoPE learns the task in distribution, with the schedule
@@ -135,12 +138,12 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
         for tests up to 500 tokens, about 4x; 512 is about 5x the default test's 99 tokens and
         covers the longest test length's 259.
     """
-    d_model = spec.get("d_model", 64)
+    d_model = spec.get("d_model", ModelConfig.d_model)
     steps = spec.get("steps", 2000)
     return {
         "train_length": 16, "test_length": 48,
-        "d_model": 64, "layers": 2, "heads": 4,
-        "ffn": 4 * d_model if _is_int(d_model) else 256,
+        "d_model": ModelConfig.d_model, "layers": ModelConfig.layers, "heads": ModelConfig.heads,
+        "ffn": 4 * d_model if _is_int(d_model) else ModelConfig.ffn,
         "steps": 2000, "batch_size": 32, "lr": 7e-3,
         "warmup": max(1, steps // 20) if _is_int(steps) else 100,
         "weight_decay": 0.1, "eval_examples": 128,
@@ -178,7 +181,7 @@ def validate(spec: RunSpec) -> None:
     if not train <= test:
         raise SpecError(f"test_length must lie between the train length ({train}) and "
                         f"{MAX_TEST_LENGTH}, not {test}.")
-    d_model, heads = p.get("d_model", 64), p.get("heads", 1)
+    d_model, heads = p.get("d_model", ModelConfig.d_model), p.get("heads", 1)
     if d_model % heads:
         divisors = ", ".join(str(h) for h in range(1, d_model + 1) if d_model % h == 0)
         raise SpecError(f"heads ({heads}) must divide d_model ({d_model}); for d_model {d_model} "
