@@ -86,7 +86,8 @@ class Filter:
                     or self.since or self.until)
 
 
-def _text(value) -> str:
+def setting_text(value) -> str:
+    """A setting's value as the filters compare and the list shows it: ``2`` for 2.0."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -107,9 +108,9 @@ def apply(frame: pd.DataFrame, f: Filter) -> pd.DataFrame:
         if name not in frame:
             keep &= False
             continue
-        texts = {_text(v) for v in values}
+        texts = {setting_text(v) for v in values}
         keep &= frame[name].map(lambda v: v is not None and not (isinstance(v, float) and pd.isna(v))
-                                and _text(v) in texts)
+                                and setting_text(v) in texts)
     if f.since:
         keep &= frame["created"] >= pd.Timestamp(f.since)
     if f.until:
