@@ -54,7 +54,7 @@ ENGINES = {"node": (node, seeds.train_seeds), "link": (link, link_seeds.train_se
 def gnn_line(task: str, arch: str, dataset: str, count: int, extra: dict) -> Optional[float]:
     """Singles, batched, and whether every seed's headline metric is the same both ways."""
     engine, together = ENGINES[task]
-    metric = engine.FACTS.metrics[0]
+    metric = engine.FACTS.headline.name
     quiet = {"keep": False} if task == "node" else {}
     specs = [resolve(RunSpec.make(task, dataset, arch, s, **extra)) for s in range(count)]
     if not seeds.batchable(specs[0]):

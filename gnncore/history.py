@@ -22,16 +22,17 @@ ID_COLUMNS = ["key", "kind", "dataset", "model", "seed", "created", "metric", "s
 
 
 def headline(kind: str, metrics: Mapping) -> tuple[str, float | None]:
-    """The metric a run is judged by and its value: the engine's headline metric (for the
-    positional encodings, on inputs longer than trained: what the lab is about)."""
+    """The metric a run is judged by and its value: the first its engine judges a run alone
+    by that the run has (for the positional encodings, on inputs longer than trained: what
+    the lab is about)."""
     try:
-        names = runs.facts(kind).metrics
+        f = runs.facts(kind)
     except Exception:  # noqa: BLE001 - a kind this version has no engine for
-        names = ()
-    for name in [f"out_of_distribution_{n}" for n in names] + list(names):
-        if metrics.get(name) is not None:
-            return name, metrics[name]
-    return (names[0] if names else ""), None
+        return "", None
+    for m in f.judged_by:
+        if metrics.get(m.name) is not None:
+            return m.name, metrics[m.name]
+    return f.headline.name, None
 
 
 def runs_table(store: RunStore | None = None) -> pd.DataFrame:
@@ -75,7 +76,8 @@ class Filter:
                     or self.since or self.until)
 
 
-def _text(value) -> str:
+def setting_text(value) -> str:
+    """A setting's value as the filters compare and the list shows it: ``2`` for 2.0."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -96,9 +98,9 @@ def apply(frame: pd.DataFrame, f: Filter) -> pd.DataFrame:
         if name not in frame:
             keep &= False
             continue
-        texts = {_text(v) for v in values}
+        texts = {setting_text(v) for v in values}
         keep &= frame[name].map(lambda v: v is not None and not (isinstance(v, float) and pd.isna(v))
-                                and _text(v) in texts)
+                                and setting_text(v) in texts)
     if f.since:
         keep &= frame["created"] >= pd.Timestamp(f.since)
     if f.until:
@@ -157,7 +159,7 @@ def comparison(selected: list[RunResult]) -> tuple[dict, dict[str, pd.DataFrame]
 
     kind = selected[0].spec.kind
     frame, history = runs.runs_frame(selected), runs.history_frame(selected)
-    metric = runs.facts(kind).metrics[0]
+    metric = runs.facts(kind).headline.name
     if runs.facts(kind).by_length:
         lengths = runs.table_frame(selected, "length")
         charts = {"accuracy_vs_length": c.accuracy_vs_length(lengths, metric),
@@ -167,10 +169,10 @@ def comparison(selected: list[RunResult]) -> tuple[dict, dict[str, pd.DataFrame]
     refs = pd.concat([runs.references(kind, d) for d in frame["dataset"].unique()], ignore_index=True)
     pairs = paired_differences(frame, metric, order(frame["model"]))
     charts = {f"final_{metric}": c.final_scores(frame, metric, refs), f"cost_vs_{metric}": c.cost_vs_score(frame, metric),
-              "learning_curves": c.learning_curves(history, f.curves[0])}
+              "learning_curves": c.learning_curves(history, f.curves[0].name)}
     if len(pairs):
         charts["paired_differences"] = c.difference_chart(pairs)
-    also = [m for m in f.metrics if m != metric and m in frame]
+    also = [m.name for m in f.metrics if m.name != metric and m.name in frame]
     frames = {"summary": c.summary_table(frame, metric, refs, also=also), "runs": frame, "history": history,
               "pairs": pairs}
     return charts, frames
@@ -203,14 +205,13 @@ def shared_pairs(frame: pd.DataFrame) -> int:
 def across_datasets(frame: pd.DataFrame) -> pd.DataFrame:
     """Each model's headline score on each dataset side by side (rows: models; columns:
     datasets), as ``mean ± std (runs)``, in percent for fractions; from :func:`runs_table` rows."""
-    from gnncore.charts._stats import pm
-    from gnncore.charts.theme import display_name, is_fraction, order
+    from gnncore.charts.stats import pm
+    from gnncore.charts.theme import display_name, order
 
     if frame.empty:
         return pd.DataFrame()
     stats = frame.groupby(["model", "dataset"], sort=False)["score"].agg(["mean", "std", "count"]).reset_index()
-    metric = str(frame["metric"].iloc[0])
-    scale = 100.0 if is_fraction(metric) else 1.0
+    scale = runs.metric(str(frame["metric"].iloc[0])).scale
     stats["cell"] = [f"{pm(m, s, n, scale)} ({n})" for m, s, n in zip(stats["mean"], stats["std"], stats["count"])]
     wide = stats.pivot(index="model", columns="dataset", values="cell")
     wide = wide.reindex(index=order(frame["model"]), columns=dataset_order(frame["dataset"]))

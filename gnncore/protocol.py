@@ -18,7 +18,9 @@ and, where runs that differ only in their seed can train as one batch, two more:
 ``gnncore.runs`` finds the engines, resolves each spec once and builds every front end's
 spec list (:func:`gnncore.runs.grid`). Models (architectures, encodings) are entries of
 one registry per engine family; each entry carries its own name, label, colour and
-description (:class:`Entry`), so adding one is a change in one place.
+description (:class:`Entry`), so adding one is a change in one place. Each number a run
+reports is a :class:`Metric`, declared by the engine that makes it and listed in its
+facts; ``gnncore.runs.metric(name)`` finds any of them for charts, tables and the CLI.
 
 This module sits at the bottom beside :mod:`gnncore.spec`: the engines import it.
 """
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from gnncore.spec import RunSpec, SpecError
 
@@ -42,6 +44,75 @@ class Entry(Protocol):
 
 
 @dataclass(frozen=True)
+class Metric:
+    """A number runs report, declared once by the engine that makes it: how charts, tables,
+    the CLI and the run list name it and show it.
+
+    name: as the run store and the CSV columns spell it (``test_accuracy``); outside checks
+        read these names, so a metric keeps its name.
+    label: as axes, legends and table headings show it ("Test accuracy").
+    short: its column heading in the summary tables ("ms / epoch", "Token acc."); a cost or
+        measure without one gets no column there.
+    fraction: stored as 0..1, shown in percent (``digits`` then count decimals of the percent).
+    unit: what a number that is not a fraction counts ("ms", "MB"); "" for none.
+    digits: decimals the summary tables and the CLI show.
+    screen_digits: decimals the page shows where fewer than the table keeps; None: ``digits``.
+    whole: a count (epochs, parameters): no decimals, thousands separated.
+    higher_is_better: which way is better (a loss, a time, a size: lower).
+    brief: its place in the CLI's one-line summary of a model ("{:6.1f} ms/epoch"); "": none.
+    pooled: how a model's runs pool into that line: "mean", or "max" (for a peak).
+    help: what it means, in a sentence for the page's captions and help.
+    """
+
+    name: str
+    label: str
+    short: str = ""
+    fraction: bool = False
+    unit: str = ""
+    digits: int = 1
+    screen_digits: int | None = None
+    whole: bool = False
+    higher_is_better: bool = True
+    brief: str = ""
+    pooled: str = "mean"
+    help: str = ""
+
+    @classmethod
+    def undeclared(cls, name: str) -> "Metric":
+        """A number no engine declares (an old run's, a table's own): its name as the label."""
+        return cls(name, str(name).replace("_", " ").capitalize())
+
+    @property
+    def scale(self) -> float:
+        """What a stored value is multiplied by to show it: 100 for a fraction (percent)."""
+        return 100.0 if self.fraction else 1.0
+
+    @property
+    def d3_format(self) -> str:
+        """A single value in a tooltip: one decimal in percent, none for a count."""
+        if self.fraction:
+            return ".1%"
+        return ",.0f" if self.whole else ",.2f"
+
+
+# Numbers every engine's runs report, whatever the model: shared, so declared here.
+LOSS = Metric("loss", "Training loss", higher_is_better=False)
+PARAMS = Metric("params", "Trainable parameters", short="Parameters", whole=True, digits=0,
+                higher_is_better=False)
+
+
+def metric_table(facts: Iterable["Facts"]) -> dict[str, Metric]:
+    """Every metric the engines declare, by name; a name two engines report (``params``,
+    ``loss``) must be one declaration, so it reads the same whichever run it comes from."""
+    table: dict[str, Metric] = {}
+    for f in facts:
+        for m in f.declared:
+            if table.setdefault(m.name, m) != m:
+                raise ValueError(f"The {f.kind} engine declares the metric {m.name} unlike another engine.")
+    return table
+
+
+@dataclass(frozen=True)
 class Setting:
     """One hyperparameter a user may set: its type, range, label and help, declared once.
 
@@ -53,6 +124,8 @@ class Setting:
     shown: False for a setting the spec list sets (a cross-validation fold), never a widget.
     datasets: the setting exists only for these datasets (the synthetic graph's knobs).
     choices: ``{value: what it means}`` for a setting with named values.
+    suggested: where the widget of a setting that is unset by default starts once it is
+        turned on (GraphSAGE's mini-batches).
     """
 
     name: str
@@ -71,6 +144,7 @@ class Setting:
     shown: bool = True
     datasets: tuple[str, ...] = ()
     why_high: str = ""   # what a value past ``high`` would cost, said when one is asked for
+    suggested: Any = None
 
     @property
     def flag(self) -> str:
@@ -136,8 +210,15 @@ class Facts:
     that select this engine (``("gnn", "--task", "link")``); dataset_flag and model_flag
     name the flags for the dataset (or sequence task) and the models (or encodings).
     metrics: the headline metric first, then those shown beside it. curves: per-epoch (or
-    per-step) history columns, the one that picks the reported epoch first. columns: the
-    CSV columns of the CLI's ``--out``, in order. folds: default cross-validation folds
+    per-step) history columns, the one that picks the reported epoch first. costs: what a
+    run costs (time, memory, parameters), in the order tables show them. measures: what a
+    run measures of its trained model beside its scores (smoothness), kept in every CSV of
+    runs. judged_by: what one run alone is judged by (a sweep's points, the run list), the
+    first a run has; default ``metrics``. others: every other number a run or its tables
+    report that a front end may show. columns: the CSV columns of the CLI's ``--out``, in
+    order; run_columns: those of a CSV with one row per run (``sweep --out``), where they
+    differ (an engine scored per length). file_prefix: how the page's downloads begin
+    (``gnn_link`` gives ``gnn_link_Cora_summary.csv``). folds: default cross-validation folds
     (0: none). settings: every hyperparameter a user may set. keeps: the artifacts every run
     stores besides its numbers (``RunResult.artifacts``); a stored run without one of them
     counts as not stored, so it trains again (to the same numbers) and keeps them.
@@ -150,8 +231,8 @@ class Facts:
     default_dataset: str
     models: Mapping[str, Entry]
     default_models: tuple[str, ...]
-    metrics: tuple[str, ...]
-    curves: tuple[str, ...]
+    metrics: tuple[Metric, ...]
+    curves: tuple[Metric, ...]
     columns: tuple[str, ...]
     settings: tuple[Setting, ...]
     seeds: int
@@ -167,6 +248,40 @@ class Facts:
     model_help: str = ""                 # a sentence on the model choice
     keeps: tuple[str, ...] = ()
     by_length: bool = False              # scored per test length (a "length" table per run)
+    costs: tuple[Metric, ...] = ()
+    measures: tuple[Metric, ...] = ()
+    judged_by: tuple[Metric, ...] = ()
+    others: tuple[Metric, ...] = ()
+    run_columns: tuple[str, ...] = ()
+    file_prefix: str = ""
+
+    def __post_init__(self):
+        if not self.judged_by:
+            object.__setattr__(self, "judged_by", self.metrics)
+        if not self.run_columns:
+            object.__setattr__(self, "run_columns", self.columns)
+        if not self.file_prefix:
+            object.__setattr__(self, "file_prefix", self.kind)
+
+    @property
+    def headline(self) -> Metric:
+        return self.metrics[0]
+
+    @property
+    def declared(self) -> tuple[Metric, ...]:
+        """Every metric of the engine, once each, in the order of the fields above."""
+        every: dict[str, Metric] = {}
+        for m in (*self.metrics, *self.curves, *self.costs, *self.measures, *self.judged_by, *self.others):
+            every.setdefault(m.name, m)
+        return tuple(every.values())
+
+    def metric(self, name: str) -> Metric | None:
+        return next((m for m in self.declared if m.name == name), None)
+
+    def beside(self) -> tuple[Metric, ...]:
+        """The numbers the summary tables show after the scores, in order: those with a
+        column heading of the others, the costs and the measures."""
+        return tuple(m for m in dict.fromkeys((*self.others, *self.costs, *self.measures)) if m.short)
 
     def setting(self, name: str) -> Setting | None:
         return next((s for s in self.settings if s.name == name), None)

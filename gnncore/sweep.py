@@ -29,8 +29,6 @@ from gnncore.spec import RunResult, RunSpec, SpecError
 
 # Set by runs.grid itself for cross-validation, never by a user.
 GRID_SET = ("fold", "folds")
-# The smoothness of a node run's output (gnncore.gnn.kernels.measures.mean_average_distance), kept in sweeps.
-SMOOTHNESS = "mad"
 MAX_VALUES = 100
 
 
@@ -196,33 +194,27 @@ def sweep_frame(results: Iterable[RunResult], knob: str) -> pd.DataFrame:
 
 
 def out_frame(frame: pd.DataFrame, kind: str, knob: str) -> pd.DataFrame:
-    """A sweep's CSV (``sweep --out``): one row per run, the columns of ``gnn --out`` with the
-    knob after the seed, and the smoothness measure where the runs have it. posenc: the
-    sequence task, encoding, seed, knob and the run's scores in and past the trained lengths
-    (its per-length rows are ``posenc --out``'s)."""
-    if runs.facts(kind).by_length:
+    """A sweep's CSV (``sweep --out``): one row per run, the engine's columns of a run
+    (:attr:`gnncore.protocol.Facts.run_columns`: those of ``gnn --out``; posenc's sequence
+    task, encoding, seed and scores in and past the trained lengths, whose per-length rows are
+    ``posenc --out``'s), the knob after the seed, and the measures of the trained model (the
+    smoothness) where the runs have them."""
+    f = runs.facts(kind)
+    if f.by_length:
         frame = frame.assign(task=frame["dataset"], encoding=frame["model"])
-        base = ["task", "encoding", "seed", *POSENC_SCORES, "ms_per_step", "params"]
-    else:
-        base = list(runs.facts(kind).columns)
-        if "fold" in frame and "fold" not in base:
-            base.insert(base.index("seed") + 1, "fold")
+    base = list(f.run_columns)
+    if "fold" in frame and "fold" not in base:
+        base.insert(base.index("seed") + 1, "fold")
     cols = [c for c in base if c != knob]
     cols.insert(cols.index("seed") + 1 + ("fold" in cols), knob)
-    if SMOOTHNESS in frame:
-        cols.append(SMOOTHNESS)
+    cols += [m.name for m in f.measures]
     return frame[[c for c in cols if c in frame]]
 
 
-# posenc's per-run scores (gnncore.posenc.train): the mean over lengths in and past the trained range.
-POSENC_SCORES = ("in_distribution_token_accuracy", "out_of_distribution_token_accuracy",
-                 "in_distribution_exact_match", "out_of_distribution_exact_match")
-
-
 def headline(kind: str) -> str:
-    """The metric a sweep's chart and summary show: the engine's headline, or for posenc the
-    token accuracy past the trained lengths (what a train_length sweep is about)."""
-    return "out_of_distribution_token_accuracy" if kind == "posenc" else runs.facts(kind).metrics[0]
+    """The metric a sweep's chart and summary show: what the engine judges one run by (for
+    posenc, the token accuracy past the trained lengths: what a train_length sweep is about)."""
+    return runs.facts(kind).judged_by[0].name
 
 
 def summary(frame: pd.DataFrame, knob: str, metric: str) -> pd.DataFrame:

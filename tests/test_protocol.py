@@ -98,3 +98,31 @@ def test_reading_order_keeps_the_baseline_last_across_engines():
     names = list(runs.models())
     assert names.index("gin") < names.index("mlp") and names[:3] == ["gcn", "sage", "gat"]
     assert theme.order(["mlp", "gin", "gcn"]) == ["gcn", "gin", "mlp"]
+
+
+IDENTITY = {"dataset", "task", "encoding", "model", "seed", "fold", "length", "in_distribution"}
+
+
+def test_every_number_a_csv_holds_is_a_declared_metric():
+    """Each metric is declared once, by its engine; charts, tables and the CLI read it."""
+    for kind in runs.ENGINES:
+        f = runs.facts(kind)
+        for column in {*f.columns, *f.run_columns} - IDENTITY:
+            assert f.metric(column) is not None, (kind, column)
+        assert f.headline == f.metrics[0] and f.judged_by
+    assert runs.metric("test_accuracy").label == "Test accuracy" and runs.metric("test_accuracy").fraction
+    assert runs.metric("out_of_distribution_token_accuracy").label == "Out of distribution token accuracy"
+    assert [theme.value_format(m) for m in ("test_auc", "params", "ms_per_epoch")] == [".1%", ",.0f", ",.2f"]
+    assert runs.metric("final_loss").label == "Final loss" and not runs.metric("final_loss").fraction
+
+
+def test_one_name_is_one_declaration_across_engines():
+    from types import SimpleNamespace
+
+    from gnncore.protocol import Metric, metric_table
+
+    loss = runs.facts("node").metric("loss")
+    assert runs.facts("posenc").metric("loss") is loss  # shared, not declared twice
+    other = SimpleNamespace(kind="other", declared=(Metric("loss", "Loss"),))
+    with pytest.raises(ValueError, match="loss"):
+        metric_table([runs.facts("node"), other])

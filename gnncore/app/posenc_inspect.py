@@ -19,8 +19,9 @@ from gnncore.charts import posenc_inspect as charts
 from gnncore.charts.theme import display_name, order
 from gnncore.posenc import inspect, pictures
 from gnncore.posenc.encodings import EncodingConfig
+from gnncore.posenc.model import ModelConfig
 from gnncore.posenc.tasks import TASKS
-from gnncore.posenc.train import LEARNED_BIAS
+from gnncore.posenc.train import FACTS, LEARNED_BIAS, RESCALED
 from gnncore.runs import resolve, table_frame
 from gnncore.spec import RunResult, RunSpec
 
@@ -44,7 +45,7 @@ SECTIONS = {
 }
 KEEP = "page"  # widget values survive a visit to the other tab
 MEAN = "mean"  # the head option that averages every head
-T5 = EncodingConfig(d_model=64, heads=4)  # the engine's T5 bucket settings
+T5 = EncodingConfig(d_model=ModelConfig.d_model, heads=ModelConfig.heads)  # the engine's T5 bucket settings
 
 
 def show_look_inside(results: list[RunResult]) -> None:
@@ -147,7 +148,7 @@ def _t5(results: list[RunResult]) -> None:
              "**What to look for:** T5 learns one number per head and bucket. Small distances get a "
              "bucket each; larger ones share logarithmically wider buckets, and every distance from "
              f"{T5.t5_max_distance} on shares the last (Raffel et al. 2020)."))
-    trained = [r for r in results if r.spec.model == "t5" and r.tables.get("t5_bias")]
+    trained = [r for r in results if r.tables.get("t5_bias")]  # T5's runs keep their learned bias
     if not trained:
         st.info("Train a T5 bias model (in the sidebar) to see here the bias it learned per head.")
         return
@@ -165,7 +166,7 @@ def _t5(results: list[RunResult]) -> None:
 
 def _scaling(results: list[RunResult]) -> None:
     # The comparison's settings (all its runs share them), else the engine's defaults.
-    spec = results[0].spec if results else resolve(RunSpec.make("posenc", "copy", "rope"))
+    spec = results[0].spec if results else resolve(RunSpec.make(FACTS.kind, FACTS.default_dataset, RESCALED[0]))
     task, p = TASKS[spec.dataset], spec.params
     trained = task.sequence_length(p["train_length"])
     scale = max(1.0, task.sequence_length(p["test_length"]) / trained)

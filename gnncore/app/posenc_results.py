@@ -15,17 +15,17 @@ from gnncore.app import export_ui
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
 from gnncore.charts import accuracy_by_position, accuracy_vs_length, in_vs_out, loss_curves
 from gnncore.charts.posenc import rope_scaling_vs_length
-from gnncore.charts._stats import mean_std, pm
+from gnncore.charts.stats import mean_std, pm
 from gnncore.charts.theme import display_name, metric_label, order
-from gnncore.runs import facts, history_frame, runs_frame, table_frame
+from gnncore.posenc.train import RESCALED
+from gnncore.runs import facts, history_frame, metric as declared, runs_frame, table_frame
 from gnncore.spec import RunResult, RunSpec
 
 KEEP = "page"  # widget values survive a visit to the other tab
-METRICS = list(facts("posenc").metrics)
-SHORT = {"token_accuracy": "Token acc.", "exact_match": "Exact match"}  # table headers
+SCORES = facts("posenc").metrics  # per input length, as the engine declares them
+METRICS = [m.name for m in SCORES]
 LEARNED = 0.9  # in-distribution accuracy below this: the model did not learn the task
-METRIC_HELP = ("Token accuracy: the share of answer tokens predicted right. Exact match: the "
-               "share of answers right in every token (and the closing end token): far stricter.")
+METRIC_HELP = " ".join(f"{m.label}: {m.help}" for m in SCORES)
 CAPTIONS = {
     "rope_scaling": (
         "**What to look for:** the same trained RoPE models, read with their rotation frequencies "
@@ -66,9 +66,11 @@ CAPTIONS = {
 }
 
 
-def posenc_comparison(results: list[RunResult], metric: str = "token_accuracy",
+def posenc_comparison(results: list[RunResult], metric: str | None = None,
                       position_length: int | None = None) -> Comparison:
-    """Frames and charts for a positional-encoding comparison (pure: no drawing)."""
+    """Frames and charts for a positional-encoding comparison (pure: no drawing); ``metric``
+    defaults to the engine's headline."""
+    metric = metric or METRICS[0]
     runs, lengths = runs_frame(results), table_frame(results, "length")
     positions, history = table_frame(results, "position"), history_frame(results)
     longest = int(lengths["length"].max())
@@ -97,13 +99,13 @@ def summary_frame(lengths: pd.DataFrame) -> pd.DataFrame:
     n/a: the encoding cannot represent inputs that long."""
     data = lengths.assign(part=lengths["in_distribution"].astype(bool).map({True: "trained", False: "longer"}))
     rows = {}
-    for metric in METRICS:
-        per_run = data.groupby(["model", "seed", "part"])[metric].mean().reset_index()
+    for score in SCORES:
+        per_run = data.groupby(["model", "seed", "part"])[score.name].mean().reset_index()
         for part, label in (("trained", "trained"), ("longer", "longer")):
-            stats = mean_std(per_run[per_run["part"] == part], ["model"], metric)
+            stats = mean_std(per_run[per_run["part"] == part], ["model"], score.name)
             for row in stats.itertuples():
-                cell = pm(row.mean, row.std, row.runs, 100, missing="n/a")
-                rows.setdefault(row.model, {})[f"{SHORT[metric]}, {label} (%)"] = cell
+                cell = pm(row.mean, row.std, row.runs, score.scale, missing="n/a")
+                rows.setdefault(row.model, {})[f"{score.short}, {label} (%)"] = cell
     out = pd.DataFrame([{"Encoding": display_name(m), **rows.get(m, {})} for m in order(lengths["model"])])
     out["Runs"] = [int(data.loc[data["model"] == m, "seed"].nunique()) for m in order(lengths["model"])]
     return out
@@ -115,20 +117,23 @@ def verdict(lengths: pd.DataFrame, metric: str) -> str:
     longer = lengths[~lengths["in_distribution"].astype(bool)]
     if longer.empty:
         return "The test length equals the train length: no longer inputs were scored."
+    shown = declared(metric)
     per_run = longer.groupby(["model", "seed"])[metric].mean().reset_index()
-    stats = mean_std(per_run, ["model"], metric).sort_values("mean", ascending=False, na_position="last")
-    parts = [f"{name} **{100 * mean:.0f}%**" if pd.notna(mean) else f"{name}: no answer"
+    stats = mean_std(per_run, ["model"], metric).sort_values("mean", ascending=not shown.higher_is_better,
+                                                             na_position="last")
+    parts = [f"{name} **{shown.scale * mean:.0f}%**" if pd.notna(mean) else f"{name}: no answer"
              for name, mean in zip(stats["name"], stats["mean"])]
     first, last = int(longer["length"].min()), int(longer["length"].max())
     text = (f"Past the trained length (inputs of {first}–{last} tokens), mean "
-            f"{metric_label(metric).lower()}: " + " · ".join(parts) + ".")
+            f"{shown.label.lower()}: " + " · ".join(parts) + ".")
+    learned = SCORES[0]  # the headline, on the trained lengths: was the task learned at all?
     trained = lengths[lengths["in_distribution"].astype(bool)]
-    per_run = trained.groupby(["model", "seed"])["token_accuracy"].mean().reset_index()
-    inside = mean_std(per_run, ["model"], "token_accuracy")
+    per_run = trained.groupby(["model", "seed"])[learned.name].mean().reset_index()
+    inside = mean_std(per_run, ["model"], learned.name)
     weak = inside[inside["mean"] < LEARNED]
     if len(weak):
         names = ", ".join(f"{n} ({100 * m:.0f}%)" for n, m in zip(weak["name"], weak["mean"]))
-        text += (f"  \n:warning: Not learned even at the trained lengths (token accuracy below "
+        text += (f"  \n:warning: Not learned even at the trained lengths ({learned.label.lower()} below "
                  f"{100 * LEARNED:.0f}%): {names}. Their scores on longer inputs say little; more "
                  "training steps may help.")
     return text
@@ -169,7 +174,7 @@ def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], train
 
     if "rope_scaling" in comparison.specs:
         draw(comparison, "rope_scaling", stem + "rope_scaling", "pe_rope_scaling", CAPTIONS["rope_scaling"])
-    elif any(r.spec.model == "rope" for r in results):
+    elif any(r.spec.model in RESCALED for r in results):
         st.caption("RoPE scaling: these RoPE runs were stored before it was evaluated; train them again "
                    "to see it.")
 

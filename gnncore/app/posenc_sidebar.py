@@ -19,6 +19,7 @@ import streamlit as st
 from gnncore.app.choice import Choice, setting_widget
 from gnncore.charts.theme import display_name
 from gnncore.posenc import train as engine
+from gnncore.posenc.model import ModelConfig
 from gnncore.posenc.scaling import SCALINGS
 from gnncore.posenc.tasks import TASKS
 from gnncore.runs import default_workers, facts
@@ -26,10 +27,10 @@ from gnncore.spec import RunResult, RunSpec
 
 KIND = "posenc"
 KEEP = "session"  # widget values survive a visit to another page
-# Rough cost of one run on one core of the 2-core development machine, for the estimate
-# before Train: a training step's fixed cost and its cost per 512 training tokens
-# (milliseconds, 2 layers, d_model 64), and the seconds for scoring every length up to 48;
-# calibrated on the default comparison (docs/decisions.md).
+# What one run costs on one core at the model's default size, so that the page can say how
+# long Train will take before it is pressed: a training step's fixed cost and its cost per
+# 512 training tokens (milliseconds), and the seconds for scoring every length up to 48
+# (how they were measured: docs/decisions.md).
 STEP_MS = 9.0
 TOKENS_MS = 3.5
 EVAL_SECONDS = 1.5
@@ -131,16 +132,16 @@ def run_seconds(spec: RunSpec) -> float:
     that grows with the batch (its tokens) and the width is smaller. Both grow with depth.
     """
     s = {**engine.defaults(spec), **spec.params}
-    # The constants were measured on copy; a task whose answers are longer or shorter
-    # (duplicate, mode) costs in proportion to its examples' length.
-    task, copy = TASKS[spec.dataset], TASKS["copy"]
-    longer = task.sequence_length(s["train_length"]) / copy.sequence_length(s["train_length"])
-    longer_test = task.sequence_length(s["test_length"]) / copy.sequence_length(s["test_length"])
+    # The constants were measured on the default task (copy); a task whose answers are longer
+    # or shorter (duplicate, mode) costs in proportion to its examples' length.
+    task, measured = TASKS[spec.dataset], TASKS[facts(KIND).default_dataset]
+    longer = task.sequence_length(s["train_length"]) / measured.sequence_length(s["train_length"])
+    longer_test = task.sequence_length(s["test_length"]) / measured.sequence_length(s["test_length"])
     tokens = s["batch_size"] * s["train_length"] * longer / 512
-    width = (s["d_model"] / 64) ** 1.5
-    step_ms = (s["layers"] / 2) * (STEP_MS + TOKENS_MS * tokens * width)
-    eval_s = EVAL_SECONDS * (s["test_length"] * longer_test / 48) ** 2 * width * s["layers"] / 2
-    if spec.model == "rope":  # scored once more under each RoPE scaling (gnncore.posenc.scaling)
+    width = (s["d_model"] / ModelConfig.d_model) ** 1.5
+    step_ms = (s["layers"] / ModelConfig.layers) * (STEP_MS + TOKENS_MS * tokens * width)
+    eval_s = EVAL_SECONDS * (s["test_length"] * longer_test / 48) ** 2 * width * s["layers"] / ModelConfig.layers
+    if spec.model in engine.RESCALED:  # scored once more under each RoPE scaling
         eval_s *= len(SCALINGS)
     return s["steps"] * step_ms / 1000 + eval_s
 
@@ -196,11 +197,12 @@ def duration(seconds: float) -> str:
 def learned_note(choice: Choice) -> str | None:
     """One sentence when learned absolute is asked past its table, else None."""
     train, test = choice.settings["train_length"], choice.settings["test_length"]
-    if "learned" not in choice.models or test <= train or choice.dataset not in TASKS:
+    bounded = [e for e in choice.models if e in engine.TRAINED_LENGTHS_ONLY]
+    if not bounded or test <= train or choice.dataset not in TASKS:
         return None
     table = TASKS[choice.dataset].sequence_length(train)
-    return (f"Learned absolute has a position vector only for the {table} tokens of the longest "
-            f"training example, so it cannot read inputs longer than {train}: its "
+    return (f"{' and '.join(display_name(e) for e in bounded)} has a position vector only for the {table} "
+            f"tokens of the longest training example, so it cannot read inputs longer than {train}: its "
             f"line stops at the train length (a gap, not 0%).")
 
 

@@ -14,11 +14,11 @@ import streamlit as st
 from gnncore.app import export_ui
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
 from gnncore.app.inside import show_inside
-from gnncore.charts import (SMOOTHNESS_COLUMN, cost_vs_score, difference_chart, final_scores, learning_curves,
-                            summary_table)
-from gnncore.charts.theme import display_name, is_fraction, metric_label, order
+from gnncore.charts import cost_vs_score, difference_chart, final_scores, learning_curves, summary_table
+from gnncore.charts.gnn import beside
+from gnncore.charts.theme import display_name, metric_label, order
 from gnncore.pairs import paired_differences, verdict
-from gnncore.runs import RunStore, facts, history_frame, references, runs_frame
+from gnncore.runs import RunStore, facts, history_frame, metric as declared, references, runs_frame
 from gnncore.spec import RunResult, RunSpec
 
 
@@ -32,10 +32,10 @@ def gnn_comparison(results: list[RunResult], metric: str | None = None,
     runs, history = runs_frame(results), history_frame(results)
     first = results[0].spec
     f = facts(first.kind)
-    metric = metric or f.metrics[0]
-    curve_metric = curve_metric or f.curves[0]
+    metric = metric or f.headline.name
+    curve_metric = curve_metric or f.curves[0].name
     refs = references(first.kind)  # every dataset's: the charts match them to the runs'
-    also = [m for m in f.metrics if m != metric and m in runs]
+    also = [m.name for m in f.metrics if m.name != metric and m.name in runs]
     pairs = paired_differences(runs, metric, order(runs["model"]))
     charts = {
         f"final_{metric}": final_scores(runs, metric, refs),
@@ -51,7 +51,7 @@ def gnn_comparison(results: list[RunResult], metric: str | None = None,
 
 def pairs_table(pairs: pd.DataFrame) -> pd.DataFrame:
     """The paired verdict as the page shows it: one row per pair, differences in points."""
-    scale = 100.0 if len(pairs) and is_fraction(str(pairs["metric"].iloc[0])) else 1.0
+    scale = declared(str(pairs["metric"].iloc[0])).scale if len(pairs) else 1.0
     unit = " (points)" if scale == 100 else ""
     return pd.DataFrame({
         "Dataset": pairs["dataset"],
@@ -75,31 +75,31 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
     datasets = list(dict.fromkeys(r.spec.dataset for r in results))  # several: one panel each
     dataset = "_".join(datasets)
     f = facts(task)
-    curves = list(f.curves)
+    curves = [m.name for m in f.curves]
     if st.session_state.get("curve_metric") not in curves:  # the task changed: its own default
         st.session_state["curve_metric"] = curves[0]
     curve = st.session_state["curve_metric"]
     comparison = memo("_comparison", (task, results_key(results), curve),
                       lambda: gnn_comparison(results, curve_metric=curve))
     label = metric_label(comparison.metric)
-    # File names: gnn_Cora_learning_curves.png for nodes (as before links and graphs came),
-    # gnn_link_Cora_..., gnn_graph_PROTEINS_...
-    stem = f"gnn_{dataset}_" if task == "node" else f"gnn_{task}_{dataset}_"
+    # File names: gnn_Cora_learning_curves.png, gnn_link_Cora_..., gnn_graph_PROTEINS_...
+    stem = f"{f.file_prefix}_{dataset}_"
 
     hidden = {c: None for c in comparison.summary.columns  # the text column shows them as "81.5 ± 0.6"
               if c.endswith(" (%)") and (" mean" in c or " std" in c)}
-    counts = {c: st.column_config.NumberColumn(format="localized")
-              for c in ("Parameters", "Best epoch") if c in comparison.summary}
-    for column, fmt in (("ms / epoch", "%.1f"), (SMOOTHNESS_COLUMN, "%.3f")):
-        if column in comparison.summary:  # one number of decimals down each column
-            counts[column] = st.column_config.NumberColumn(format=fmt)
+    counts = {}
+    for m in beside(comparison.runs):
+        if m.short not in comparison.summary:
+            continue
+        if m.whole:
+            counts[m.short] = st.column_config.NumberColumn(format="localized")
+        elif m.digits:  # one number of decimals down each column
+            counts[m.short] = st.column_config.NumberColumn(format=f"%.{m.screen_digits or m.digits}f")
     if "Source" in comparison.summary:  # the longest text: cut to fit a laptop screen, whole on hover
         counts["Source"] = st.column_config.TextColumn("Source", width="small")
     st.dataframe(_one_dataset(comparison.summary), hide_index=True, key="summary_table",
                  column_config={**hidden, **counts})
-    smooth = (f" {SMOOTHNESS_COLUMN}: the mean cosine distance between two nodes' outputs at the reported "
-              "epoch (Chen et al. 2020), near 0 when every node's output points the same way "
-              "(over-smoothed), about 0.8 for a 2-layer GCN on Cora." if SMOOTHNESS_COLUMN in comparison.summary else "")
+    smooth = "".join(f" {m.short}: {m.help}" for m in f.measures if m.short in comparison.summary)
     st.caption(f"{summary_caption(comparison)} ms / epoch is wall-clock time on this machine: it "
                "depends on what else the machine is doing, so compare models within one comparison."
                + smooth)
@@ -145,7 +145,7 @@ def _one_dataset(table: pd.DataFrame) -> pd.DataFrame:
 def _verdicts(comparison: Comparison, stem: str) -> None:
     """Is the difference real? One sentence per pair, the table, the chart."""
     pairs = comparison.pairs
-    fraction = is_fraction(comparison.metric)
+    fraction = declared(comparison.metric).fraction
     unit = "fold" if "fold" in comparison.runs and comparison.runs["fold"].notna().any() else "seed"
     st.markdown(f"**Is the difference real?** Paired over the same {unit}s and splits (paired t-test, scipy):")
     st.markdown("\n".join(f"- {verdict(row, display_name, fraction, unit)}" for _, row in pairs.iterrows()))
@@ -158,7 +158,7 @@ def summary_caption(comparison: Comparison) -> str:
     """What the summary table's scores are: which epoch they come from, what they spread over."""
     runs = comparison.runs
     f = facts(runs["kind"].iloc[0])
-    shown = [comparison.metric] + [m for m in f.metrics if m != comparison.metric and m in runs]
+    shown = [comparison.metric] + [m.name for m in f.metrics if m.name != comparison.metric and m.name in runs]
     what = " and ".join([metric_label(shown[0])] + [metric_label(m).lower() for m in shown[1:]])
     several_seeds = "seed" in runs and runs["seed"].nunique() > 1
     over = "all runs (every fold with every seed)" if several_seeds else "folds"

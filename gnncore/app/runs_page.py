@@ -77,7 +77,7 @@ def filters(table: pd.DataFrame) -> history.Filter:
         params = [p for p in history.param_columns(rows) if rows[p].notna().any()]
         for name in st.multiselect("Setting", params, key="runs:params", placeholder="filter by a hyperparameter",
                                    help="Pick a hyperparameter, then the values to keep."):
-            values = sorted({history._text(v) for v in rows[name].dropna()}, key=_sort_key)
+            values = sorted({history.setting_text(v) for v in rows[name].dropna()}, key=_sort_key)
             chosen = st.multiselect(f"{name} is", values, key=f"runs:param:{name}", placeholder="any value")
             if chosen:
                 f.params[name] = chosen
@@ -109,7 +109,7 @@ def shown_frame(rows: pd.DataFrame) -> pd.DataFrame:
         "Tags": rows["tags"], "Note": rows["note"],
     })
     for p in params:
-        out[p] = rows[p].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else history._text(v))
+        out[p] = rows[p].map(lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else history.setting_text(v))
     out["Key"] = rows["key"]
     return out.reset_index(drop=True)
 

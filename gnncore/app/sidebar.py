@@ -20,7 +20,7 @@ import streamlit as st
 
 from gnncore.app.across import AcrossChoice
 from gnncore.app.choice import Choice, clean, setting_widget
-from gnncore.charts.theme import display_name, metric_label
+from gnncore.charts.theme import display_name
 from gnncore.gnn.data.datasets import availability, info, load_node_data
 from gnncore.gnn.kernels.measures import homophily
 from gnncore.protocol import Facts
@@ -45,7 +45,7 @@ def gnn_sidebar() -> Choice:
         _follow_task(task)
         dataset = st.selectbox("Dataset", list(f.datasets), key="dataset",
                                format_func=lambda n: info(n).title)
-        dataset_card(dataset)
+        dataset_card(dataset, f)
         also = _also_datasets(f, dataset)
         _follow_dataset_defaults(task, dataset)
 
@@ -57,7 +57,7 @@ def gnn_sidebar() -> Choice:
                                                    help=s.help))
 
         ss.setdefault("models", list(f.default_models))
-        models = st.multiselect("Models", list(f.models), key="models", format_func=model_label,
+        models = st.multiselect("Models", list(f.models), key="models", format_func=lambda m: model_label(f, m),
                                 placeholder="Pick at least one model", help=f.model_help)
         folds = 0
         if f.folds:
@@ -124,8 +124,8 @@ def _mini_batches(f: Facts) -> dict:
                           "by layer (Hamilton et al. 2017): memory bounded by the batch, not the graph. "
                           "Scores are always on the whole graph."):
         return {}
-    ss.setdefault("batch_size", 512)
-    ss.setdefault("fanout", "25,10")
+    ss.setdefault("batch_size", batch.suggested)
+    ss.setdefault("fanout", fanout.suggested)
     size = int(st.number_input(batch.label, int(batch.low), int(batch.high), step=int(batch.step),
                                key="batch_size", help=batch.help))
     text = st.text_input(fanout.label, key="fanout", help=fanout.help).strip()
@@ -133,7 +133,7 @@ def _mini_batches(f: Facts) -> dict:
 
 
 def display_metric(f: Facts) -> str:
-    return metric_label(f.metrics[0]).lower()
+    return f.headline.label.lower()
 
 
 def _summary(f: Facts, dataset: str, models: list[str], seeds: int, folds: int, epochs,
@@ -156,14 +156,16 @@ def _shared_numbers(f: Facts, dataset: str):
     return [s for s in f.settings_for(dataset, "run") if s.shown and not s.datasets and s.choices is None]
 
 
-def dataset_card(name: str) -> None:
-    """The dataset's statistics, homophily, split, source and where its files are."""
+def dataset_card(name: str, f: Facts) -> None:
+    """The dataset's statistics, homophily, split, source and where its files are; ``f``: the
+    chosen task's facts, whose settings of this dataset alone (the synthetic graph's knobs)
+    shape the graph measured."""
     d = info(name)
     graphs = f"**{d.graphs:,}** graphs · " if d.graphs > 1 else ""
     st.markdown(f"{graphs}**{d.nodes:,}** nodes · **{d.edges:,}** directed edges  \n"
                 f"**{d.features:,}** features · **{d.classes}** classes")
-    if "node" in d.tasks:
-        knobs = tuple((s.name, st.session_state.get(f"csbm:{s.name}")) for s in facts("node").settings_for(name, "run")
+    if d.graphs == 1:  # one graph whose nodes have classes: how alike its edges' two ends are
+        knobs = tuple((s.name, st.session_state.get(f"csbm:{s.name}")) for s in f.settings_for(name, "run")
                       if s.datasets and st.session_state.get(f"csbm:{s.name}") is not None)
         measured = graph_homophily(name, knobs)
         if measured is not None:
@@ -235,8 +237,9 @@ def restore(specs: list[RunSpec]) -> None:
     ss["_task_for"], ss["_defaults_for"] = first.kind, (first.kind, first.dataset)
 
 
-def model_label(model: str) -> str:
-    return display_name(model) + (" baseline" if model == "mlp" else "")
+def model_label(f: Facts, model: str) -> str:
+    """``MLP baseline``: the model that never sees an edge says so."""
+    return display_name(model) + ("" if f.models[model].uses_graph else " baseline")
 
 
 # ---- per-model hyperparameters ----

@@ -22,10 +22,10 @@ from gnncore import sweep
 from gnncore.app import export_ui, jobs, training
 from gnncore.app.choice import Choice
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
-from gnncore.charts._stats import pm
+from gnncore.charts.stats import pm
 from gnncore.charts.sweep import sweep_chart
-from gnncore.charts.theme import display_name, is_fraction, metric_label
-from gnncore.runs import engine, facts, run_all
+from gnncore.charts.theme import display_name
+from gnncore.runs import engine, facts, metric as declared, run_all
 from gnncore.runs import ray as ray_executor
 from gnncore.spec import RunResult, RunSpec
 
@@ -177,7 +177,8 @@ def sweep_comparison(results: list[RunResult], knob: str) -> Comparison:
     metric = sweep.headline(first.kind)
     frame = sweep.sweep_frame(results, knob)
     refs = sweep.references(first.kind, first.dataset, knob, frame)
-    smooth = sweep.SMOOTHNESS if sweep.SMOOTHNESS in frame else None
+    # The lower panel: the first measure of the trained model the runs have (the smoothness).
+    smooth = next((m.name for m in facts(first.kind).measures if m.name in frame), None)
     setting = facts(first.kind).setting(knob)
     chart = sweep_chart(frame, knob, metric, refs, smoothness=smooth,
                         knob_label=setting.label if setting else knob)
@@ -190,7 +191,7 @@ def sweep_comparison(results: list[RunResult], knob: str) -> Comparison:
 def summary_table(frame: pd.DataFrame, knob: str, metric: str) -> pd.DataFrame:
     """One row per value, one column per model: ``81.5 ± 0.6``."""
     stats = sweep.summary(frame, knob, metric)
-    scale = 100 if is_fraction(metric) else 1
+    scale = declared(metric).scale
     stats["cell"] = [pm(m, s, n, scale) for m, s, n in zip(stats["mean"], stats["std"], stats["runs"])]
     table = stats.pivot(index=knob, columns="model", values="cell")
     models = list(dict.fromkeys(stats["model"]))
@@ -205,7 +206,8 @@ def show_results(results: list[RunResult], specs: list[RunSpec], knob: str, trai
     stem = f"sweep_{first.kind}_{first.dataset}_{knob}"
     comparison = memo("_sweep", (knob, results_key(results)), lambda: sweep_comparison(results, knob))
     draw(comparison, f"sweep_{knob}", stem)
-    label = metric_label(comparison.metric) + (" (%)" if is_fraction(comparison.metric) else "")
+    m = declared(comparison.metric)
+    label = m.label + (" (%)" if m.fraction else "")
     st.caption(f"{label}, mean ± standard deviation over seeds, per value and model:")
     st.dataframe(comparison.summary, hide_index=True, key="sweep_table")
     export_ui.table_download(comparison.summary, stem + "_summary", "Summary table as CSV", key="sweep_summary")

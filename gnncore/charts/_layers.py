@@ -8,7 +8,7 @@ from typing import Callable
 import altair as alt
 import pandas as pd
 
-from gnncore.charts._stats import datasets_of, mean_std
+from gnncore.charts.stats import datasets_of, mean_std
 from gnncore.charts.theme import is_fraction, metric_label, percent_axis, value_format
 
 INVALID = "break-paths-show-domains"  # a missing value breaks a line instead of bridging it

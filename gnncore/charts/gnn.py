@@ -21,12 +21,11 @@ import pandas as pd
 
 from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, fold_count, mean_band,
                                     per_dataset, single_run, spread_over, spread_unit)
-from gnncore.charts._stats import datasets_of, mean_std, numeric, pm, require, sort_models
-from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, is_fraction,
-                                  metric_label, order, percent_axis, style, title, value_format)
-
-# The summary table's smoothness column (gnncore.gnn.kernels.measures.mean_average_distance).
-SMOOTHNESS_COLUMN = "Smoothness (MAD)"
+from gnncore.charts.stats import datasets_of, mean_std, numeric, pm, require, sort_models
+from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, metric_label, order,
+                                  percent_axis, style, title, value_format)
+from gnncore.protocol import Metric
+from gnncore.runs import ENGINES, facts, metric as declared
 
 ROW = 56  # pixels per model in final_scores
 
@@ -65,8 +64,10 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
     Fractions are shown in percent: ``"81.5 ± 0.6"``. Columns: Dataset, Model, ``<Metric>``
     (text), ``<Metric> mean`` and ``<Metric> std`` (numbers), the same for each metric in
     ``also`` (link prediction's average precision beside its AUC), Published (and
-    ``<Metric> published`` for those in ``also``), Source, Best epoch, ms / epoch,
-    Parameters, Runs (those whose data the frame has).
+    ``<Metric> published`` for those in ``also``), Source, then the numbers the runs'
+    engines show beside their scores (:meth:`gnncore.protocol.Facts.beside`: Best epoch,
+    ms / epoch, Peak memory (MB), Parameters, Smoothness (MAD)), Runs (those whose data the
+    frame has).
     """
     metrics = [metric, *[m for m in also if m != metric]]
     require(runs, ["model", *metrics], "summary_table")
@@ -98,16 +99,22 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
     if any(sources):
         out["Source"] = sources
 
-    for column, name, digits in (("best_epoch", "Best epoch", 0), ("ms_per_epoch", "ms / epoch", 2),
-                                 ("peak_mb", "Peak memory (MB)", 0), ("params", "Parameters", 0), ("mad", SMOOTHNESS_COLUMN, 3)):
-        if column in runs:
-            means = mean_std(runs, by, column)["mean"]
-            out[name] = means.round(digits).astype("Int64") if digits == 0 else means.round(digits)
+    for m in beside(runs):
+        if m.name in runs:
+            means = mean_std(runs, by, m.name)["mean"]
+            out[m.short] = means.round(m.digits).astype("Int64") if m.digits == 0 else means.round(m.digits)
     out["Runs"] = stats["runs"].astype(int)
     if "Dataset" in out:
         first = {d: i for i, d in enumerate(datasets_of(runs))}
         out = out.sort_values("Dataset", key=lambda s: s.map(first), kind="stable")
     return out.reset_index(drop=True)
+
+
+def beside(runs: pd.DataFrame) -> list[Metric]:
+    """What the summary table shows after the scores, as the engines of ``runs`` declare it
+    (every engine's, for a frame without a ``kind`` column)."""
+    kinds = list(dict.fromkeys(runs["kind"].dropna())) if "kind" in runs else list(ENGINES)
+    return list(dict.fromkeys(m for k in kinds if k in ENGINES for m in facts(k).beside()))
 
 
 def matching_references(runs: pd.DataFrame, metric: str,
@@ -298,8 +305,8 @@ def _cost(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | No
 
 def _percent(metric: str) -> tuple[float, str, str]:
     """(scale, label, unit suffix): fractions are shown in percent."""
-    scale = 100.0 if is_fraction(metric) else 1.0
-    return scale, metric_label(metric), " (%)" if scale == 100 else ""
+    m = declared(metric)
+    return m.scale, m.label, " (%)" if m.fraction else ""
 
 
 def _lookup(refs: pd.DataFrame, dataset, model: str):

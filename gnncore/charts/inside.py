@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from gnncore.charts._stats import require
+from gnncore.charts.stats import require
 from gnncore.charts.theme import INK, display_name, order, style, title
 from gnncore.gnn.inside.snapshots import separation
 from gnncore.runs import models as models_registry

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from gnncore.charts._layers import per_dataset
-from gnncore.charts._stats import require
+from gnncore.charts.stats import require
 from gnncore.charts.theme import INK, MUTED, display_name, is_fraction, metric_label, style, title
 
 ROW = 34  # pixels per pair

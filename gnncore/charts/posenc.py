@@ -17,7 +17,7 @@ import pandas as pd
 
 from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, mean_and_spread, mean_band,
                                     per_dataset, plural, seed_count, single_run)
-from gnncore.charts._stats import mean_std, numeric, require
+from gnncore.charts.stats import mean_std, numeric, require
 from gnncore.posenc.scaling import SCALINGS
 from gnncore.charts.theme import (MUTED, WIDTH, color_scale, display_name, metric_label, order,
                                   percent_axis, style, title, value_format)

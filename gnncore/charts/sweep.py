@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from gnncore.charts._layers import band_stats, color_by_name, mean_and_spread
-from gnncore.charts._stats import numeric, require, sort_models
+from gnncore.charts.stats import numeric, require, sort_models
 from gnncore.charts.theme import (REFERENCE_COLOR, WIDTH, color_scale, metric_label, percent_axis, style,
                                   title, value_format)
 

@@ -7,7 +7,8 @@ here depends on Altair's global theme registry or on Streamlit's theme.
 
 Names, colours and reading order of models and encodings come from the engines' registries
 (:func:`gnncore.runs.models`), so GCN is the same blue in every chart whichever models are
-on screen, and a new architecture brings its own.
+on screen, and a new architecture brings its own. A metric's label and format come from its
+engine's declaration (:func:`gnncore.runs.metric`).
 """
 
 from __future__ import annotations
@@ -38,29 +39,14 @@ def _registry() -> dict:
     return runs.models()
 
 
-METRIC_LABELS = {
-    "test_accuracy": "Test accuracy", "val_accuracy": "Validation accuracy",
-    "train_accuracy": "Training accuracy", "test_auc": "Test ROC-AUC",
-    "val_auc": "Validation ROC-AUC", "test_ap": "Test average precision",
-    "val_ap": "Validation average precision", "loss": "Training loss",
-    "val_loss": "Validation loss", "ms_per_epoch": "Time per training epoch (ms)", "peak_mb": "Peak memory of the run (MB)",
-    "ms_per_step": "Time per training step (ms)", "params": "Trainable parameters",
-    "best_epoch": "Best epoch", "epochs_run": "Epochs run",
-    "token_accuracy": "Token accuracy", "exact_match": "Exact match",
-    "mad": "Smoothness (MAD: 0 when all nodes look alike)",
-    "accuracy": "Token accuracy",
-}
-
-# Metrics stored as fractions 0..1 and shown in percent.
-_FRACTION_WORDS = ("accuracy", "auc", "_ap", "exact_match", "f1")
+def metric_label(metric: str) -> str:
+    """As the engine that reports it declares it (gnncore.runs.metric)."""
+    return runs.metric(metric).label
 
 
 def is_fraction(metric: str) -> bool:
-    return any(w in metric for w in _FRACTION_WORDS) or metric == "ap"
-
-
-def metric_label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, metric.replace("_", " ").capitalize())
+    """Stored as 0..1 and shown in percent, as its engine declares."""
+    return runs.metric(metric).fraction
 
 
 def display_name(name: str) -> str:
@@ -110,10 +96,8 @@ def percent_axis(metric: str, values=None, **kwargs) -> alt.Axis:
 
 
 def value_format(metric: str) -> str:
-    """d3 format for tooltips: one decimal in percent for fractions."""
-    if is_fraction(metric):
-        return ".1%"
-    return ",.0f" if metric in ("params", "best_epoch", "epochs_run") else ",.2f"
+    """d3 format for tooltips: one decimal in percent for fractions, none for counts."""
+    return runs.metric(metric).d3_format
 
 
 CONFIG = dict(

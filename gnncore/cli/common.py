@@ -13,10 +13,9 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from gnncore import export
-from gnncore.charts._stats import pm
-from gnncore.charts.theme import is_fraction
+from gnncore.charts.stats import pm
 from gnncore import runs
-from gnncore.protocol import Facts, Setting
+from gnncore.protocol import Facts, Metric, Setting
 from gnncore.runs import RunStore, default_workers, mean_std, run_all
 from gnncore.runs import ray as ray_executor
 from gnncore.spec import DatasetUnavailable, Progress, RunResult, RunSpec, SpecError
@@ -180,18 +179,17 @@ def write_csv(frame: pd.DataFrame, path: str, flag: str = "--out") -> None:
                          "the run store, so the same command writes it without training again.") from None
 
 
-def summary_lines(frame: pd.DataFrame, by: str, metrics: list[str]) -> list[str]:
-    """``name  metric mean +- std (n runs)`` per group, fractions in percent."""
+def summary_lines(frame: pd.DataFrame, by: str, metrics: list[Metric], costs: list[Metric] = ()) -> list[str]:
+    """``name  metric mean +- std (n runs)`` per group, fractions in percent, then the
+    ``costs`` that have a place in the line (:attr:`gnncore.protocol.Metric.brief`)."""
     lines = []
     for name, group in frame.groupby(by, sort=False):
         cells = []
         for m in metrics:
-            row = mean_std(group, [by], m).iloc[0]
-            scale = 100 if is_fraction(m) else 1
-            cells.append(f"{m} {pm(row['mean'], row['std'], row['runs'], scale, sep=' +- '):>12}")
-        extra = f"{group['ms_per_epoch'].mean():6.1f} ms/epoch" if "ms_per_epoch" in group else ""
-        if "peak_mb" in group and group["peak_mb"].notna().any():
-            extra += f", peak {group['peak_mb'].max():,.0f} MB"
+            row = mean_std(group, [by], m.name).iloc[0]
+            cells.append(f"{m.name} {pm(row['mean'], row['std'], row['runs'], m.scale, sep=' +- '):>12}")
+        extra = ", ".join(m.brief.format(group[m.name].agg(m.pooled)) for m in costs
+                          if m.brief and m.name in group and group[m.name].notna().any())
         lines.append(f"  {name:<6} " + "  ".join(cells) + f"  {extra}  ({plural(len(group), 'run')})")
     return lines
 

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gnncore.charts.theme import is_fraction, order
+from gnncore.charts.theme import order
 from gnncore.cli import common
 from gnncore.pairs import COLUMNS as PAIR_COLUMNS
 from gnncore.pairs import paired_differences, verdict
+from gnncore.protocol import Metric
 from gnncore.gnn.inside.neighbourhood import WEIGHT_COLUMNS, Trained, run_data
 from gnncore.gnn.inside.snapshots import COLUMNS as EMBEDDING_COLUMNS
 from gnncore.gnn.inside.snapshots import embeddings_frame
 from gnncore.runs import RunStore, facts, kinds, runs_frame
 from gnncore.spec import DatasetUnavailable, SpecError
-from gnncore.sweep import SMOOTHNESS
 
 COMMAND = "gnn"
 
@@ -102,10 +102,10 @@ def run(args) -> int:
                              executor=args.executor, ray_address=args.ray_address)
     frame = runs_frame(results)
     frame["task"] = frame["kind"]
-    pairs = paired_differences(frame, f.metrics[0], order(frame["model"]))
+    pairs = paired_differences(frame, f.headline.name, order(frame["model"]))
     if args.out:
         # The smoothness of the reported epoch too, where the runs measured it (as sweep --out).
-        columns = [*f.columns, *([SMOOTHNESS] if SMOOTHNESS in frame else [])]
+        columns = [*f.columns, *(m.name for m in f.measures)]
         common.write_csv(frame[[c for c in columns if c in frame]], args.out)
     if args.pairs_out:
         common.write_csv(pairs[PAIR_COLUMNS], args.pairs_out, "--pairs-out")
@@ -125,19 +125,20 @@ def run(args) -> int:
                                  for r in results], ignore_index=True)
             common.write_csv(weights[list(WEIGHT_COLUMNS)], args.weights_out, "--weights-out")
             written[args.weights_out] = len(weights)
-    print(summary_text(frame, list(f.metrics)))
+    print(summary_text(frame, list(f.metrics), list(f.costs)))
     unit = "fold" if f.folds else "seed"
     for _, row in pairs.iterrows():
-        print("  " + verdict(row, fraction=is_fraction(f.metrics[0]), unit=unit))
+        print("  " + verdict(row, fraction=f.headline.fraction, unit=unit))
     for path, rows in written.items():
         if path:
             print(f"wrote {rows} rows to {path}")
     return 0
 
 
-def summary_text(frame: pd.DataFrame, metrics: list[str]) -> str:
-    """A heading, then ``model  metric mean +- std (n runs)`` lines, in percent for fractions."""
+def summary_text(frame: pd.DataFrame, metrics: list[Metric], costs: list[Metric] = ()) -> str:
+    """A heading, then ``model  metric mean +- std (n runs)`` lines, in percent for fractions,
+    with what the runs cost."""
     heading = f"{frame['dataset'].iloc[0]} ({frame['task'].iloc[0]}), {common.plural(frame['seed'].nunique(), 'seed')}"
     if "fold" in frame:  # graph classification: the spread is over folds (and seeds)
         heading += f" x {frame['fold'].nunique()} folds, mean +- std over folds"
-    return "\n".join([heading, *common.summary_lines(frame, "model", metrics)])
+    return "\n".join([heading, *common.summary_lines(frame, "model", metrics, costs)])

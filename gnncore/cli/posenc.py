@@ -18,7 +18,7 @@ import pandas as pd
 from gnncore.cli import common
 from gnncore import runs
 from gnncore.posenc.scaling import SCALINGS
-from gnncore.posenc.train import encoding_settings
+from gnncore.posenc.train import RESCALED, encoding_settings
 from gnncore.runs import facts, table_frame
 from gnncore.spec import DatasetUnavailable, RunResult, RunSpec, SpecError
 
@@ -94,8 +94,9 @@ def check_scalings(scalings: list[str] | None, encodings: list[str]) -> list[str
     if unknown or not scalings:
         raise common.UsageError(f"--rope-scaling takes {','.join(SCALINGS)}; got "
                                 f"{','.join(unknown) or 'nothing'}.")
-    if "rope" not in encodings:
-        raise common.UsageError("--rope-scaling applies to rope runs; add rope to --encodings.")
+    if not set(RESCALED) & set(encodings):
+        raise common.UsageError(f"--rope-scaling applies to {','.join(RESCALED)} runs; add {' or '.join(RESCALED)} "
+                                "to --encodings.")
     return list(dict.fromkeys(scalings))
 
 
@@ -108,12 +109,12 @@ def length_frame(results: list[RunResult], scalings: list[str] = ()) -> pd.DataF
         return frame[columns]
     frame["scaling"] = "none"
     scaled = table_frame(results, "rope_scaling").rename(columns={"dataset": "task", "model": "encoding"})
-    missing = [r.spec.seed for r in results if r.spec.model == "rope" and "rope_scaling" not in r.tables]
+    missing = [r.spec.seed for r in results if r.spec.model in RESCALED and "rope_scaling" not in r.tables]
     if missing:
         raise common.UsageError("These rope runs were stored before RoPE scaling was evaluated: train them "
                                 "again with --no-cache.")
     if len(scaled):
-        frame = pd.concat([frame[frame["encoding"] != "rope"],
+        frame = pd.concat([frame[~frame["encoding"].isin(RESCALED)],
                            scaled[scaled["scaling"].isin(scalings)]], ignore_index=True)
         order = {r.spec.key: i for i, r in enumerate(results)}
         frame["scaling"] = pd.Categorical(frame["scaling"], categories=list(SCALINGS))
@@ -127,9 +128,10 @@ def length_frame(results: list[RunResult], scalings: list[str] = ()) -> pd.DataF
 def summary_text(frame: pd.DataFrame, results: list[RunResult]) -> str:
     """Mean token accuracy (exact match) per encoding, in and out of distribution."""
     p = results[0].spec.params
+    token, exact = facts(KIND).metrics
     lines = [f"{results[0].spec.dataset}: trained on lengths 1-{p['train_length']}, tested on 1-"
-             f"{p['test_length']}, {common.plural(frame['seed'].nunique(), 'seed')}; mean token accuracy "
-             "(exact match), in %",
+             f"{p['test_length']}, {common.plural(frame['seed'].nunique(), 'seed')}; mean {token.label.lower()} "
+             f"({exact.label.lower()}), in %",
              f"{'encoding':<22}{'in distribution':>18}{'out of distribution':>22}"]
     if "scaling" in frame:
         frame = frame.assign(encoding=frame["encoding"].where(frame["scaling"] == "none",
@@ -138,7 +140,7 @@ def summary_text(frame: pd.DataFrame, results: list[RunResult]) -> str:
         cells = []
         for inside in (True, False):
             part = rows[rows["in_distribution"] == inside]
-            token, exact = part["token_accuracy"].mean(), part["exact_match"].mean()
-            cells.append("n/a" if pd.isna(token) else f"{100 * token:.1f} ({100 * exact:.1f})")
+            a, b = part[token.name].mean(), part[exact.name].mean()
+            cells.append("n/a" if pd.isna(a) else f"{token.scale * a:.1f} ({exact.scale * b:.1f})")
         lines.append(f"{encoding:<22}{cells[0]:>18}{cells[1]:>22}")
     return "\n".join(lines)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 
 from gnncore import history
-from gnncore.charts.theme import is_fraction
 from gnncore.cli import common
-from gnncore.runs import RunStore
+from gnncore.runs import RunStore, metric
 
 COMMAND = "runs"
 
@@ -78,10 +77,10 @@ def selection(args) -> tuple[RunStore, "history.pd.DataFrame", history.Filter]:
     return store, chosen, f
 
 
-def _score(metric: str, score) -> str:
+def _score(name: str, score) -> str:
     if score != score or score is None:  # NaN: no value
-        return f"{metric} -"
-    return f"{metric} {100 * score:.1f}%" if is_fraction(metric) else f"{metric} {score:.4g}"
+        return f"{name} -"
+    return f"{name} {100 * score:.1f}%" if metric(name).fraction else f"{name} {score:.4g}"
 
 
 def list_runs(args) -> int:

@@ -18,10 +18,10 @@ import argparse
 import pandas as pd
 
 from gnncore import sweep
-from gnncore.charts._stats import pm
-from gnncore.charts.theme import display_name, is_fraction, metric_label
+from gnncore.charts.stats import pm
+from gnncore.charts.theme import display_name
 from gnncore.cli import common
-from gnncore.runs import facts, kinds
+from gnncore.runs import facts, kinds, metric
 from gnncore.spec import DatasetUnavailable, SpecError
 
 COMMAND = "sweep"
@@ -47,8 +47,10 @@ def register(sub) -> None:
                    help="comma-separated; default: the task's default models")
     p.add_argument("--seeds", type=int, help="seeds 0..N-1 per model and value (default: the task's)")
     p.add_argument("--folds", type=int, help="cross-validation folds, for graph classification")
+    measured = [k for k, f in zip(tasks, every) if f.measures]
+    measures = ", ".join(dict.fromkeys(m.name for f in every for m in f.measures))
     p.add_argument("--out", help="CSV with one row per run: the columns of gnn --out, the swept setting "
-                                 f"and, for node runs, the smoothness ({sweep.SMOOTHNESS})")
+                                 f"and, for {' and '.join(measured)} runs, the smoothness ({measures})")
     settings = common.add_settings(p, every, lambda s: "the engine's default")
     p.add_argument("--no-cache", action="store_true", help="train again even if the run store has the result")
     common.add_workers(p)
@@ -95,21 +97,19 @@ def run(args) -> int:
 
 def summary_text(frame: pd.DataFrame, kind: str, knob: sweep.Knob) -> str:
     """A heading, then one line per value: each model's mean +- std (percent for fractions);
-    for node runs a second table, the smoothness of the output."""
-    metric = sweep.headline(kind)
+    for runs that measure their trained model (node runs), a table per measure (the
+    smoothness of the output)."""
     first = frame.iloc[0]
     spread = f"{common.plural(frame['seed'].nunique(), 'seed')}"
     if "fold" in frame and frame["fold"].notna().any():
         spread += f" x {frame['fold'].nunique()} folds"
     lines = [f"{first['dataset']} ({kind}), {spread}, sweeping {knob.name}: mean +- std"]
-    tables = [metric] + ([sweep.SMOOTHNESS] if sweep.SMOOTHNESS in frame else [])
+    tables = [metric(sweep.headline(kind))] + [m for m in facts(kind).measures if m.name in frame]
     for m in tables:
-        scale = 100 if is_fraction(m) else 1
-        digits = 1 if is_fraction(m) else 3
-        stats = sweep.summary(frame, knob.name, m)
+        stats = sweep.summary(frame, knob.name, m.name)
         models = list(dict.fromkeys(stats["model"]))
         width = max(16, *(len(display_name(x)) + 2 for x in models))
-        lines.append(f"{metric_label(m)}" + (" (%)" if scale == 100 else ""))
+        lines.append(m.label + (" (%)" if m.fraction else ""))
         lines.append(f"  {knob.name:<14}" + "".join(f"{display_name(x):>{width}}" for x in models))
         for value in knob.values:
             row = stats[stats[knob.name] == value]
@@ -117,6 +117,6 @@ def summary_text(frame: pd.DataFrame, kind: str, knob: sweep.Knob) -> str:
             for model in models:
                 hit = row[row["model"] == model]
                 cells.append("–" if hit.empty else pm(hit["mean"].iloc[0], hit["std"].iloc[0],
-                                                      int(hit["runs"].iloc[0]), scale, digits, sep=" +- "))
+                                                      int(hit["runs"].iloc[0]), m.scale, m.digits, sep=" +- "))
             lines.append(f"  {value!s:<14}" + "".join(f"{c:>{width}}" for c in cells))
     return "\n".join(lines)

@@ -26,6 +26,10 @@ from gnncore.posenc.tasks import PAD
 
 @dataclass(frozen=True)
 class ModelConfig:
+    """The model's size, declared once: its defaults are the toy size the issue asks for
+    (d_model 64, 2 layers, 4 heads, a feed-forward 4 x d_model wide as in Vaswani et al.
+    2017), which the engine's defaults (gnncore.posenc.train.defaults) and the page read."""
+
     vocab_size: int
     encoding: str = "rope"
     d_model: int = 64

@@ -21,7 +21,7 @@ from gnncore.posenc.evaluate import (attention_rows, evaluate, learned_bias_rows
                                      t5_bias_rows)
 from gnncore.posenc.model import ModelConfig, Transformer, build
 from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
-from gnncore.protocol import Facts, Setting, check_settings
+from gnncore.protocol import LOSS, PARAMS, Facts, Metric, Setting, check_settings
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
 MAX_TEST_LENGTH = 128  # keeps evaluation to seconds and the position table to ~8k rows
@@ -71,6 +71,26 @@ MAX_POSITION = Setting(
                         "minus 1; it must cover the longest test example.")
 ENCODING_SETTINGS = (MAX_POSITION,)
 LEARNED_BIAS = ("fire", "kerple")  # their trained bias per head is kept as the table learned_bias
+RESCALED = ("rope",)  # scored once more under each RoPE scaling (gnncore.posenc.scaling), the table rope_scaling
+# A position vector only up to the longest training example (build_model's max_length): no
+# answer past the train length.
+TRAINED_LENGTHS_ONLY = ("learned",)
+
+# What a run reports. Per input length (the ``length`` table): the share of answer tokens
+# right, and of answers right in every token.
+TOKEN_ACCURACY = Metric("token_accuracy", "Token accuracy", short="Token acc.", fraction=True,
+                        help="the share of answer tokens predicted right.")
+EXACT_MATCH = Metric("exact_match", "Exact match", short="Exact match", fraction=True,
+                     help="the share of answers right in every token (and the closing end token): far stricter.")
+# Per run (see _summary): each averaged over the trained lengths, and over the longer ones.
+IN_TOKEN_ACCURACY = Metric("in_distribution_token_accuracy", "In distribution token accuracy", fraction=True)
+OUT_TOKEN_ACCURACY = Metric("out_of_distribution_token_accuracy", "Out of distribution token accuracy",
+                            fraction=True)
+IN_EXACT_MATCH = Metric("in_distribution_exact_match", "In distribution exact match", fraction=True)
+OUT_EXACT_MATCH = Metric("out_of_distribution_exact_match", "Out of distribution exact match", fraction=True)
+# Per position of the answer (the ``position`` table).
+POSITION_ACCURACY = Metric("accuracy", "Token accuracy", fraction=True)
+MS_PER_STEP = Metric("ms_per_step", "Time per training step (ms)", unit="ms", digits=2, higher_is_better=False)
 
 FACTS = Facts(
     kind="posenc", title="Positional encodings", command=("posenc",), by_length=True,
@@ -78,11 +98,15 @@ FACTS = Facts(
     # The six anchors by default: with the newer ones the default comparison would take
     # longer than its 90 s on the 2-core machine.
     models=ENCODINGS, default_models=ANCHORS,
-    # Scored per input length (the ``length`` table): the share of answer tokens right, and
-    # of answers right in every token.
-    metrics=("token_accuracy", "exact_match"),
-    curves=("loss",),
+    metrics=(TOKEN_ACCURACY, EXACT_MATCH),
+    curves=(LOSS,),
+    costs=(MS_PER_STEP, PARAMS),
+    # A run alone is judged on inputs longer than trained: what the lab is about.
+    judged_by=(OUT_TOKEN_ACCURACY, OUT_EXACT_MATCH, TOKEN_ACCURACY, EXACT_MATCH),
+    others=(IN_TOKEN_ACCURACY, OUT_TOKEN_ACCURACY, IN_EXACT_MATCH, OUT_EXACT_MATCH, POSITION_ACCURACY),
     columns=("task", "encoding", "seed", "length", "in_distribution", "token_accuracy", "exact_match"),
+    run_columns=("task", "encoding", "seed", IN_TOKEN_ACCURACY.name, OUT_TOKEN_ACCURACY.name,
+                 IN_EXACT_MATCH.name, OUT_EXACT_MATCH.name, MS_PER_STEP.name, PARAMS.name),
     settings=SETTINGS + ENCODING_SETTINGS,
     # One seed by default: a run takes tens of seconds on a CPU; the page and the CLI add more.
     seeds=1, max_seeds=20,
@@ -103,7 +127,7 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
 
     train_length 16, test_length 48: short training inputs, tested up to 3x as long
         (Kazemnejad et al. 2023 likewise train on short instances and test on longer ones).
-    d_model 64, layers 2, heads 4: the toy size the issue asks for.
+    d_model, layers, heads: the toy size the issue asks for, :class:`ModelConfig`'s defaults.
     ffn 4 x d_model: the feed-forward width ratio of Vaswani et al. 2017 (2048 / 512).
     steps 2000, batch_size 32, lr 7e-3, warmup steps / 20: tuned on copy at train length 16
         so that every encoding but NoPE learns the task in distribution, with the schedule
@@ -114,12 +138,12 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
         for tests up to 500 tokens, about 4x; 512 is about 5x the default test's 99 tokens and
         covers the longest test length's 259.
     """
-    d_model = spec.get("d_model", 64)
+    d_model = spec.get("d_model", ModelConfig.d_model)
     steps = spec.get("steps", 2000)
     return {
         "train_length": 16, "test_length": 48,
-        "d_model": 64, "layers": 2, "heads": 4,
-        "ffn": 4 * d_model if _is_int(d_model) else 256,
+        "d_model": ModelConfig.d_model, "layers": ModelConfig.layers, "heads": ModelConfig.heads,
+        "ffn": 4 * d_model if _is_int(d_model) else ModelConfig.ffn,
         "steps": 2000, "batch_size": 32, "lr": 7e-3,
         "warmup": max(1, steps // 20) if _is_int(steps) else 100,
         "weight_decay": 0.1, "eval_examples": 128,
@@ -157,7 +181,7 @@ def validate(spec: RunSpec) -> None:
     if not train <= test:
         raise SpecError(f"test_length must lie between the train length ({train}) and "
                         f"{MAX_TEST_LENGTH}, not {test}.")
-    d_model, heads = p.get("d_model", 64), p.get("heads", 1)
+    d_model, heads = p.get("d_model", ModelConfig.d_model), p.get("heads", 1)
     if d_model % heads:
         divisors = ", ".join(str(h) for h in range(1, d_model + 1) if d_model % h == 0)
         raise SpecError(f"heads ({heads}) must divide d_model ({d_model}); for d_model {d_model} "
@@ -187,7 +211,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         tables["t5_bias"] = t5_bias_rows(model, task.sequence_length(hp["test_length"]))
     if spec.model in LEARNED_BIAS:
         tables["learned_bias"] = learned_bias_rows(model, task.sequence_length(hp["test_length"]))
-    if spec.model == "rope":
+    if spec.model in RESCALED:
         tables["rope_scaling"] = rope_scaling_rows(model, task, hp["train_length"], hp["test_length"],
                                                    hp["eval_examples"], lengths)
     seconds = time.perf_counter() - start

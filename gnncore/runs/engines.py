@@ -18,11 +18,12 @@ module and one line in ``ENGINES``.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from types import ModuleType
 from typing import Sequence
 
-from gnncore.protocol import Entry, Facts
+from gnncore.protocol import Entry, Facts, Metric, metric_table
 from gnncore.spec import RunSpec, SpecError
 
 ENGINES = {
@@ -63,6 +64,17 @@ def models() -> dict[str, Entry]:
             later = next((n for n in names[i + 1:] if n in order), None)
             order.insert(order.index(later) if later else len(order), name)
     return {name: entries[name] for name in order}
+
+
+def metric(name: str) -> Metric:
+    """How the number ``name`` is labelled and shown, as the engine that reports it declares it
+    (:class:`gnncore.protocol.Metric`); a name no engine declares gets its name as label."""
+    return _metrics().get(name) or Metric.undeclared(name)
+
+
+@functools.lru_cache(maxsize=1)
+def _metrics() -> dict[str, Metric]:
+    return metric_table(facts(kind) for kind in ENGINES)
 
 
 def resolve(spec: RunSpec) -> RunSpec:

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from gnncore import config
+from gnncore.gnn.tasks import reported as r
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.kernels import sparse
 from gnncore.gnn.data.datasets import dataset_names, info, load_tu
@@ -52,8 +53,10 @@ FACTS = Facts(
     kind="graph", title="Graph classification", command=("gnn", "--task", "graph"),
     datasets=tuple(dataset_names("graph")), default_dataset="PROTEINS",
     models=architectures("graph"), default_models=tuple(architectures("graph")),
-    metrics=("test_accuracy",),
-    curves=("val_accuracy", "test_accuracy", "train_accuracy", "loss", "val_loss"),
+    metrics=(r.TEST_ACCURACY,),
+    curves=r.ACCURACY_CURVES,
+    costs=(r.MS_PER_EPOCH, r.PARAMS), others=(r.BEST_EPOCH, r.EPOCHS_RUN),
+    file_prefix="gnn_graph",
     columns=("dataset", "task", "model", "fold", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
     settings=gs.for_task("graph", gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD, gs.DEVICE),

@@ -24,6 +24,7 @@ from torch_geometric.data import Data
 from torch_geometric.transforms import RandomLinkSplit
 
 from gnncore.gnn.tasks import link_seeds
+from gnncore.gnn.tasks import reported as r
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.data.datasets import DatasetNames, load_node_data
 from gnncore.gnn.kernels.metrics import average_precision, roc_auc
@@ -48,8 +49,10 @@ FACTS = Facts(
     kind="link", title="Link prediction", command=("gnn", "--task", "link"),
     datasets=DatasetNames("link"), default_dataset="Cora",  # read at each use: datasets the user adds
     models=architectures("link"), default_models=("gcn", "sage", "gat", "mlp"),
-    metrics=("test_auc", "test_ap"),
-    curves=("val_auc", "val_ap", "test_auc", "test_ap", "loss"),
+    metrics=(r.TEST_AUC, r.TEST_AP),
+    curves=(r.VAL_AUC, r.VAL_AP, r.TEST_AUC, r.TEST_AP, r.LOSS),
+    costs=(r.MS_PER_EPOCH, r.PARAMS), others=(r.BEST_EPOCH, r.EPOCHS_RUN),
+    file_prefix="gnn_link",
     columns=("dataset", "task", "model", "seed", "test_auc", "test_ap", "val_auc", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
     settings=gs.for_task("link", gs.EMBEDDING, gs.HOMOPHILY, gs.SIGNAL, gs.DEVICE),

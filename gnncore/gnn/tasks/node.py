@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from gnncore.gnn.data import sampling
 from gnncore.gnn.tasks import node_seeds as seeds
+from gnncore.gnn.tasks import reported as r
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.data.datasets import DatasetNames, info, load_node_data
 from gnncore.gnn.kernels.measures import mean_average_distance
@@ -52,8 +53,11 @@ FACTS = Facts(
     kind="node", title="Node classification", command=("gnn", "--task", "node"),
     datasets=DatasetNames("node"), default_dataset="Cora",  # read at each use: datasets the user adds
     models=architectures("node"), default_models=("gcn", "sage", "gat", "mlp"),
-    metrics=("test_accuracy",),
-    curves=("val_accuracy", "test_accuracy", "train_accuracy", "loss", "val_loss"),
+    metrics=(r.TEST_ACCURACY,),
+    curves=r.ACCURACY_CURVES,
+    costs=(r.MS_PER_EPOCH, r.PEAK_MB, r.PARAMS),
+    measures=(r.MAD,), others=(r.BEST_EPOCH, r.EPOCHS_RUN),
+    file_prefix="gnn",  # gnn_Cora_...: the names its files had before links and graphs came
     columns=("dataset", "task", "model", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "peak_mb", "params"),
     settings=gs.for_task("node", gs.SELECT, gs.HOMOPHILY, gs.SIGNAL, gs.NODES, gs.TRAIN_PER_CLASS,

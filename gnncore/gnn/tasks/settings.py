@@ -62,15 +62,18 @@ CSBM_DEFAULTS = dict(homophily=0.8, signal=1.0)
 # Knobs of the synthetic graph that keep their generator's default unless set, so that the
 # runs stored before they existed keep their keys.
 CSBM_OPTIONAL = ("nodes", "train_per_class")
-# Mini-batches (gnncore.gnn.data.sampling): unset, the whole graph trains at once.
+# Mini-batches (gnncore.gnn.data.sampling): unset, the whole graph trains at once. Turned
+# on, they start at GraphSAGE's: batches of 512 nodes (Hamilton et al. 2017's reference code,
+# williamleif/GraphSAGE, flag batch_size) and 25 then 10 neighbours (Sec. 4.1: S1 = 25, S2 = 10).
+DEFAULT_FANOUT = (25, 10)
 NODE_BATCH = Setting("batch_size", "Mini-batch size", type=int, low=1, high=1_000_000, step=256, scope="run",
-                     shown=False,
+                     shown=False, suggested=512,
                      help="Training nodes per step, each with its sampled neighbourhood (GraphSAGE's "
                           "sampling, Hamilton et al. 2017); unset, full batch.")
 FANOUT = Setting("fanout", "Fanout", type=str, scope="run", shown=False,
+                 suggested=",".join(str(k) for k in DEFAULT_FANOUT),
                  help="Neighbours sampled per node at each layer, the seeds' own first, comma-separated "
                       "(Hamilton et al. 2017 use 25,10); one number serves every layer; with --batch-size.")
-DEFAULT_FANOUT = (25, 10)  # Hamilton et al. 2017, Sec. 4.1: S1 = 25, S2 = 10
 DEVICE = Setting("device", "Device", type=str, scope="run", shown=False, cli=False,
                  choices={"cpu": "CPU", "cuda": "CUDA GPU"},
                  help="Where the run trains; unset, the CPU.")
