@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv, SAGEConv
 
-from gnncore.gnn.data.datasets import csbm
+from gnncore.gnn.data.synthetic import csbm
 from gnncore.gnn.architectures.models import NodeModel, SAGEMeanConv, feature_dropout, graph_input
 
 

@@ -25,7 +25,7 @@ from torch_geometric.transforms import RandomLinkSplit
 
 from gnncore.gnn.tasks import link_seeds
 from gnncore.gnn.tasks import settings as gs
-from gnncore.gnn.data.datasets import DatasetNames, load_node_data
+from gnncore.gnn.data.datasets import DatasetNames, info, knobs, load_node_data
 from gnncore.gnn.kernels.metrics import average_precision, roc_auc
 from gnncore.gnn.architectures.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.kernels.negatives import NegativePairs
@@ -51,7 +51,7 @@ FACTS = Facts(
     curves=("val_auc", "val_ap", "test_auc", "test_ap", "loss"),
     columns=("dataset", "task", "model", "seed", "test_auc", "test_ap", "val_auc", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
-    settings=gs.for_task("link", gs.EMBEDDING, gs.HOMOPHILY, gs.SIGNAL, gs.DEVICE),
+    settings=gs.for_task("link", gs.EMBEDDING, *knobs("link"), gs.DEVICE),
     seeds=10,  # as node classification (see there)
     selected_by="validation ROC-AUC",
     reported="at the epoch of best validation AUC, mean ± standard deviation over seeds; each seed "
@@ -65,12 +65,12 @@ FACTS = Facts(
 
 
 def defaults(spec: RunSpec) -> dict:
-    """GAE's setup (COMMON_DEFAULTS), then the architecture's changes to it."""
+    """GAE's setup (COMMON_DEFAULTS), then the architecture's changes to it, then the
+    defaults of the dataset's knobs."""
     out = {**COMMON_DEFAULTS}
     if spec.model in FACTS.models:
         out.update(architecture(spec.model).defaults.get("link", {}))
-    if spec.dataset.lower() == "csbm":
-        out.update(gs.CSBM_DEFAULTS)
+    out.update(gs.dataset_defaults(spec.dataset))
     return out
 
 
@@ -125,10 +125,7 @@ def _gae_features(dataset: str, x: torch.Tensor) -> torch.Tensor:
     PubMed's TF-IDF values cannot be recovered that way and the synthetic graph's Gaussian
     features were never normalised, so both stay as loaded.
     """
-    return (x > 0).float() if dataset.lower() in BINARY_FEATURES else x
-
-
-BINARY_FEATURES = {"cora", "citeseer"}
+    return (x > 0).float() if info(dataset).binary_features else x
 
 
 def build_model(spec: RunSpec, in_channels: int) -> torch.nn.Module:

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from gnncore.gnn.data import sampling
 from gnncore.gnn.tasks import node_seeds as seeds
 from gnncore.gnn.tasks import settings as gs
-from gnncore.gnn.data.datasets import DatasetNames, info, load_node_data
+from gnncore.gnn.data.datasets import DatasetNames, info, knobs, load_node_data
 from gnncore.gnn.kernels.measures import mean_average_distance
 from gnncore.gnn.kernels.memory import PeakMemory
 from gnncore.gnn.architectures.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
@@ -56,8 +56,7 @@ FACTS = Facts(
     curves=("val_accuracy", "test_accuracy", "train_accuracy", "loss", "val_loss"),
     columns=("dataset", "task", "model", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "peak_mb", "params"),
-    settings=gs.for_task("node", gs.SELECT, gs.HOMOPHILY, gs.SIGNAL, gs.NODES, gs.TRAIN_PER_CLASS,
-                         gs.NODE_BATCH, gs.FANOUT, gs.DEVICE),
+    settings=gs.for_task("node", gs.SELECT, *knobs("node"), gs.NODE_BATCH, gs.FANOUT, gs.DEVICE),
     # Ten seeds, page and CLI alike: the papers report means over many runs, and a paired
     # comparison of two models needs about ten to tell a one-point difference.
     seeds=10,
@@ -74,13 +73,13 @@ FACTS = Facts(
 
 def defaults(spec: RunSpec) -> dict:
     """COMMON_DEFAULTS, then the dataset's protocol's training, then the architecture's
-    settings for the task, its protocol and the dataset (Architecture.defaults_for)."""
+    settings for the task, its protocol and the dataset (Architecture.defaults_for), then
+    the defaults of the dataset's knobs."""
     card = info(spec.dataset, "node")
     out = {**COMMON_DEFAULTS, **PROTOCOL_TRAINING.get(card.protocol, {})}
     if spec.model in FACTS.models:
         out.update(architecture(spec.model).defaults_for("node", card.protocol, card.name))
-    if spec.dataset.lower() == "csbm":
-        out.update(gs.CSBM_DEFAULTS)
+    out.update(card.knob_defaults)
     return out
 
 

@@ -48,7 +48,7 @@ def batchable(spec: RunSpec) -> bool:
 def together(spec: RunSpec):
     """The spec without its seed, for a batchable node or link spec; None otherwise (also
     where each seed draws a graph of its own: the synthetic one)."""
-    if not batchable(spec) or info(spec.dataset, spec.kind).name == "CSBM":
+    if not batchable(spec) or info(spec.dataset, spec.kind).graph_per_seed:
         return None
     d = spec.to_dict()
     d.pop("seed")
