@@ -29,7 +29,7 @@ def test_a_seed_in_a_batch_gives_its_result_alone(model):
     specs = [cora(model, s, epochs=40, patience=8) for s in (0, 1, 2)]
     with one_thread():  # as every run trains (gnncore.runs): the thread count orders the sums
         alone = [node.train(s) for s in specs]
-        together = seeds.train_seeds(specs)
+        together = seeds.train_seeds(specs, node.build_model, node.state_bytes)
     assert len({r.metrics["epochs_run"] for r in alone}) > 1 or model == "mlp"
     for a, b in zip(alone, together):
         assert b.spec == a.spec
@@ -46,7 +46,7 @@ def test_a_seed_in_a_batch_gives_its_result_alone(model):
 
 def test_a_stopped_seed_stops_updating_while_the_others_train():
     specs = [cora("gcn", s, epochs=60, patience=5) for s in (0, 1, 2, 3)]
-    together = seeds.train_seeds(specs)
+    together = seeds.train_seeds(specs, node.build_model, node.state_bytes)
     runs_ = [r.metrics["epochs_run"] for r in together]
     assert min(runs_) < max(runs_)  # they stopped apart; each equals its run alone (above)
     alone = node.train(specs[runs_.index(min(runs_))])
@@ -88,12 +88,13 @@ def test_run_all_reports_progress_per_seed_and_stores_each_run():
 def test_a_stop_reaches_a_batch():
     specs = [cora("gcn", s, epochs=50) for s in range(2)]
     with pytest.raises(Cancelled):
-        seeds.train_seeds(specs, should_stop=lambda: True)
+        node.train_together(specs, should_stop=lambda: True)
 
 
 def test_seeds_that_share_no_graph_train_one_by_one_with_their_own_results():
     specs = [resolve(RunSpec.make("node", "CSBM", "gcn", s, epochs=5)) for s in (0, 1)]
-    together = seeds.train_seeds(specs, keep=False)
+    assert seeds.train_seeds(specs, node.build_model, node.state_bytes, keep=False) is None
+    together = node.train_together(specs, keep=False)
     alone = [node.train(s, keep=False) for s in specs]
     assert [r.metrics["test_accuracy"] for r in together] == [r.metrics["test_accuracy"] for r in alone]
 

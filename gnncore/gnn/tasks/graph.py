@@ -27,7 +27,7 @@ from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.kernels import sparse
 from gnncore.gnn.data.datasets import dataset_names, info, load_tu
 from gnncore.gnn.architectures.models import GraphModel, architecture, architectures, count_parameters, graph_input
-from gnncore.gnn.tasks.node import SELECT
+from gnncore.gnn.tasks.training import SELECT
 from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.protocol import Facts, Setting
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop

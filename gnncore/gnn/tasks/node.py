@@ -17,13 +17,13 @@ import torch.nn.functional as F
 from gnncore.gnn.data import sampling
 from gnncore.gnn.tasks import node_seeds as seeds
 from gnncore.gnn.tasks import settings as gs
+from gnncore.gnn.tasks.training import node_metrics, node_row, node_selection, optimizer
 from gnncore.gnn.data.datasets import DatasetNames, info, knobs, load_node_data
 from gnncore.gnn.kernels.measures import mean_average_distance
 from gnncore.gnn.kernels.memory import PeakMemory
 from gnncore.gnn.architectures.models import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.data.sampling import parse_fanout
 from gnncore.gnn.tasks.node_seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
-from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.gnn.inside.snapshots import Snapshots
 from gnncore.protocol import Facts
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
@@ -42,11 +42,6 @@ COMMON_DEFAULTS = dict(epochs=200, layers=2, patience=0, select="accuracy")
 PROTOCOL_TRAINING = {"shchur": dict(select="loss", patience=50, epochs=5000),
                      "geom": dict(epochs=1000, patience=100),
                      "published": {}}
-# How the reported epoch is chosen: its key orders epochs, higher is better.
-SELECT = {
-    "accuracy": lambda row: (row["val_accuracy"], -row["val_loss"]),
-    "loss": lambda row: (-row["val_loss"], row["val_accuracy"]),
-}
 
 FACTS = Facts(
     kind="node", title="Node classification", command=("gnn", "--task", "node"),
@@ -93,23 +88,6 @@ def build_model(spec: RunSpec, in_channels: int, out_channels: int, cached: bool
     return architecture(spec.model).node_model(in_channels, out_channels, spec.params, cached)
 
 
-def optimizer(spec: RunSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
-    return adam(spec, model.named_parameters())
-
-
-def adam(spec: RunSpec, named) -> torch.optim.Optimizer:
-    """Adam over ``named`` (``model.named_parameters()``, or the seeds' stacked weights under
-    the same names), with weight decay on the first layer only where the paper's code has it."""
-    p = spec.params
-    named = list(named)
-    if architecture(spec.model).decay_first_layer_only:
-        first = [q for name, q in named if name.startswith("convs.0.")]
-        groups = [{"params": first, "weight_decay": p["weight_decay"]},
-                  {"params": [q for name, q in named if not name.startswith("convs.0.")], "weight_decay": 0.0}]
-        return torch.optim.Adam(groups, lr=p["lr"])
-    return torch.optim.Adam([q for _, q in named], lr=p["lr"], weight_decay=p["weight_decay"])
-
-
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None,
           keep: bool = True) -> RunResult:
     """Train a resolved spec; ``keep`` False skips the artifacts (to time what they cost).
@@ -134,7 +112,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
 
         elapsed, smoothness, diverged = 0.0, float("nan"), 0
-        selection = BestEpoch(SELECT[p.get("select", "accuracy")], p["patience"])
+        chosen = node_selection(spec)
         snapshots, best_state = Snapshots(p["epochs"]) if keep else None, None
         if keep:  # the untrained model, frame 0 (no_grad: what GCN caches here must serve backward)
             model.eval()
@@ -164,14 +142,13 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             elapsed += time.perf_counter() - start
             if keep:  # not timed: ms_per_epoch is the training's cost, with or without the views
                 snapshots.offer(epoch, hidden, logits)
-            row = dict(epoch=epoch, loss=loss, val_loss=val_loss, train_accuracy=accs[0],
-                       val_accuracy=accs[1], test_accuracy=accs[2])
+            row = node_row(epoch, loss, val_loss, accs)
             if on_progress:
                 on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": accs[1], "loss": row["loss"]}))
-            stop = selection.update(row)
+            stop = chosen.update(row)
             if not math.isfinite(loss):  # diverged (deep GAT at a high rate): later epochs are NaN too
                 diverged, stop = epoch, True
-            if selection.row is row:
+            if chosen.row is row:
                 # How alike the nodes' outputs are at the reported epoch: the run's smoothness.
                 smoothness = mean_average_distance(logits)
                 if keep:
@@ -179,17 +156,18 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             if stop:
                 break
 
-    metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
-               "params": count_parameters(model), "mad": smoothness,
-               "peak_mb": memory.peak_mb, **({"diverged_epoch": diverged} if diverged else {})}
+    metrics = node_metrics(chosen, elapsed, count_parameters(model), smoothness, memory.peak_mb, diverged)
     embeddings = snapshots.encode(y.cpu(), [m.cpu() for m in masks]) if keep else None
     artifacts = {"model": state_bytes(best_state), **({"embeddings": embeddings} if embeddings else {})} if keep else {}
-    return RunResult(spec, metrics, selection.history, artifacts=artifacts)
+    return RunResult(spec, metrics, chosen.history, artifacts=artifacts)
 
 
-def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None) -> list[RunResult]:
-    """The seeds of one run as one batch (gnncore.gnn.tasks.node_seeds), each with its result alone."""
-    return seeds.train_seeds(specs, on_progress, should_stop)
+def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None,
+                   keep: bool = True) -> list[RunResult]:
+    """The seeds of one run as one batch (gnncore.gnn.tasks.node_seeds), each with its result
+    alone; seeds that cannot share a batch (a graph or a split size of their own) train one by one."""
+    together = seeds.train_seeds(specs, build_model, state_bytes, on_progress, should_stop, keep)
+    return together if together is not None else [train(spec, on_progress, should_stop, keep) for spec in specs]
 
 
 def _batches(spec: RunSpec, model: torch.nn.Module, opt: torch.optim.Optimizer, data, should_stop: StopFn):

@@ -31,7 +31,7 @@ from gnncore.gnn.data.datasets import info, load_node_data
 from gnncore.gnn.kernels.measures import mean_average_distance
 from gnncore.gnn.kernels.memory import PeakMemory
 from gnncore.gnn.architectures.models import architecture, count_parameters, graph_input, sparse_if_mostly_zero
-from gnncore.gnn.tasks.selection import BestEpoch
+from gnncore.gnn.tasks.training import adam, node_metrics, node_row, node_selection
 from gnncore.gnn.inside.snapshots import Snapshots
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
@@ -153,12 +153,14 @@ class _Rows:
         return self.take(correct).float().mean(1)
 
 
-def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None,
-                keep: bool = True) -> list[RunResult]:
+def train_seeds(specs: list[RunSpec], build: Callable[[RunSpec, int, int], torch.nn.Module],
+                encode: Callable[[dict], bytes], on_progress: ProgressFn = None, should_stop: StopFn = None,
+                keep: bool = True) -> list[RunResult] | None:
     """Train resolved specs that differ only in their seed as one batch; one RunResult per spec,
-    as :func:`gnncore.gnn.tasks.node.train` gives for each alone."""
-    from gnncore.gnn.tasks import node
-
+    as :func:`gnncore.gnn.tasks.node.train` gives for each alone. ``build(spec, in, out)`` makes
+    a seed's model as its run alone does, ``encode`` turns a state dict into the stored bytes.
+    None when the seeds cannot share a batch (each draws its own graph, or their splits differ
+    in size): the caller trains each alone."""
     first = specs[0]
     p = first.params
     datas = []
@@ -171,20 +173,18 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
     shared = all(d.num_nodes == data.num_nodes and torch.equal(d.edge_index, data.edge_index)
                  and torch.equal(d.x, data.x) for d in datas[1:])
     if not shared or not all(_Rows.fit(m) for m in masks):
-        # A graph drawn per seed, or splits of other sizes per seed: each trains alone.
-        return [node.train(spec, on_progress, should_stop, keep) for spec in specs]
+        return None
     y = data.y
     x = sparse_if_mostly_zero(data.x)
     graph = graph_input(first.model, data.edge_index, data.num_nodes)
     s_count = len(specs)
     with PeakMemory("cpu") as memory:
-        built = [generator_after(spec.seed, lambda: node.build_model(spec, data.num_features, data.num_classes))
+        built = [generator_after(spec.seed, lambda: build(spec, data.num_features, data.num_classes))
                  for spec in specs]
         seeds = Seeds([g for _, g in built])
         stack = Stack([m for m, _ in built], seeds)
-        opt = node.adam(first, ((name, stack.param(name)) for name in stack.names))
-        select = node.SELECT[p.get("select", "accuracy")]
-        selections = [BestEpoch(select, p["patience"]) for _ in specs]
+        opt = adam(first, ((name, stack.param(name)) for name in stack.names))
+        selections = [node_selection(first) for _ in specs]
         snapshots = [Snapshots(p["epochs"]) for _ in specs] if keep else None
         best_states: list[dict | None] = [None] * s_count
         smoothness = [float("nan")] * s_count
@@ -218,8 +218,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
                 correct = logits.argmax(-1) == y
                 columns = [losses.detach(), val.loss(logits, y), *(r.mean(correct) for r in (train, val, test))]
                 values = torch.stack(columns, 1).tolist()
-            rows = [dict(epoch=epoch, loss=v[0], val_loss=v[1], train_accuracy=v[2], val_accuracy=v[3],
-                         test_accuracy=v[4]) if running[s] else None for s, v in enumerate(values)]
+            rows = [node_row(epoch, v[0], v[1], v[2:]) if running[s] else None for s, v in enumerate(values)]
             # The batch's time, shared by the seeds it trained: each seed's cost of an epoch.
             share = (time.perf_counter() - start) / sum(running)
             for s in range(s_count):
@@ -248,12 +247,10 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
     results = []
     for s, spec in enumerate(specs):
         sel = selections[s]
-        metrics = {**sel.summary(elapsed[s], "test_accuracy", "val_accuracy", "train_accuracy"),
-                   "params": params, "mad": smoothness[s], "peak_mb": memory.peak_mb,
-                   **({"diverged_epoch": diverged[s]} if diverged[s] else {})}
+        metrics = node_metrics(sel, elapsed[s], params, smoothness[s], memory.peak_mb, diverged[s])
         artifacts = {}
         if keep:
             embeddings = snapshots[s].encode(y, [m[s] for m in masks])
-            artifacts = {"model": node.state_bytes(best_states[s]), **({"embeddings": embeddings} if embeddings else {})}
+            artifacts = {"model": encode(best_states[s]), **({"embeddings": embeddings} if embeddings else {})}
         results.append(RunResult(spec, metrics, sel.history, artifacts=artifacts))
     return results
