@@ -96,7 +96,7 @@ class Block(nn.Module):
         self.norm1 = nn.LayerNorm(config.d_model)
         self.attention = CausalSelfAttention(config)
         self.norm2 = nn.LayerNorm(config.d_model)
-        # ReLU as in Vaswani et al. 2017: GELU's backward pass costs 3x ReLU's on this CPU.
+        # ReLU as in Vaswani et al. 2017: GELU's backward pass costs more (docs/decisions.md).
         self.mlp = nn.Sequential(nn.Linear(config.d_model, config.ffn), nn.ReLU(),
                                  nn.Linear(config.ffn, config.d_model))
 

@@ -8,7 +8,7 @@ product with the block-diagonal adjacency (S copies, built once), GAT's edges ar
 copies' edges, and a dense linear map is one batched matmul over the seeds. Each row of
 such a product sums the same terms in the same order as the seed's model alone, so the
 numbers are the same; and every tensor stays contiguous (a node-major [N, S, C] layout
-made every elementwise op a strided one, three to four times slower on a CPU).
+made every elementwise op a strided one, several times slower on a CPU).
 
 Sparse input features dropped out per seed become one block-diagonal CSR matrix
 [S * N, S * F] (the pattern built once, only the values change per epoch), whose product

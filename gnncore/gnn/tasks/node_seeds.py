@@ -1,7 +1,7 @@
 """Several seeds of one node-classification run trained as one batched model.
 
 An epoch of these small models is mostly per-call overhead (about a hundred aten calls for
-a GCN on Cora), so S seeds trained together pay it once (:mod:`gnncore.gnn.kernels.batched`: every
+a GCN), so S seeds trained together pay it once (:mod:`gnncore.gnn.kernels.batched`: every
 weight with a leading seed dimension, one sparse product over S-times-wider features, one
 optimizer step for all).
 
@@ -10,9 +10,10 @@ after ``torch.manual_seed(seed)``, as :func:`gnncore.gnn.tasks.node.train` build
 weights are stacked with ``torch.func.stack_module_state``), its dropout masks (each seed
 draws from a generator that continues the global stream its run alone draws from, in the
 same order and shapes), its split, its loss, its early stop (a seed that stopped stops
-updating) and its reported epoch. A seed trained inside a batch therefore gives its run
-alone's result, to the rounding of a batched matmul (tests/gnn/test_seeds.py), and is
-stored under its own spec.
+updating) and its reported epoch. Each row of a batched product sums the same terms in the
+same order as the run alone (:mod:`gnncore.gnn.kernels.batched`), so a seed trained inside
+a batch gives its run alone's result to the bit, every epoch's loss and accuracy
+(tests/gnn/test_seeds.py), and is stored under its own spec.
 """
 
 from __future__ import annotations
@@ -57,8 +58,7 @@ def together(spec: RunSpec):
 
 # Seeds per batch: the page's and the CLI's ten on graphs whose epochs are mostly per-call
 # overhead; one (no batch) from about 10,000 nodes, where an epoch is work that batching
-# does not shrink (PubMed, 19,717 nodes, 3 seeds: batched / singles 1.01 for GCN, 0.91 for
-# GAT, against 0.65 and 0.72 on Cora) and a batch only multiplies the memory.
+# does not shrink and a batch only multiplies the memory (docs/decisions.md).
 MAX_SEEDS = 10
 BATCH_BELOW_NODES = 10_000
 
