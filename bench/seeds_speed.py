@@ -2,10 +2,10 @@
 
 For each architecture on Cora (its paper's settings, 200 epochs): the ten seeds' runs one
 after another (``gnncore.gnn.tasks.node.train``), then the same ten as one batched model
-(``gnncore.gnn.tasks.node_seeds.train_seeds``), both without the views' artifacts, and whether every
+(``gnncore.gnn.tasks.node.train_together``), both without the views' artifacts, and whether every
 seed reported the same test accuracy both ways (and how many seeds' histories, every
 loss of every epoch, are equal to the bit). ``--task link`` does the same for link
-prediction (``gnncore.gnn.tasks.link_seeds``).
+prediction (``gnncore.gnn.tasks.link.train_together``).
 
 For the transformer (``--encodings rope``, on copy), the engine trains seeds one by one
 (README, "Seeds of one run train as one batch", says why), so what is timed is what a
@@ -38,7 +38,6 @@ import torch.nn.functional as F  # noqa: E402
 from torch.func import functional_call, stack_module_state, vmap  # noqa: E402
 
 from gnncore.gnn.tasks import link  # noqa: E402
-from gnncore.gnn.tasks import link_seeds  # noqa: E402
 from gnncore.gnn.tasks import node  # noqa: E402
 from gnncore.gnn.tasks import node_seeds as seeds  # noqa: E402
 from gnncore.gnn.data.datasets import DatasetUnavailable  # noqa: E402
@@ -48,7 +47,7 @@ from gnncore.posenc.tasks import IGNORE, PAD, TASKS  # noqa: E402
 from gnncore.runs import resolve  # noqa: E402
 from gnncore.spec import RunSpec  # noqa: E402
 
-ENGINES = {"node": (node, seeds.train_seeds), "link": (link, link_seeds.train_seeds)}
+ENGINES = {"node": (node, node.train_together), "link": (link, link.train_together)}
 
 
 def gnn_line(task: str, arch: str, dataset: str, count: int, extra: dict) -> Optional[float]:

@@ -12,11 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
 
-# Bump when an engine change makes stored results stale: it is part of every spec's key.
-# 2: every run trains on one torch thread; GAT drops the transformed features as its authors' code.
-# 3: posenc trains with a warmup-stable-decay schedule and without the never-scored last column.
-# 4: GAT's softmax runs over edges sorted by target and its weighted sum as one sparse
-#    product (gnncore.gnn.kernels.sparse): another order of the attention-dropout draws and sums.
+# Bump when an engine change makes stored results stale: it is part of every spec's key
+# (what each version changed: docs/decisions.md, "Engine versions").
 ENGINE_VERSION = 4
 
 

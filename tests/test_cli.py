@@ -54,7 +54,7 @@ def test_missing_dataset_without_network_exits_2(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("GNNCORE_DATA", str(tmp_path / "cache"))
     monkeypatch.setenv("GNNCORE_MIRROR", str(tmp_path / "no-mirror"))
     from gnncore.gnn.data import datasets
-    datasets._load_graph.cache_clear()
+    datasets.clear_cache()
     rc = main(["gnn", "--dataset", "CiteSeer", "--models", "gcn", "--seeds", "1"])
     err = capsys.readouterr().err
     assert rc == 2 and "CiteSeer is not available" in err and err.strip().count("\n") == 0

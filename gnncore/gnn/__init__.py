@@ -10,3 +10,5 @@ import torch
 # or by torch from a valid edge list, and the checks cost time on every construction.
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
 torch.sparse.check_sparse_tensor_invariants.disable()
+
+__all__ = ["architectures", "data", "inside", "kernels", "tasks"]

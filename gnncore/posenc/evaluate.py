@@ -136,9 +136,7 @@ def learned_bias_rows(model: Transformer, distances: int) -> list[dict]:
     encoding = model.encoding
     with torch.no_grad():
         bias = encoding.bias(distances)[:, -1, :].flip(-1)  # last query: key at distance d
-    extra = [{} for _ in range(bias.shape[0])]
-    if encoding.name == "kerple":
-        extra = [{"r1": float(r1), "r2": float(r2)} for r1, r2 in zip(encoding.r1.tolist(), encoding.r2.tolist())]
+    extra = encoding.head_parameters() or [{} for _ in range(bias.shape[0])]
     return [{"head": h, "distance": d, "bias": round(float(bias[h, d]), 6), **extra[h]}
             for h in range(bias.shape[0]) for d in range(distances)]
 

@@ -20,8 +20,30 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gnncore.posenc.encodings import ENCODINGS, EncodingConfig, PositionalEncoding
+from gnncore.posenc.encodings import ENCODINGS, EncodingConfig, NoPE, PositionalEncoding, RoPE
 from gnncore.posenc.tasks import PAD
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """The toy transformer's size, declared once: the engine's defaults
+    (:func:`gnncore.posenc.train.defaults`), :class:`ModelConfig` and the front ends read it.
+
+    d_model 64, 2 layers of 4 heads: the toy size the issue asks for. The feed-forward layer
+    is ``ffn_ratio`` x d_model wide, the ratio of Vaswani et al. 2017 (2048 / 512).
+    """
+
+    d_model: int = 64
+    layers: int = 2
+    heads: int = 4
+    ffn_ratio: int = 4
+
+    def ffn(self, d_model: int | None = None) -> int:
+        """The feed-forward width for ``d_model`` (this size's own unless given)."""
+        return self.ffn_ratio * (self.d_model if d_model is None else d_model)
+
+
+SIZE = ModelSize()
 
 
 @dataclass(frozen=True)
@@ -31,11 +53,11 @@ class ModelConfig:
     2017), which the engine's defaults (gnncore.posenc.train.defaults) and the page read."""
 
     vocab_size: int
-    encoding: str = "rope"
-    d_model: int = 64
-    layers: int = 2
-    heads: int = 4
-    ffn: int = 256
+    encoding: str = RoPE.name
+    d_model: int = SIZE.d_model
+    layers: int = SIZE.layers
+    heads: int = SIZE.heads
+    ffn: int = SIZE.ffn()
     max_length: int = 64  # learned absolute table size; other encodings ignore it
     max_position: int = 512  # the randomised encodings' range of positions
 
@@ -78,7 +100,7 @@ class Block(nn.Module):
         self.norm1 = nn.LayerNorm(config.d_model)
         self.attention = CausalSelfAttention(config)
         self.norm2 = nn.LayerNorm(config.d_model)
-        # ReLU as in Vaswani et al. 2017: GELU's backward pass costs 3x ReLU's on this CPU.
+        # ReLU as in Vaswani et al. 2017: GELU's backward pass costs more (docs/decisions.md).
         self.mlp = nn.Sequential(nn.Linear(config.d_model, config.ffn), nn.ReLU(),
                                  nn.Linear(config.ffn, config.d_model))
 
@@ -191,7 +213,7 @@ def parameter_count(module_type, *args) -> int:
 def recurrent_width(config: ModelConfig) -> int:
     """The GRU hidden width whose whole model (embeddings, GRU, head) has the parameter
     count closest to a transformer of the same config with no encoding parameters."""
-    target = parameter_count(Transformer, replace(config, encoding="nope"))
+    target = parameter_count(Transformer, replace(config, encoding=NoPE.name))
     outside = config.vocab_size * config.d_model + config.vocab_size  # embeddings, head bias
 
     def total(h: int) -> int:

@@ -16,10 +16,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from gnncore.posenc.encodings import ANCHORS, ENCODINGS, Randomised, uses_rope
+from gnncore.posenc.encodings import ANCHORS, ENCODINGS, Randomised
 from gnncore.posenc.evaluate import (attention_rows, evaluate, learned_bias_rows, rope_scaling_rows,
                                      t5_bias_rows)
-from gnncore.posenc.model import ModelConfig, Transformer, build
+from gnncore.posenc.model import SIZE, ModelConfig, Transformer, build
 from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
 from gnncore.protocol import LOSS, PARAMS, Facts, Metric, Setting, check_settings
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
@@ -70,8 +70,10 @@ MAX_POSITION = Setting(
     advanced=True, help="The randomised encodings draw each input's positions from 0 to this "
                         "minus 1; it must cover the longest test example.")
 ENCODING_SETTINGS = (MAX_POSITION,)
-LEARNED_BIAS = ("fire", "kerple")  # their trained bias per head is kept as the table learned_bias
-RESCALED = ("rope",)  # scored once more under each RoPE scaling (gnncore.posenc.scaling), the table rope_scaling
+# The encodings whose trained bias per head a run keeps (the table learned_bias): FIRE, Kerple.
+LEARNED_BIAS = tuple(name for name, cls in ENCODINGS.items() if "learned_bias" in cls.own_tables)
+# Scored once more under each RoPE scaling (gnncore.posenc.scaling), the table rope_scaling.
+RESCALED = tuple(name for name, cls in ENCODINGS.items() if "rope_scaling" in cls.own_tables)
 # A position vector only up to the longest training example (build_model's max_length): no
 # answer past the train length.
 TRAINED_LENGTHS_ONLY = ("learned",)
@@ -127,8 +129,8 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
 
     train_length 16, test_length 48: short training inputs, tested up to 3x as long
         (Kazemnejad et al. 2023 likewise train on short instances and test on longer ones).
-    d_model, layers, heads: the toy size the issue asks for, :class:`ModelConfig`'s defaults.
-    ffn 4 x d_model: the feed-forward width ratio of Vaswani et al. 2017 (2048 / 512).
+    d_model, layers, heads, ffn: the toy size, :data:`gnncore.posenc.model.SIZE` (64, 2, 4,
+        and 4 x d_model).
     steps 2000, batch_size 32, lr 7e-3, warmup steps / 20: tuned on copy at train length 16
         so that every encoding but NoPE learns the task in distribution, with the schedule
         of ``learning_rate`` (docs/decisions.md has the seeds and the alternatives tried).
@@ -138,12 +140,12 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
         for tests up to 500 tokens, about 4x; 512 is about 5x the default test's 99 tokens and
         covers the longest test length's 259.
     """
-    d_model = spec.get("d_model", ModelConfig.d_model)
+    d_model = spec.get("d_model", SIZE.d_model)
     steps = spec.get("steps", 2000)
     return {
         "train_length": 16, "test_length": 48,
-        "d_model": ModelConfig.d_model, "layers": ModelConfig.layers, "heads": ModelConfig.heads,
-        "ffn": 4 * d_model if _is_int(d_model) else ModelConfig.ffn,
+        "d_model": SIZE.d_model, "layers": SIZE.layers, "heads": SIZE.heads,
+        "ffn": SIZE.ffn(d_model) if _is_int(d_model) else SIZE.ffn(),
         "steps": 2000, "batch_size": 32, "lr": 7e-3,
         "warmup": max(1, steps // 20) if _is_int(steps) else 100,
         "weight_decay": 0.1, "eval_examples": 128,
@@ -181,12 +183,12 @@ def validate(spec: RunSpec) -> None:
     if not train <= test:
         raise SpecError(f"test_length must lie between the train length ({train}) and "
                         f"{MAX_TEST_LENGTH}, not {test}.")
-    d_model, heads = p.get("d_model", ModelConfig.d_model), p.get("heads", 1)
+    d_model, heads = p.get("d_model", SIZE.d_model), p.get("heads", 1)
     if d_model % heads:
         divisors = ", ".join(str(h) for h in range(1, d_model + 1) if d_model % h == 0)
         raise SpecError(f"heads ({heads}) must divide d_model ({d_model}); for d_model {d_model} "
                         f"choose one of {divisors}.")
-    if uses_rope(ENCODINGS[spec.model]) and (d_model // heads) % 2:
+    if ENCODINGS[spec.model].uses_rope and (d_model // heads) % 2:
         raise SpecError(f"RoPE rotates pairs of dimensions, so d_model / heads must be even, "
                         f"not {d_model // heads}.")
     if "max_position" in p:
@@ -207,11 +209,12 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     lengths, positions = evaluate(model, task, hp["train_length"], hp["test_length"], hp["eval_examples"])
     tables = {"length": lengths, "position": positions,
               "attention": attention_rows(model, task, hp["train_length"], hp["test_length"])}
-    if spec.model == "t5":
+    own = ENCODINGS[spec.model].own_tables
+    if "t5_bias" in own:
         tables["t5_bias"] = t5_bias_rows(model, task.sequence_length(hp["test_length"]))
-    if spec.model in LEARNED_BIAS:
+    if "learned_bias" in own:
         tables["learned_bias"] = learned_bias_rows(model, task.sequence_length(hp["test_length"]))
-    if spec.model in RESCALED:
+    if "rope_scaling" in own:
         tables["rope_scaling"] = rope_scaling_rows(model, task, hp["train_length"], hp["test_length"],
                                                    hp["eval_examples"], lengths)
     seconds = time.perf_counter() - start

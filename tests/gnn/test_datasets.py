@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from gnncore.gnn.data import datasets
-from gnncore.gnn.data.datasets import DATASETS, DatasetUnavailable, availability, csbm, load_node_data, per_class_split
+from gnncore.gnn.data.datasets import DATASETS, DatasetUnavailable, availability, load_node_data
+from gnncore.gnn.data.splits import per_class_split
+from gnncore.gnn.data.synthetic import csbm
 from gnncore.spec import SpecError
 from mirror import needs_mirror
 
@@ -78,7 +80,7 @@ def test_unknown_dataset_names_the_choices():
 def test_missing_dataset_offline_raises_one_clear_sentence(monkeypatch, tmp_path):
     monkeypatch.setenv("GNNCORE_DATA", str(tmp_path / "cache"))
     monkeypatch.setenv("GNNCORE_MIRROR", str(tmp_path / "empty-mirror"))
-    datasets._load_graph.cache_clear()
+    datasets.clear_cache()
     with pytest.raises(DatasetUnavailable) as err:
         load_node_data("PubMed")
     message = str(err.value)
@@ -92,7 +94,7 @@ def test_mirror_is_copied_into_the_cache_never_written(monkeypatch, tmp_path):
     from mirror import MIRROR
     monkeypatch.setenv("GNNCORE_DATA", str(tmp_path))
     before = sorted(p.name for p in (MIRROR / "Planetoid" / "Cora").rglob("*"))
-    datasets._load_graph.cache_clear()
+    datasets.clear_cache()
     load_node_data("Cora")
     assert (tmp_path / "Planetoid" / "Cora" / "raw" / "ind.cora.x").exists()
     assert sorted(p.name for p in (MIRROR / "Planetoid" / "Cora").rglob("*")) == before
@@ -105,14 +107,14 @@ def test_cache_lock_lets_one_writer_in_at_a_time():
     import threading
     import time
 
-    from gnncore.gnn.data.datasets import _cache_lock
+    from gnncore.gnn.data.mirror import cache_lock
     order = []
 
     def second():
-        with _cache_lock("Cora"):
+        with cache_lock("Cora"):
             order.append("second in")
 
-    with _cache_lock("Cora"):
+    with cache_lock("Cora"):
         other = threading.Thread(target=second)
         other.start()
         time.sleep(0.3)

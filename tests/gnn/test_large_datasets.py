@@ -18,7 +18,7 @@ def test_a_large_graph_missing_offline_is_one_sentence(monkeypatch, tmp_path, na
     monkeypatch.setenv("GNNCORE_DATA", str(tmp_path / "cache"))
     monkeypatch.setenv("GNNCORE_MIRROR", str(tmp_path / "empty-mirror"))
     monkeypatch.setenv("GNNCORE_OFFLINE", "1")
-    datasets._load_graph.cache_clear()
+    datasets.clear_cache()
     with pytest.raises(DatasetUnavailable) as err:
         load_node_data(name)
     message = str(err.value)
@@ -56,11 +56,11 @@ def test_ogbn_arxiv_loads_through_ogb_with_its_split_and_undirected_edges(monkey
     monkeypatch.setenv("GNNCORE_DATA", str(tmp_path / "cache"))
     monkeypatch.setenv("GNNCORE_MIRROR", str(tmp_path / "mirror"))
     monkeypatch.setenv("GNNCORE_OFFLINE", "1")
-    datasets._load_graph.cache_clear()
+    datasets.clear_cache()
     data = load_node_data("ogbn-arxiv")
     assert data.num_nodes == n and data.x.shape == (n, feats) and data.y.shape == (n,)
     assert data.num_edges == 2 * len(edges)  # both directions
     assert (int(data.train_mask.sum()), int(data.val_mask.sum()), int(data.test_mask.sum())) == (20, 5, 5)
     assert bool(data.train_mask[:20].all()) and not bool((data.train_mask & data.test_mask).any())
     assert float(data.x.min()) < 0  # features as published, not row-normalised
-    datasets._load_graph.cache_clear()
+    datasets.clear_cache()

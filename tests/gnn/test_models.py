@@ -6,7 +6,7 @@ from gnncore.gnn.architectures import GraphModel, build, feature_dropout, graph_
 from gnncore.gnn.architectures.gat import GATConvUniformDropout
 from gnncore.gnn.architectures.sage import SAGEMeanConv
 from gnncore.gnn.architectures.stack import Stacked
-from gnncore.gnn.data.datasets import csbm
+from gnncore.gnn.data.synthetic import csbm
 from gnncore.runs import resolve
 from gnncore.spec import RunSpec
 

@@ -6,7 +6,7 @@ import torch
 from torch_geometric.sampler import NodeSamplerInput
 
 from gnncore.gnn.tasks import node
-from gnncore.gnn.data.datasets import csbm
+from gnncore.gnn.data.synthetic import csbm
 from gnncore.gnn.kernels.memory import PeakMemory
 from gnncore.gnn.data.sampling import NeighbourSampler, loader, parse_fanout
 from gnncore.runs import resolve

@@ -88,12 +88,13 @@ def test_run_all_reports_progress_per_seed_and_stores_each_run():
 def test_a_stop_reaches_a_batch():
     specs = [cora("gcn", s, epochs=50) for s in range(2)]
     with pytest.raises(Cancelled):
-        seeds.train_seeds(specs, should_stop=lambda: True)
+        node.train_together(specs, should_stop=lambda: True)
 
 
 def test_seeds_that_share_no_graph_train_one_by_one_with_their_own_results():
     specs = [resolve(RunSpec.make("node", "CSBM", "gcn", s, epochs=5)) for s in (0, 1)]
-    together = seeds.train_seeds(specs, keep=False)
+    assert seeds.train_seeds(specs, keep=False) is None
+    together = node.train_together(specs, keep=False)
     alone = [node.train(s, keep=False) for s in specs]
     assert [r.metrics["test_accuracy"] for r in together] == [r.metrics["test_accuracy"] for r in alone]
 

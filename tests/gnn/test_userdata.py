@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch_geometric.datasets import KarateClub
 
-from gnncore.gnn.data import userdata
+from gnncore.gnn.data import userdata, userfiles
 from gnncore.gnn.data.datasets import availability, dataset_names, info, load_node_data
 from gnncore.runs import facts, grid, run_all, runs_frame
 
@@ -136,7 +136,7 @@ def test_names_files_too_large_and_clashes_are_refused(karate, monkeypatch):
     userdata.add("Mine", edges, nodes)
     with pytest.raises(userdata.UserDataError, match="was added before"):
         userdata.add("MINE", edges, nodes)
-    monkeypatch.setattr(userdata, "memory_bytes", lambda: 8 * 1000)  # a machine with 8 kB
+    monkeypatch.setattr(userfiles, "memory_bytes", lambda: 8 * 1000)  # a machine with 8 kB
     with pytest.raises(userdata.UserDataError, match="too large for this machine"):
         userdata.add("Big", edges, nodes, nodes_label="nodes.csv")
     assert stored() == ["Mine"]

@@ -1,1 +1,6 @@
-"""The data room: dataset registry and loaders, users' own graphs, neighbour sampling."""
+"""The data room: the dataset registry (``datasets``) and its entries (``entry``, the built-in
+``catalog``, the ``synthetic`` graph), how files are had (``mirror``, ``loaders``), the
+``splits``, users' own graphs (``userdata``, ``userfiles``), neighbour ``sampling``."""
+
+__all__ = ["catalog", "datasets", "entry", "loaders", "mirror", "sampling", "splits", "synthetic", "userdata",
+           "userfiles"]

@@ -2,10 +2,10 @@
 
 Link prediction draws fresh negative training pairs every epoch with PyG's
 ``negative_sampling`` (its "sparse" method), which draws with ``random.sample`` from
-Python's generator and filters the known edges with ``np.isin``. On Cora that was 41% of a
-GCN epoch (torch.profiler), more than the model itself, and what is drawn must stay what it
-was: the pairs decide every stored link result. :class:`NegativePairs` gives the same pairs
-from the same generator state, and leaves the generator where PyG's call leaves it:
+Python's generator and filters the known edges with ``np.isin``: a large share of a link
+epoch (docs/decisions.md), and what is drawn must stay what it was, since the pairs decide
+every stored link result. :class:`NegativePairs` gives the same pairs from the same
+generator state, and leaves the generator where PyG's call leaves it:
 
 * ``random.sample(range(n), k)`` (CPython's set method, the one it takes when n is large
   against k) is a loop of ``getrandbits`` calls with rejection; :func:`python_sample`
@@ -14,7 +14,8 @@ from the same generator state, and leaves the generator where PyG's call leaves 
   offers this, hence by hand; where CPython would take its other method, or the draws
   need more than 32 bits, it calls ``random.sample`` itself.
 * The graph is fixed for a run, so the known edges are turned into PyG's pair numbers
-  (``edge_index_to_vector``) and sorted once, not every epoch.
+  (:func:`pair_numbers`, as PyG's private ``edge_index_to_vector``) and sorted once, not
+  every epoch.
 """
 
 from __future__ import annotations
@@ -24,9 +25,27 @@ import random
 
 import numpy as np
 import torch
-from torch_geometric.utils._negative_sampling import edge_index_to_vector, vector_to_edge_index
 
-__all__ = ["NegativePairs", "python_sample"]
+__all__ = ["NegativePairs", "pair_numbers", "pairs", "python_sample"]
+
+
+def pair_numbers(edge_index: torch.Tensor, num_nodes: int) -> tuple[torch.Tensor, int]:
+    """Each edge's number among the ``num_nodes * (num_nodes - 1)`` ordered pairs that are
+    no self-loop (self-loops dropped), and that count: PyG's numbering for a graph that is
+    neither bipartite nor forced undirected, kept here as PyG keeps it private."""
+    row, col = edge_index
+    mask = row != col
+    row, col = row[mask], col[mask]
+    col[row < col] -= 1
+    return row * (num_nodes - 1) + col, num_nodes * num_nodes - num_nodes
+
+
+def pairs(numbers: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """[2, k] node pairs of pair ``numbers`` (:func:`pair_numbers`' inverse)."""
+    row = numbers.div(num_nodes - 1, rounding_mode="floor")
+    col = numbers % (num_nodes - 1)
+    col[row <= col] += 1
+    return torch.stack([row, col], dim=0)
 
 
 def python_sample(n: int, k: int) -> np.ndarray:
@@ -68,7 +87,7 @@ class NegativePairs:
 
     def __init__(self, edge_index: torch.Tensor, num_nodes: int):
         self.size = (num_nodes, num_nodes)
-        idx, self.population = edge_index_to_vector(edge_index.cpu().clone(), self.size, False)
+        idx, self.population = pair_numbers(edge_index.cpu(), num_nodes)
         self.known = np.unique(idx.numpy())
         self.count_known = idx.numel()  # PyG's rate counts repeated edges too
         self.device = edge_index.device
@@ -87,7 +106,7 @@ class NegativePairs:
             if negatives.size >= count:
                 negatives = negatives[:count]
                 break
-        return vector_to_edge_index(torch.from_numpy(negatives).to(self.device), self.size, False)
+        return pairs(torch.from_numpy(negatives).to(self.device), self.size[0])
 
 
 def _isin(values: np.ndarray, sorted_: np.ndarray) -> np.ndarray:

@@ -3,9 +3,9 @@ the transpose their backward needs built once instead of every epoch.
 
 The backward of ``A @ X`` with respect to ``X`` is ``A^T @ G``, and of ``X_sparse @ W^T``
 with respect to ``W`` it is ``X_sparse^T @ G``. torch builds that transpose again on every
-backward (``aten::_to_sparse_csr``: a sort and a gather over every non-zero), which was 79%
-of a GCN epoch on PubMed. PyG's ``SparseTensor`` caches its transpose, but torch-sparse is
-not installable here, so these two small autograd functions do the same for torch's CSR
+backward (``aten::_to_sparse_csr``: a sort and a gather over every non-zero), most of a GCN
+epoch on a large graph (docs/decisions.md). PyG's ``SparseTensor`` caches its transpose, but
+torch-sparse is not installable here, so these two small autograd functions do the same for torch's CSR
 tensors: the transposed pattern is computed the first time a matrix takes part in a
 backward and kept on the tensor (:func:`fix`); a matrix with the same pattern and other
 values (dropout on the features, :func:`with_values`) shares it and only permutes its
@@ -98,7 +98,7 @@ def with_values(a: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
 def transposed(a: torch.Tensor) -> torch.Tensor:
     """``a^T`` as CSR, from the kept pattern (computed now if ``a`` has none)."""
     t = getattr(fix(a), _ATTR)
-    return torch.sparse_csr_tensor(t.crow, t.col, a.values().index_select(0, t.order), t.size)  # not [ ]: 5x slower
+    return torch.sparse_csr_tensor(t.crow, t.col, a.values().index_select(0, t.order), t.size)  # not [ ]: slower
 
 
 class _SparseDense(torch.autograd.Function):

@@ -16,27 +16,21 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch_geometric.data import Data
-from torch_geometric.transforms import RandomLinkSplit
 
 from gnncore.gnn.tasks import link_seeds
 from gnncore.gnn.tasks import reported as r
 from gnncore.gnn.tasks import settings as gs
-from gnncore.gnn.data.datasets import DatasetNames, load_node_data
-from gnncore.gnn.kernels.metrics import average_precision, roc_auc
-from gnncore.gnn.architectures import (architecture, architectures, build, count_parameters, graph_input,
-                                      sparse_if_mostly_zero)
+from gnncore.gnn.data.datasets import DatasetNames, knobs
+from gnncore.gnn.architectures import architecture, architectures, count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.kernels.negatives import NegativePairs
+from gnncore.gnn.tasks.gae import edge_scores, encoder, ranking, split_edges
+from gnncore.gnn.tasks.training import link_metrics, link_row, link_selection
 from gnncore.gnn.tasks.node_seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
-from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.protocol import Facts
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
-
-VAL_FRACTION, TEST_FRACTION = 0.05, 0.10  # Kipf & Welling 2016, Sec. 3
 
 # GAE (Kipf & Welling 2016, Sec. 3): a 32-unit hidden layer, 16-dimensional embeddings,
 # Adam with lr 0.01 for 200 epochs; their code uses no dropout and no weight decay, its
@@ -55,7 +49,7 @@ FACTS = Facts(
     file_prefix="gnn_link",
     columns=("dataset", "task", "model", "seed", "test_auc", "test_ap", "val_auc", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
-    settings=gs.for_task("link", gs.EMBEDDING, gs.HOMOPHILY, gs.SIGNAL, gs.DEVICE),
+    settings=gs.for_task("link", gs.EMBEDDING, *knobs("link"), gs.DEVICE),
     seeds=10,  # as node classification (see there)
     selected_by="validation ROC-AUC",
     reported="at the epoch of best validation AUC, mean ± standard deviation over seeds; each seed "
@@ -69,12 +63,12 @@ FACTS = Facts(
 
 
 def defaults(spec: RunSpec) -> dict:
-    """GAE's setup (COMMON_DEFAULTS), then the architecture's changes to it."""
+    """GAE's setup (COMMON_DEFAULTS), then the architecture's changes to it, then the
+    defaults of the dataset's knobs."""
     out = {**COMMON_DEFAULTS}
     if spec.model in FACTS.models:
         out.update(architecture(spec.model).defaults_for("link"))
-    if spec.dataset.lower() == "csbm":
-        out.update(gs.CSBM_DEFAULTS)
+    out.update(gs.dataset_defaults(spec.dataset))
     return out
 
 
@@ -82,75 +76,6 @@ def validate(spec: RunSpec) -> None:
     """Raise SpecError with one sentence when the spec cannot be run."""
     gs.validate(spec, FACTS)
     gs.check_device(spec)
-
-
-@dataclass
-class LinkSplit:
-    """Node features, the message-passing edges and the labelled pairs of each split.
-
-    ``edge_index`` holds the training edges in both directions: the only edges the
-    encoder ever sees. ``*_pos`` / ``*_neg`` are [2, k] node pairs, one direction each.
-    """
-
-    x: torch.Tensor
-    edge_index: torch.Tensor
-    num_nodes: int
-    train_pos: torch.Tensor
-    val_pos: torch.Tensor
-    val_neg: torch.Tensor
-    test_pos: torch.Tensor
-    test_neg: torch.Tensor
-
-    def to(self, device: torch.device) -> "LinkSplit":
-        return LinkSplit(**{k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in vars(self).items()})
-
-
-def split_edges(spec: RunSpec) -> LinkSplit:
-    """The dataset's edges split 85 / 5 / 10 from the spec's seed."""
-    full = load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec))
-    data = Data(x=_gae_features(spec.dataset, full.x), edge_index=full.edge_index,
-                num_nodes=full.num_nodes)
-    # RandomLinkSplit draws with torch's generator and negative_sampling with Python's.
-    torch.manual_seed(spec.seed)
-    random.seed(spec.seed)
-    split = RandomLinkSplit(num_val=VAL_FRACTION, num_test=TEST_FRACTION, is_undirected=True,
-                            add_negative_train_samples=False, split_labels=True)
-    train, val, test = split(data)
-    return LinkSplit(data.x, train.edge_index, data.num_nodes, train.pos_edge_label_index,
-                     val.pos_edge_label_index, val.neg_edge_label_index,
-                     test.pos_edge_label_index, test.neg_edge_label_index)
-
-
-def _gae_features(dataset: str, x: torch.Tensor) -> torch.Tensor:
-    """GAE's input features: Cora's and CiteSeer's raw binary bag of words.
-
-    ``load_node_data`` row-normalises features (GCN's preprocessing for node
-    classification); for a 0/1 bag of words ``x > 0`` gives the raw vectors back exactly.
-    PubMed's TF-IDF values cannot be recovered that way and the synthetic graph's Gaussian
-    features were never normalised, so both stay as loaded.
-    """
-    return (x > 0).float() if dataset.lower() in BINARY_FEATURES else x
-
-
-BINARY_FEATURES = {"cora", "citeseer"}
-
-
-def encoder(spec: RunSpec, in_channels: int) -> torch.nn.Module:
-    """GAE's encoder: the architecture's node model into ``embedding`` features, without
-    biases, as GAE's layers have none."""
-    # The graph is fixed (the training edges), so GCN may cache its normalised adjacency.
-    return build(spec, in_channels, spec.params["embedding"], bias=False)
-
-
-def edge_scores(z: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-    """The inner-product decoder's logits: z_u . z_v for each pair (u, v)."""
-    return (z[pairs[0]] * z[pairs[1]]).sum(-1)
-
-
-def ranking(z: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> tuple[float, float]:
-    scores = torch.cat([edge_scores(z, pos), edge_scores(z, neg)])
-    labels = torch.cat([torch.ones(pos.size(1), device=z.device), torch.zeros(neg.size(1), device=z.device)])
-    return roc_auc(scores, labels), average_precision(scores, labels)
 
 
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
@@ -168,7 +93,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     targets = torch.cat([torch.ones(num_pos, device=device), torch.zeros(num_pos, device=device)])
 
     elapsed = 0.0
-    selection = BestEpoch(lambda row: (row["val_auc"], row["val_ap"]), p["patience"])
+    chosen = link_selection(spec)
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
         start = time.perf_counter()
@@ -186,18 +111,17 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             val_auc, val_ap = ranking(z, s.val_pos, s.val_neg)
             test_auc, test_ap = ranking(z, s.test_pos, s.test_neg)
         elapsed += time.perf_counter() - start
-        row = dict(epoch=epoch, loss=loss.item(), val_auc=val_auc, val_ap=val_ap,
-                   test_auc=test_auc, test_ap=test_ap)
+        row = link_row(epoch, loss.item(), val_auc, val_ap, test_auc, test_ap)
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_auc": val_auc, "loss": row["loss"]}))
-        if selection.update(row):
+        if chosen.update(row):
             break
 
-    metrics = {**selection.summary(elapsed, "test_auc", "test_ap", "val_auc", "val_ap"),
-               "params": count_parameters(model)}
-    return RunResult(spec, metrics, selection.history)
+    return RunResult(spec, link_metrics(chosen, elapsed, count_parameters(model)), chosen.history)
 
 
 def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None) -> list[RunResult]:
-    """The seeds of one run as one batch (gnncore.gnn.tasks.link_seeds), each with its result alone."""
-    return link_seeds.train_seeds(specs, on_progress, should_stop)
+    """The seeds of one run as one batch (gnncore.gnn.tasks.link_seeds), each with its result
+    alone; seeds whose splits cannot line up train one by one."""
+    together = link_seeds.train_seeds(specs, on_progress, should_stop)
+    return together if together is not None else [train(spec, on_progress, should_stop) for spec in specs]

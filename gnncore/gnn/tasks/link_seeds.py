@@ -22,8 +22,9 @@ import torch.nn.functional as F
 from gnncore.gnn.kernels.batched import Seeds
 from gnncore.gnn.architectures import count_parameters, graph_input, sparse_if_mostly_zero
 from gnncore.gnn.kernels.negatives import NegativePairs
+from gnncore.gnn.tasks.gae import edge_scores, encoder, ranking, split_edges
 from gnncore.gnn.tasks.node_seeds import Stack, generator_after
-from gnncore.gnn.tasks.selection import BestEpoch
+from gnncore.gnn.tasks.training import link_metrics, link_row, link_selection
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
 __all__ = ["train_seeds"]
@@ -39,29 +40,28 @@ def _shared(splits) -> bool:
 
 
 def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None,
-                should_stop: StopFn = None) -> list[RunResult]:
+                should_stop: StopFn = None) -> list[RunResult] | None:
     """Train resolved link specs that differ only in their seed as one batch; one RunResult
-    per spec, as :func:`gnncore.gnn.tasks.link.train` gives for each alone."""
-    from gnncore.gnn.tasks import link
-
+    per spec, as :func:`gnncore.gnn.tasks.link.train` gives for each alone. None when the
+    seeds' splits cannot line up: the caller trains each alone."""
     p = specs[0].params
-    splits = [link.split_edges(spec) for spec in specs]
+    splits = [split_edges(spec) for spec in specs]
     if not _shared(splits):
-        return [link.train(spec, on_progress, should_stop) for spec in specs]
+        return None
     n, count = splits[0].num_nodes, len(specs)
     x = sparse_if_mostly_zero(splits[0].x)
     graph = tuple(graph_input(specs[0].model, s.edge_index, n) for s in splits)
     built, python_states = [], []
     for spec in specs:
         random.seed(spec.seed)  # as the run alone seeds both streams before building
-        built.append(generator_after(spec.seed, lambda: link.encoder(spec, splits[0].x.size(1))))
+        built.append(generator_after(spec.seed, lambda: encoder(spec, splits[0].x.size(1))))
         python_states.append(random.getstate())
     stack = Stack([m for m, _ in built], Seeds([g for _, g in built]))
     opt = torch.optim.Adam([stack.param(name) for name in stack.names], lr=p["lr"],
                            weight_decay=p["weight_decay"])
     num_pos = splits[0].train_pos.size(1)
     targets = torch.cat([torch.ones(num_pos), torch.zeros(num_pos)])
-    selections = [BestEpoch(lambda row: (row["val_auc"], row["val_ap"]), p["patience"]) for _ in specs]
+    selections = [link_selection(spec) for spec in specs]
     running = [True] * count
     elapsed = [0.0] * count
     samplers = [NegativePairs(s.edge_index, n) for s in splits]
@@ -83,14 +83,14 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None,
             zs = stack(x, graph).unbind(0)
             losses = []
             for k, s in enumerate(splits):
-                logits = torch.cat([link.edge_scores(zs[k], s.train_pos), link.edge_scores(zs[k], negatives[k])])
+                logits = torch.cat([edge_scores(zs[k], s.train_pos), edge_scores(zs[k], negatives[k])])
                 losses.append(F.binary_cross_entropy_with_logits(logits, targets[:logits.numel()]))
             torch.stack(losses).sum().backward()
             stack.step(opt, running)
             stack.seeds.training = False
             with torch.inference_mode():
                 z = stack(x, graph)
-                scores = [(*link.ranking(z[k], s.val_pos, s.val_neg), *link.ranking(z[k], s.test_pos, s.test_neg))
+                scores = [(*ranking(z[k], s.val_pos, s.val_neg), *ranking(z[k], s.test_pos, s.test_neg))
                           if running[k] else None for k, s in enumerate(splits)]
             share = (time.perf_counter() - start) / sum(running)
             for k in range(count):
@@ -98,8 +98,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None,
                     continue
                 elapsed[k] += share
                 val_auc, val_ap, test_auc, test_ap = scores[k]
-                row = dict(epoch=epoch, loss=losses[k].item(), val_auc=val_auc, val_ap=val_ap,
-                           test_auc=test_auc, test_ap=test_ap)
+                row = link_row(epoch, losses[k].item(), val_auc, val_ap, test_auc, test_ap)
                 if on_progress:
                     on_progress(Progress(specs[k], epoch, p["epochs"], {"val_auc": val_auc, "loss": row["loss"]}))
                 if selections[k].update(row):
@@ -110,6 +109,5 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None,
         random.setstate(outer)  # the caller's stream as it was
 
     params = count_parameters(stack.template)
-    return [RunResult(spec, {**sel.summary(elapsed[k], "test_auc", "test_ap", "val_auc", "val_ap"),
-                             "params": params}, sel.history)
+    return [RunResult(spec, link_metrics(sel, elapsed[k], params), sel.history)
             for k, (spec, sel) in enumerate(zip(specs, selections))]

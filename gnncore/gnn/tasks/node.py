@@ -17,14 +17,14 @@ from gnncore.gnn.data import sampling
 from gnncore.gnn.tasks import node_seeds as seeds
 from gnncore.gnn.tasks import reported as r
 from gnncore.gnn.tasks import settings as gs
-from gnncore.gnn.data.datasets import DatasetNames, info, load_node_data
+from gnncore.gnn.tasks.training import node_metrics, node_row, node_selection, optimizer
+from gnncore.gnn.data.datasets import DatasetNames, info, knobs, load_node_data
 from gnncore.gnn.kernels.measures import mean_average_distance
 from gnncore.gnn.kernels.memory import PeakMemory
 from gnncore.gnn.architectures import (architecture, architectures, build, count_parameters, graph_input,
                                       sparse_if_mostly_zero, state_bytes)
 from gnncore.gnn.data.sampling import parse_fanout
 from gnncore.gnn.tasks.node_seeds import per_batch, together  # noqa: F401 (the engine's batch functions)
-from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.gnn.inside.snapshots import Snapshots
 from gnncore.protocol import Facts
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
@@ -43,11 +43,6 @@ COMMON_DEFAULTS = dict(epochs=200, layers=2, patience=0, select="accuracy")
 PROTOCOL_TRAINING = {"shchur": dict(select="loss", patience=50, epochs=5000),
                      "geom": dict(epochs=1000, patience=100),
                      "published": {}}
-# How the reported epoch is chosen: its key orders epochs, higher is better.
-SELECT = {
-    "accuracy": lambda row: (row["val_accuracy"], -row["val_loss"]),
-    "loss": lambda row: (-row["val_loss"], row["val_accuracy"]),
-}
 
 FACTS = Facts(
     kind="node", title="Node classification", command=("gnn", "--task", "node"),
@@ -60,8 +55,7 @@ FACTS = Facts(
     file_prefix="gnn",  # gnn_Cora_...: the names its files had before links and graphs came
     columns=("dataset", "task", "model", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "peak_mb", "params"),
-    settings=gs.for_task("node", gs.SELECT, gs.HOMOPHILY, gs.SIGNAL, gs.NODES, gs.TRAIN_PER_CLASS,
-                         gs.NODE_BATCH, gs.FANOUT, gs.DEVICE),
+    settings=gs.for_task("node", gs.SELECT, *knobs("node"), gs.NODE_BATCH, gs.FANOUT, gs.DEVICE),
     # Ten seeds, page and CLI alike: the papers report means over many runs, and a paired
     # comparison of two models needs about ten to tell a one-point difference.
     seeds=10,
@@ -78,13 +72,13 @@ FACTS = Facts(
 
 def defaults(spec: RunSpec) -> dict:
     """COMMON_DEFAULTS, then the dataset's protocol's training, then the architecture's
-    settings for the task, its protocol and the dataset (Architecture.defaults_for)."""
+    settings for the task, its protocol and the dataset (Architecture.defaults_for), then
+    the defaults of the dataset's knobs."""
     card = info(spec.dataset, "node")
     out = {**COMMON_DEFAULTS, **PROTOCOL_TRAINING.get(card.protocol, {})}
     if spec.model in FACTS.models:
         out.update(architecture(spec.model).defaults_for("node", card.protocol, card.name))
-    if spec.dataset.lower() == "csbm":
-        out.update(gs.CSBM_DEFAULTS)
+    out.update(card.knob_defaults)
     return out
 
 
@@ -94,21 +88,6 @@ def validate(spec: RunSpec) -> None:
     gs.check_batches(spec)
 
 
-def optimizer(spec: RunSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
-    return adam(spec, model.named_parameters())
-
-
-def adam(spec: RunSpec, named) -> torch.optim.Optimizer:
-    """Adam over ``named`` (``model.named_parameters()``, or the seeds' stacked weights under
-    the same names), with weight decay on the first layer only where the paper's code has it."""
-    p = spec.params
-    named = list(named)
-    if architecture(spec.model).decay_first_layer_only:
-        first = [q for name, q in named if name.startswith("convs.0.")]
-        groups = [{"params": first, "weight_decay": p["weight_decay"]},
-                  {"params": [q for name, q in named if not name.startswith("convs.0.")], "weight_decay": 0.0}]
-        return torch.optim.Adam(groups, lr=p["lr"])
-    return torch.optim.Adam([q for _, q in named], lr=p["lr"], weight_decay=p["weight_decay"])
 
 
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None,
@@ -135,7 +114,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         y, masks = data.y, (data.train_mask, data.val_mask, data.test_mask)
 
         elapsed, smoothness, diverged = 0.0, float("nan"), 0
-        selection = BestEpoch(SELECT[p["select"]], p["patience"])
+        chosen = node_selection(spec)
         snapshots, best_state = Snapshots(p["epochs"]) if keep else None, None
         if keep:  # the untrained model, frame 0 (no_grad: what GCN caches here must serve backward)
             model.eval()
@@ -165,14 +144,13 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             elapsed += time.perf_counter() - start
             if keep:  # not timed: ms_per_epoch is the training's cost, with or without the views
                 snapshots.offer(epoch, hidden, logits)
-            row = dict(epoch=epoch, loss=loss, val_loss=val_loss, train_accuracy=accs[0],
-                       val_accuracy=accs[1], test_accuracy=accs[2])
+            row = node_row(epoch, loss, val_loss, accs)
             if on_progress:
                 on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": accs[1], "loss": row["loss"]}))
-            stop = selection.update(row)
+            stop = chosen.update(row)
             if not math.isfinite(loss):  # diverged (deep GAT at a high rate): later epochs are NaN too
                 diverged, stop = epoch, True
-            if selection.row is row:
+            if chosen.row is row:
                 # How alike the nodes' outputs are at the reported epoch: the run's smoothness.
                 smoothness = mean_average_distance(logits)
                 if keep:
@@ -180,17 +158,18 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             if stop:
                 break
 
-    metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
-               "params": count_parameters(model), "mad": smoothness,
-               "peak_mb": memory.peak_mb, **({"diverged_epoch": diverged} if diverged else {})}
+    metrics = node_metrics(chosen, elapsed, count_parameters(model), smoothness, memory.peak_mb, diverged)
     embeddings = snapshots.encode(y.cpu(), [m.cpu() for m in masks]) if keep else None
     artifacts = {"model": state_bytes(best_state), **({"embeddings": embeddings} if embeddings else {})} if keep else {}
-    return RunResult(spec, metrics, selection.history, artifacts=artifacts)
+    return RunResult(spec, metrics, chosen.history, artifacts=artifacts)
 
 
-def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None) -> list[RunResult]:
-    """The seeds of one run as one batch (gnncore.gnn.tasks.node_seeds), each with its result alone."""
-    return seeds.train_seeds(specs, on_progress, should_stop)
+def train_together(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None,
+                   keep: bool = True) -> list[RunResult]:
+    """The seeds of one run as one batch (gnncore.gnn.tasks.node_seeds), each with its result
+    alone; seeds that cannot share a batch (a graph or a split size of their own) train one by one."""
+    together = seeds.train_seeds(specs, on_progress, should_stop, keep)
+    return together if together is not None else [train(spec, on_progress, should_stop, keep) for spec in specs]
 
 
 def _batches(spec: RunSpec, model: torch.nn.Module, opt: torch.optim.Optimizer, data, should_stop: StopFn):

@@ -1,7 +1,7 @@
 """Several seeds of one node-classification run trained as one batched model.
 
 An epoch of these small models is mostly per-call overhead (about a hundred aten calls for
-a GCN on Cora), so S seeds trained together pay it once (:mod:`gnncore.gnn.kernels.batched`: every
+a GCN), so S seeds trained together pay it once (:mod:`gnncore.gnn.kernels.batched`: every
 weight with a leading seed dimension, one sparse product over S-times-wider features, one
 optimizer step for all).
 
@@ -10,9 +10,10 @@ after ``torch.manual_seed(seed)``, as :func:`gnncore.gnn.tasks.node.train` build
 weights are stacked with ``torch.func.stack_module_state``), its dropout masks (each seed
 draws from a generator that continues the global stream its run alone draws from, in the
 same order and shapes), its split, its loss, its early stop (a seed that stopped stops
-updating) and its reported epoch. A seed trained inside a batch therefore gives its run
-alone's result, to the rounding of a batched matmul (tests/gnn/test_seeds.py), and is
-stored under its own spec.
+updating) and its reported epoch. Each row of a batched product sums the same terms in the
+same order as the run alone (:mod:`gnncore.gnn.kernels.batched`), so a seed trained inside
+a batch gives its run alone's result to the bit, every epoch's loss and accuracy
+(tests/gnn/test_seeds.py), and is stored under its own spec.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from gnncore.gnn.kernels.measures import mean_average_distance
 from gnncore.gnn.kernels.memory import PeakMemory
 from gnncore.gnn.architectures import (architecture, build, count_parameters, graph_input, sparse_if_mostly_zero,
                                       state_bytes)
-from gnncore.gnn.tasks.selection import BestEpoch
+from gnncore.gnn.tasks.training import adam, node_metrics, node_row, node_selection
 from gnncore.gnn.inside.snapshots import Snapshots
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check_stop
 
@@ -49,7 +50,7 @@ def batchable(spec: RunSpec) -> bool:
 def together(spec: RunSpec):
     """The spec without its seed, for a batchable node or link spec; None otherwise (also
     where each seed draws a graph of its own: the synthetic one)."""
-    if not batchable(spec) or info(spec.dataset, spec.kind).name == "CSBM":
+    if not batchable(spec) or info(spec.dataset, spec.kind).graph_per_seed:
         return None
     d = spec.to_dict()
     d.pop("seed")
@@ -58,8 +59,7 @@ def together(spec: RunSpec):
 
 # Seeds per batch: the page's and the CLI's ten on graphs whose epochs are mostly per-call
 # overhead; one (no batch) from about 10,000 nodes, where an epoch is work that batching
-# does not shrink (PubMed, 19,717 nodes, 3 seeds: batched / singles 1.01 for GCN, 0.91 for
-# GAT, against 0.65 and 0.72 on Cora) and a batch only multiplies the memory.
+# does not shrink and a batch only multiplies the memory (docs/decisions.md).
 MAX_SEEDS = 10
 BATCH_BELOW_NODES = 10_000
 
@@ -155,11 +155,11 @@ class _Rows:
 
 
 def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_stop: StopFn = None,
-                keep: bool = True) -> list[RunResult]:
+                keep: bool = True) -> list[RunResult] | None:
     """Train resolved specs that differ only in their seed as one batch; one RunResult per spec,
-    as :func:`gnncore.gnn.tasks.node.train` gives for each alone."""
-    from gnncore.gnn.tasks import node
-
+    as :func:`gnncore.gnn.tasks.node.train` gives for each alone (each seed's model built as its
+    run alone builds it). None when the seeds cannot share a batch (each draws its own graph, or their splits differ
+    in size): the caller trains each alone."""
     first = specs[0]
     p = first.params
     datas = []
@@ -172,8 +172,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
     shared = all(d.num_nodes == data.num_nodes and torch.equal(d.edge_index, data.edge_index)
                  and torch.equal(d.x, data.x) for d in datas[1:])
     if not shared or not all(_Rows.fit(m) for m in masks):
-        # A graph drawn per seed, or splits of other sizes per seed: each trains alone.
-        return [node.train(spec, on_progress, should_stop, keep) for spec in specs]
+        return None
     y = data.y
     x = sparse_if_mostly_zero(data.x)
     graph = graph_input(first.model, data.edge_index, data.num_nodes)
@@ -183,9 +182,8 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
                  for spec in specs]
         seeds = Seeds([g for _, g in built])
         stack = Stack([m for m, _ in built], seeds)
-        opt = node.adam(first, ((name, stack.param(name)) for name in stack.names))
-        select = node.SELECT[p["select"]]
-        selections = [BestEpoch(select, p["patience"]) for _ in specs]
+        opt = adam(first, ((name, stack.param(name)) for name in stack.names))
+        selections = [node_selection(first) for _ in specs]
         snapshots = [Snapshots(p["epochs"]) for _ in specs] if keep else None
         best_states: list[dict | None] = [None] * s_count
         smoothness = [float("nan")] * s_count
@@ -219,8 +217,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
                 correct = logits.argmax(-1) == y
                 columns = [losses.detach(), val.loss(logits, y), *(r.mean(correct) for r in (train, val, test))]
                 values = torch.stack(columns, 1).tolist()
-            rows = [dict(epoch=epoch, loss=v[0], val_loss=v[1], train_accuracy=v[2], val_accuracy=v[3],
-                         test_accuracy=v[4]) if running[s] else None for s, v in enumerate(values)]
+            rows = [node_row(epoch, v[0], v[1], v[2:]) if running[s] else None for s, v in enumerate(values)]
             # The batch's time, shared by the seeds it trained: each seed's cost of an epoch.
             share = (time.perf_counter() - start) / sum(running)
             for s in range(s_count):
@@ -249,9 +246,7 @@ def train_seeds(specs: list[RunSpec], on_progress: ProgressFn = None, should_sto
     results = []
     for s, spec in enumerate(specs):
         sel = selections[s]
-        metrics = {**sel.summary(elapsed[s], "test_accuracy", "val_accuracy", "train_accuracy"),
-                   "params": params, "mad": smoothness[s], "peak_mb": memory.peak_mb,
-                   **({"diverged_epoch": diverged[s]} if diverged[s] else {})}
+        metrics = node_metrics(sel, elapsed[s], params, smoothness[s], memory.peak_mb, diverged[s])
         artifacts = {}
         if keep:
             embeddings = snapshots[s].encode(y, [m[s] for m in masks])

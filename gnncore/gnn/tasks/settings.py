@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from gnncore.gnn.data.datasets import CSBM_CLASSES, CSBM_NODES, info
+from gnncore.gnn.data.datasets import find, info
 from gnncore.gnn.architectures import READOUTS, architectures
 from gnncore.protocol import Facts, Setting, check_settings
 from gnncore.spec import RunSpec, SpecError
@@ -42,26 +42,6 @@ BATCH_SIZE = Setting("batch_size", "Batch size", type=int, low=2, high=1024, ste
 READOUT = Setting("readout", "Readout", type=str, scope="run",
                   choices={name: name.capitalize() for name in READOUTS},
                   help="How a graph's node embeddings pool into one vector for the classifier.")
-# The synthetic graph's knobs.
-HOMOPHILY = Setting("homophily", "Homophily", low=0.0, high=1.0, step=0.05, scope="run", cli=False,
-                    datasets=("CSBM",),
-                    help="Expected fraction of edges that join two nodes of the same class.")
-SIGNAL = Setting("signal", "Feature signal", low=0.0, high=3.0, step=0.1, scope="run", cli=False,
-                 datasets=("CSBM",),
-                 help="How far apart the class means of the node features are, against unit noise; "
-                      "0 makes the features useless, so only the graph can tell classes apart.")
-NODES = Setting("nodes", "Nodes", type=int, low=40, high=5_000_000, step=1000, scope="run", shown=False,
-                datasets=("CSBM",),
-                help="How many nodes the synthetic graph has (average degree 10).",
-                why_high="5 million nodes are 50 million directed edges, about 2 GB before training")
-TRAIN_PER_CLASS = Setting("train_per_class", "Training nodes per class", type=int, low=1, high=1_000_000,
-                          step=10, scope="run", shown=False, datasets=("CSBM",),
-                          help="Labelled training nodes per class (30 more per class validate; the rest "
-                               "test); Shchur et al.'s split has 20.")
-CSBM_DEFAULTS = dict(homophily=0.8, signal=1.0)
-# Knobs of the synthetic graph that keep their generator's default unless set, so that the
-# runs stored before they existed keep their keys.
-CSBM_OPTIONAL = ("nodes", "train_per_class")
 # Mini-batches (gnncore.gnn.data.sampling): unset, the whole graph trains at once. Turned
 # on, they start at GraphSAGE's: batches of 512 nodes (Hamilton et al. 2017's reference code,
 # williamleif/GraphSAGE, flag batch_size) and 25 then 10 neighbours (Sec. 4.1: S1 = 25, S2 = 10).
@@ -95,24 +75,22 @@ def for_task(task: str, *own: Setting) -> tuple[Setting, ...]:
 def validate(spec: RunSpec, facts: Facts) -> None:
     """The dataset, the model and every setting of a GNN spec, one sentence on the first wrong one."""
     d = info(spec.dataset, facts.kind)
-    if d.splits and not 0 <= spec.seed < d.splits:
-        raise SpecError(f"{d.title} has {d.splits} fixed splits, one per seed: use seeds 0 to {d.splits - 1} "
-                        f"(at most {d.splits} seeds).")
+    d.check_seed(spec.seed)
     if spec.model not in facts.models:
         raise SpecError(f"Unknown model '{spec.model}'; choose one of {', '.join(facts.models)}.")
     check_settings(spec, facts.settings_for(spec.dataset))
-    per_class = spec.params.get("train_per_class")
-    if per_class is not None:
-        classes, nodes = CSBM_CLASSES, spec.params.get("nodes", CSBM_NODES)
-        if (per_class + 30) * classes > nodes:
-            raise SpecError(f"{per_class} training and 30 validation nodes per class need at least "
-                            f"{(per_class + 30) * classes} nodes in the synthetic graph's {classes} classes; "
-                            f"it has {nodes}.")
+    d.check_options(spec.params)
 
 
 def dataset_options(spec: RunSpec) -> dict:
-    """The synthetic graph's knobs of a spec, for ``load_node_data``."""
-    return {k: spec.params[k] for k in (*CSBM_DEFAULTS, *CSBM_OPTIONAL) if k in spec.params}
+    """The dataset's knobs of a spec, for ``load_node_data``."""
+    return info(spec.dataset).options(spec.params)
+
+
+def dataset_defaults(dataset: str) -> dict:
+    """The defaults of the dataset's knobs; none for a dataset that is not there (validate says so)."""
+    d = find(dataset)
+    return dict(d.knob_defaults) if d is not None else {}
 
 
 def default_fanout(layers: int) -> str:
