@@ -4,7 +4,7 @@
 * :func:`final_scores`: a final metric per model, every seed (or cross-validation fold) as a
   dot, mean ± std, and the published number where the given references have one: a filled
   diamond like with like, a hollow one for a figure published under another protocol
-  (:mod:`gnncore.charts.protocols`) with a dashed tick at our runs scored that way;
+  (:mod:`gnncore.charts.protocols`) with a grey tick at our runs scored that way;
 * :func:`cost_vs_score`: milliseconds per epoch against the metric, parameters as size;
 * :func:`summary_table`: the same numbers as a readable DataFrame.
 
@@ -25,7 +25,7 @@ from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, fold_cou
                                     per_dataset, single_run, spread_over, spread_unit)
 from gnncore.charts.protocols import Protocol, protocol
 from gnncore.charts.stats import datasets_of, mean_std, numeric, pm, require, sort_models
-from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, metric_label, order,
+from gnncore.charts.theme import (MUTED, REFERENCE_COLOR, color_scale, display_name, metric_label, order,
                                   percent_axis, style, title, value_format)
 from gnncore.protocol import Metric
 from gnncore.runs import ENGINES, facts, metric as declared
@@ -47,7 +47,7 @@ def final_scores(runs: pd.DataFrame, metric: str = "test_accuracy",
 
     references: published rows as :func:`gnncore.runs.references` gives them; None draws
     no published marks. history: the runs' :func:`gnncore.runs.history_frame`, to score
-    our runs under the protocol of a figure published under another one (a dashed tick).
+    our runs under the protocol of a figure published under another one (a grey tick).
     """
     require(runs, ["model", metric], "final_scores")
     refs = matching_references(runs, metric, references)
@@ -295,9 +295,9 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
     for key in dict.fromkeys(here.loc[~here["like"], "protocol"]):
         other, p = here[here["protocol"] == key], protocol(key)
         layers += _other_protocol(other, p, stats, label, fmt, x_axis, x_scale, y)
-        subtitle.append(f"Hollow diamond: {p.caveat}; not like with like"
-                        + ("; dashed tick: our runs scored that way." if other["ours_under"].notna().any()
-                           else "."))
+        subtitle.append(f"Hollow diamond: {p.caveat}; not like with like.")
+        if other["ours_under"].notna().any():
+            subtitle.append(f"Grey tick: our runs scored as {p.who} score theirs (hover for both).")
     height = ROW * len(models)
     return alt.layer(*layers).properties(
         height=height, title=title(f"{label} per model{_on(dataset)}", subtitle))
@@ -305,7 +305,7 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
 
 def _other_protocol(rows: pd.DataFrame, p: Protocol, stats: pd.DataFrame, label: str, fmt: str,
                     x_axis, x_scale, y) -> list[alt.Chart]:
-    """A hollow diamond at each figure published under protocol ``p``, and a dashed tick at
+    """A hollow diamond at each figure published under protocol ``p``, and a grey tick at
     our runs scored the same way, their tooltips saying what each number is."""
     ours = stats.set_index("model")["mean"]
     marks = rows.assign(ours=rows["model"].map(ours), caveat=p.rule)
@@ -326,8 +326,7 @@ def _other_protocol(rows: pd.DataFrame, p: Protocol, stats: pd.DataFrame, label:
                                        strokeWidth=2).encode(x=x, y=y, tooltip=tooltip)]
     ticks = marks.dropna(subset=["ours_under"])
     if len(ticks):
-        out.append(alt.Chart(ticks).mark_tick(thickness=2, size=0.4 * ROW, color=REFERENCE_COLOR,
-                                              strokeDash=[3, 2]).encode(
+        out.append(alt.Chart(ticks).mark_tick(thickness=2, size=0.4 * ROW, color=MUTED).encode(
             x=alt.X("ours_under:Q", title=label, axis=x_axis, scale=x_scale), y=y, tooltip=tooltip))
     return out
 

@@ -472,10 +472,11 @@ def test_a_figure_under_another_protocol_is_hollow_with_the_caveat_and_ours_scor
     titles = [t["title"] for t in diamond["encoding"]["tooltip"]]
     assert {"Xu et al.'s protocol", "Ours under Xu et al.'s protocol", "Ours (this arena's protocol)"} <= set(titles)
     tick = layer(spec, "tick", 1)  # after the model's mean
-    assert tick["mark"]["strokeDash"] and tick["values"]["ours_under"].tolist() == pytest.approx([0.85])
+    assert tick["mark"]["color"] == theme.MUTED and tick["values"]["ours_under"].tolist() == pytest.approx([0.85])
     subtitle = panels(spec)[0]["title"]["subtitle"]
     assert ("Hollow diamond: published under another protocol (Xu et al.: best mean epoch over the "
-            "test folds); not like with like; dashed tick: our runs scored that way.") in subtitle
+            "test folds); not like with like.") in subtitle
+    assert "Grey tick: our runs scored as Xu et al. score theirs (hover for both)." in subtitle
     assert not any("Black diamond" in line for line in subtitle)  # no like-with-like figure here
 
     # PROTEINS: Errica et al.'s GIN is like with like (filled), Xu et al.'s is hollow beside it
