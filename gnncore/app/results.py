@@ -16,6 +16,7 @@ from gnncore.app.comparison import Comparison, draw, finished_caption, memo, res
 from gnncore.app.inside import show_inside
 from gnncore.charts import cost_vs_score, difference_chart, final_scores, learning_curves, summary_table
 from gnncore.charts.gnn import beside
+from gnncore.charts.protocols import PROTOCOLS
 from gnncore.charts.theme import display_name, metric_label, order
 from gnncore.pairs import paired_differences, verdict
 from gnncore.runs import RunStore, facts, history_frame, metric as declared, references, runs_frame
@@ -38,14 +39,14 @@ def gnn_comparison(results: list[RunResult], metric: str | None = None,
     also = [m.name for m in f.metrics if m.name != metric and m.name in runs]
     pairs = paired_differences(runs, metric, order(runs["model"]))
     charts = {
-        f"final_{metric}": final_scores(runs, metric, refs),
+        f"final_{metric}": final_scores(runs, metric, refs, history),
         f"cost_vs_{metric}": cost_vs_score(runs, metric),
         "learning_curves": learning_curves(history, curve_metric),
     }
     if len(pairs):
         charts["paired_differences"] = difference_chart(pairs)
-    frames = {"summary": summary_table(runs, metric, refs, also=also), "runs": runs, "history": history,
-              "pairs": pairs}
+    frames = {"summary": summary_table(runs, metric, refs, also=also, history=history), "runs": runs,
+              "history": history, "pairs": pairs}
     return Comparison(charts, frames, metric, data={"learning_curves": history, "paired_differences": pairs})
 
 
@@ -162,7 +163,9 @@ def summary_caption(comparison: Comparison) -> str:
     what = " and ".join([metric_label(shown[0])] + [metric_label(m).lower() for m in shown[1:]])
     several_seeds = "seed" in runs and runs["seed"].nunique() > 1
     over = "all runs (every fold with every seed)" if several_seeds else "folds"
-    return f"{what} {f.reported.format(over=over)}"
+    protocols = "".join(f" {p.column}: {p.how_ours}."
+                        for p in PROTOCOLS.values() if any(c.startswith(p.column) for c in comparison.summary))
+    return f"{what} {f.reported.format(over=over)}{protocols}"
 
 
 def runs_label(runs: pd.DataFrame) -> str:

@@ -2,7 +2,9 @@
 
 * :func:`learning_curves`: a metric per epoch, one line per model, mean ± std over seeds;
 * :func:`final_scores`: a final metric per model, every seed (or cross-validation fold) as a
-  dot, mean ± std, and the published number where the given references have one;
+  dot, mean ± std, and the published number where the given references have one: a filled
+  diamond like with like, a hollow one for a figure published under another protocol
+  (:mod:`gnncore.charts.protocols`) with a grey tick at our runs scored that way;
 * :func:`cost_vs_score`: milliseconds per epoch against the metric, parameters as size;
 * :func:`summary_table`: the same numbers as a readable DataFrame.
 
@@ -21,8 +23,9 @@ import pandas as pd
 
 from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, fold_count, mean_band,
                                     per_dataset, single_run, spread_over, spread_unit)
+from gnncore.charts.protocols import Protocol, protocol
 from gnncore.charts.stats import datasets_of, mean_std, numeric, pm, require, sort_models
-from gnncore.charts.theme import (REFERENCE_COLOR, color_scale, display_name, metric_label, order,
+from gnncore.charts.theme import (MUTED, REFERENCE_COLOR, color_scale, display_name, metric_label, order,
                                   percent_axis, style, title, value_format)
 from gnncore.protocol import Metric
 from gnncore.runs import ENGINES, facts, metric as declared
@@ -38,14 +41,18 @@ def learning_curves(history: pd.DataFrame, metric: str = "val_accuracy") -> alt.
 
 
 def final_scores(runs: pd.DataFrame, metric: str = "test_accuracy",
-                 references: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+                 references: pd.DataFrame | None = None,
+                 history: pd.DataFrame | None = None) -> alt.TopLevelMixin:
     """Final ``metric`` per model: a dot per seed (or per fold), mean ± std, published mark.
 
     references: published rows as :func:`gnncore.runs.references` gives them; None draws
-    no published marks.
+    no published marks. history: the runs' :func:`gnncore.runs.history_frame`, to score
+    our runs under the protocol of a figure published under another one (a grey tick).
     """
     require(runs, ["model", metric], "final_scores")
     refs = matching_references(runs, metric, references)
+    refs = refs.merge(ours_under_protocols(refs, history, metric), on=["dataset", "model", "protocol"],
+                      how="left")
     colors = color_scale(runs["model"])
     return style(per_dataset(runs, lambda f, d: _scores(f, metric, colors, refs, d)))
 
@@ -58,14 +65,17 @@ def cost_vs_score(runs: pd.DataFrame, metric: str = "test_accuracy") -> alt.TopL
 
 
 def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
-                  references: pd.DataFrame | None = None, also: Sequence[str] = ()) -> pd.DataFrame:
+                  references: pd.DataFrame | None = None, also: Sequence[str] = (),
+                  history: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per (dataset, model): readable text columns plus numeric ones for sorting.
 
     Fractions are shown in percent: ``"81.5 ± 0.6"``. Columns: Dataset, Model, ``<Metric>``
     (text), ``<Metric> mean`` and ``<Metric> std`` (numbers), the same for each metric in
     ``also`` (link prediction's average precision beside its AUC), Published (and
-    ``<Metric> published`` for those in ``also``), Source, then the numbers the runs'
-    engines show beside their scores (:meth:`gnncore.protocol.Facts.beside`: Best epoch,
+    ``<Metric> published`` for those in ``also``; every figure for the row, like with like
+    first, each caveat in words), for a figure published under another protocol and given
+    the runs' ``history``, ``Ours under <who>'s protocol`` (our runs scored that way), Source,
+    then the numbers the runs' engines show beside their scores (:meth:`gnncore.protocol.Facts.beside`: Best epoch,
     ms / epoch, Peak memory (MB), Parameters, Smoothness (MAD)), Runs (those whose data the
     frame has).
     """
@@ -82,22 +92,22 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
         out[f"{label} mean{pct}"] = (col["mean"] * scale).round(2)
         out[f"{label} std{pct}"] = (col["std"] * scale).round(2)
 
-    sources = [""] * len(stats)
+    sources = [[] for _ in range(len(stats))]
     for m in metrics:
         scale, label, pct = _percent(m)
         refs = matching_references(runs, m, references)
         published = []
         for i, row in enumerate(stats.itertuples()):
-            hit = _lookup(refs, getattr(row, "dataset", None), row.model)
-            text = "" if hit is None else pm(hit["mean"], hit["std"], 2, scale)
-            if hit is not None and not hit["comparable"]:
-                text += f" (with {str(hit['settings']).replace(';', ', ')}: not these runs' settings)"
-            published.append(text)
-            sources[i] = sources[i] or ("" if hit is None else hit["source"])
+            hits = _lookup(refs, getattr(row, "dataset", None), row.model)
+            published.append("; ".join(_published_text(hit, scale) for _, hit in hits.iterrows()))
+            sources[i] += [s for s in hits["source"] if s not in sources[i]]
         if any(published):
             out[("Published" if m == metric else f"{label} published") + pct] = published
+        if m == metric:
+            for column, cells in _ours_under_columns(stats, refs, history, metric, scale).items():
+                out[column + pct] = cells
     if any(sources):
-        out["Source"] = sources
+        out["Source"] = ["; ".join(s) for s in sources]
 
     for m in beside(runs):
         if m.name in runs:
@@ -119,11 +129,16 @@ def beside(runs: pd.DataFrame) -> list[Metric]:
 
 def matching_references(runs: pd.DataFrame, metric: str,
                         references: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The published rows for ``metric`` whose (task, dataset, model) occur in ``runs``."""
+    """The published rows for ``metric`` whose (task, dataset, model) occur in ``runs``.
+
+    ``comparable``: the runs have the settings the figure needs; ``protocol``: the key of the
+    protocol it was published under where not the arena's (:mod:`gnncore.charts.protocols`),
+    else empty; ``like``: both, a like-with-like figure.
+    """
     refs = pd.DataFrame() if references is None else references
     if refs.empty or not {"dataset", "model", "metric", "mean"} <= set(refs.columns):
         return pd.DataFrame(columns=["task", "dataset", "model", "metric", "mean", "std", "source", "settings",
-                                     "comparable"])
+                                     "protocol", "comparable", "like"])
     refs = refs[refs["metric"] == metric]
     if "std" not in refs:
         refs = refs.assign(std=float("nan"))
@@ -131,9 +146,13 @@ def matching_references(runs: pd.DataFrame, metric: str,
         refs = refs.assign(source="")
     if "settings" not in refs:
         refs = refs.assign(settings="")
+    keys = refs["protocol"] if "protocol" in refs else pd.Series("", index=refs.index)
+    for key in keys.dropna().unique():
+        protocol(key)  # an undeclared protocol stops here, in one sentence
+    refs = refs.assign(protocol=keys.where(keys.notna(), "").astype(str).str.strip())
     keys = runs[[c for c in ("kind", "dataset", "model") if c in runs]].drop_duplicates()
     if "dataset" not in keys:
-        return refs.iloc[0:0]
+        return refs.iloc[0:0].assign(comparable=False, like=False)
     keys = keys.assign(_dataset=keys["dataset"].astype(str).str.lower())
     refs = refs.assign(_dataset=refs["dataset"].astype(str).str.lower())
     on = ["_dataset", "model"]
@@ -143,7 +162,26 @@ def matching_references(runs: pd.DataFrame, metric: str,
     # Spell the dataset as the runs do, so per-dataset panels find their rows.
     hits = hits.assign(dataset=hits["_run_dataset"]).drop(columns=["_dataset", "_run_dataset"])
     hits["comparable"] = [_same_settings(runs, row.dataset, row.model, row.settings) for row in hits.itertuples()]
+    hits["like"] = hits["comparable"] & (hits["protocol"] == "")
     return hits.reset_index(drop=True)
+
+
+def ours_under_protocols(refs: pd.DataFrame, history: pd.DataFrame | None, metric: str) -> pd.DataFrame:
+    """Columns dataset, model, protocol, ``ours_under`` (mean), ``ours_under_std``,
+    ``ours_under_epoch``: our runs scored under the protocol of each matched figure that was
+    published under another one (:meth:`gnncore.charts.protocols.Protocol.ours`)."""
+    columns = ["dataset", "model", "protocol", "ours_under", "ours_under_std", "ours_under_folds",
+               "ours_under_epoch"]
+    parts = []
+    for key in [k for k in refs["protocol"].unique() if k] if len(refs) else []:
+        ours = protocol(key).ours(history, metric)
+        if len(ours) and "dataset" in ours:
+            parts.append(ours.assign(dataset=ours["dataset"].astype(str), protocol=key).rename(
+                columns={"mean": "ours_under", "std": "ours_under_std", "folds": "ours_under_folds",
+                         "epoch": "ours_under_epoch"}))
+    if not parts:
+        return pd.DataFrame(columns=columns).astype({"dataset": str, "model": str, "protocol": str})
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def _same_settings(runs: pd.DataFrame, dataset: str, model: str, settings) -> bool:
@@ -242,8 +280,9 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
                 "the tick marks the mean."]
     here = refs[refs["dataset"].astype(str) == str(dataset)] if dataset is not None else refs
     here = sort_models(here[here["model"].isin(frame["model"].unique()) & here["comparable"]])
-    if len(here):
-        published = here[["model", "name", "mean", "std", "source"]].rename(columns={"mean": "published"})
+    like = here[here["like"]]
+    if len(like):
+        published = like[["model", "name", "mean", "std", "source"]].rename(columns={"mean": "published"})
         layers.append(alt.Chart(published).mark_point(
             shape="diamond", size=140, filled=True, color=REFERENCE_COLOR, stroke="white",
             strokeWidth=1).encode(
@@ -253,9 +292,43 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
                      alt.Tooltip("std:Q", title="Published std", format=fmt),
                      alt.Tooltip("source:N", title="Source")]))
         subtitle.append("Black diamond: the result published in the model's paper (hover for the source).")
+    for key in dict.fromkeys(here.loc[~here["like"], "protocol"]):
+        other, p = here[here["protocol"] == key], protocol(key)
+        layers += _other_protocol(other, p, stats, label, fmt, x_axis, x_scale, y)
+        subtitle.append(f"Hollow diamond: {p.caveat}; not like with like.")
+        if other["ours_under"].notna().any():
+            subtitle.append(f"Grey tick: our runs scored as {p.who} score theirs (hover for both).")
     height = ROW * len(models)
     return alt.layer(*layers).properties(
         height=height, title=title(f"{label} per model{_on(dataset)}", subtitle))
+
+
+def _other_protocol(rows: pd.DataFrame, p: Protocol, stats: pd.DataFrame, label: str, fmt: str,
+                    x_axis, x_scale, y) -> list[alt.Chart]:
+    """A hollow diamond at each figure published under protocol ``p``, and a grey tick at
+    our runs scored the same way, their tooltips saying what each number is."""
+    ours = stats.set_index("model")["mean"]
+    marks = rows.assign(ours=rows["model"].map(ours), caveat=p.rule)
+    marks = marks.assign(gap=marks["ours_under"] - marks["ours"])
+    marks = marks[["model", "name", "mean", "std", "source", "caveat", "ours", "ours_under", "gap"]].rename(
+        columns={"mean": "published"})
+    tooltip = [alt.Tooltip("name:N", title="Model"),
+               alt.Tooltip("published:Q", title=f"Published ({p.who}'s protocol)", format=fmt),
+               alt.Tooltip("std:Q", title="Published std", format=fmt),
+               alt.Tooltip("source:N", title="Source"),
+               alt.Tooltip("caveat:N", title=f"{p.who}'s protocol"),
+               alt.Tooltip("ours:Q", title="Ours (this arena's protocol)", format=fmt)]
+    if marks["ours_under"].notna().any():
+        tooltip += [alt.Tooltip("ours_under:Q", title=p.column, format=fmt),
+                    alt.Tooltip("gap:Q", title=f"What {p.who}'s protocol adds to ours", format="+" + fmt)]
+    x = alt.X("published:Q", title=label, axis=x_axis, scale=x_scale)
+    out = [alt.Chart(marks).mark_point(shape="diamond", size=140, filled=False, color=REFERENCE_COLOR,
+                                       strokeWidth=2).encode(x=x, y=y, tooltip=tooltip)]
+    ticks = marks.dropna(subset=["ours_under"])
+    if len(ticks):
+        out.append(alt.Chart(ticks).mark_tick(thickness=2, size=0.4 * ROW, color=MUTED).encode(
+            x=alt.X("ours_under:Q", title=label, axis=x_axis, scale=x_scale), y=y, tooltip=tooltip))
+    return out
 
 
 # ---- cost against score ----
@@ -309,8 +382,46 @@ def _percent(metric: str) -> tuple[float, str, str]:
     return m.scale, m.label, " (%)" if m.fraction else ""
 
 
-def _lookup(refs: pd.DataFrame, dataset, model: str):
+def _lookup(refs: pd.DataFrame, dataset, model: str) -> pd.DataFrame:
+    """Every published row of (dataset, model): like with like first, then those under
+    another protocol, then those with other settings."""
     rows = refs[refs["model"] == model]
     if dataset is not None:
         rows = rows[rows["dataset"].astype(str) == str(dataset)]
-    return None if rows.empty else rows.iloc[0]
+    rank = (~rows["comparable"].astype(bool)) * 2 + (rows["protocol"] != "")
+    return rows.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
+
+
+def _published_text(hit: pd.Series, scale: float) -> str:
+    """``73.3 ± 4.0``, with each caveat in words: another protocol, other settings."""
+    text = pm(hit["mean"], hit["std"], 2, scale)
+    p = protocol(hit["protocol"])
+    if p is not None:
+        text += f" under {p.who}'s protocol ({p.short}): not like with like"
+    if not hit["comparable"]:
+        text += f"{',' if p else ''} (with {str(hit['settings']).replace(';', ', ')}: not these runs' settings)"
+    return text
+
+
+def _ours_under_columns(stats: pd.DataFrame, refs: pd.DataFrame, history: pd.DataFrame | None,
+                        metric: str, scale: float) -> dict[str, list[str]]:
+    """Per protocol of a matched figure, the column of our runs scored under it: a cell for
+    each model with such a figure (``–`` where the runs give none), empty for the others."""
+    if history is None or refs.empty:
+        return {}
+    under = ours_under_protocols(refs, history, metric)
+    columns = {}
+    for key in [k for k in dict.fromkeys(refs["protocol"]) if k]:
+        p, cells = protocol(key), []
+        mine = under[under["protocol"] == key]
+        for row in stats.itertuples():
+            dataset = getattr(row, "dataset", None)
+            has = refs[(refs["model"] == row.model) & (refs["protocol"] == key)
+                       & ((refs["dataset"].astype(str) == str(dataset)) if dataset is not None else True)]
+            hit = mine[(mine["model"] == row.model)
+                       & ((mine["dataset"] == str(dataset)) if dataset is not None else True)]
+            cells.append("" if has.empty else "–" if hit.empty else
+                         pm(hit["ours_under"].iloc[0], hit["ours_under_std"].iloc[0],
+                            int(hit["ours_under_folds"].iloc[0]), scale))
+        columns[p.column] = cells
+    return columns

@@ -20,12 +20,13 @@ def load_references(task=None, dataset=None):
     return engines.references(task, dataset)
 
 
-def final_scores(runs, metric="test_accuracy", references=None):
-    return _final_scores(runs, metric, load_references() if references is None else references)
+def final_scores(runs, metric="test_accuracy", references=None, history=None):
+    return _final_scores(runs, metric, load_references() if references is None else references, history)
 
 
-def summary_table(runs, metric="test_accuracy", references=None, also=()):
-    return _summary_table(runs, metric, load_references() if references is None else references, also=also)
+def summary_table(runs, metric="test_accuracy", references=None, also=(), history=None):
+    return _summary_table(runs, metric, load_references() if references is None else references, also=also,
+                          history=history)
 
 
 def color(model):
@@ -362,7 +363,11 @@ def test_graph_curves_cost_and_table_spread_over_folds():
     gin = table.set_index("Model").loc["GIN"]
     values = runs.loc[runs["model"] == "gin", "test_accuracy"] * 100
     assert gin["Test accuracy (%)"] == f"{values.mean():.1f} ± {values.std():.1f}"
-    assert gin["Runs"] == 5 and gin["Published (%)"] == "73.3 ± 4.0"
+    assert gin["Runs"] == 5
+    # Errica et al.'s figure (like with like) first, then Xu et al.'s, with its caveat in words
+    assert gin["Published (%)"] == ("73.3 ± 4.0; 76.2 ± 2.8 under Xu et al.'s protocol "
+                                    "(best mean epoch over the test folds): not like with like")
+    assert gin["Source"] == "Errica et al. 2020, Table 3; Xu et al. 2019, Table 1 (GIN-0)"
 
 
 def test_reference_rows_per_task():
@@ -409,6 +414,111 @@ def test_a_published_mark_is_drawn_only_beside_runs_with_the_settings_it_needs()
     table = summary_table(mean_runs, references=refs)
     gcn = table[table["Model"] == "GCN"].iloc[0]
     assert "readout=sum" in gcn["Published (%)"] and "not these runs' settings" in gcn["Published (%)"]
+    assert "Xu et al.'s protocol" in gcn["Published (%)"]  # both caveats, in words
     sum_runs = mean_runs.assign(readout="sum")
     assert "point" in marks(final_scores(sum_runs, references=refs).to_dict())
-    assert summary_table(sum_runs, references=refs).iloc[0]["Published (%)"] == "85.6 ± 5.8"
+    # the settings match; the protocol still differs, and the cell says so
+    assert summary_table(sum_runs, references=refs).iloc[0]["Published (%)"] == (
+        "85.6 ± 5.8 under Xu et al.'s protocol (best mean epoch over the test folds): not like with like")
+
+
+# ---- figures published under another protocol (Xu et al. 2019's) ----
+
+def fold_history(curves: dict, dataset="MUTAG"):
+    """A history frame of fold runs, from ``{(model, seed, fold): [test accuracy per epoch]}``."""
+    return pd.DataFrame([{"key": f"{m}{s}{f}", "kind": "graph", "dataset": dataset, "model": m, "seed": s,
+                          "fold": f, "folds": 2, "readout": "sum", "epoch": e, "test_accuracy": acc,
+                          "val_accuracy": 0.5}
+                         for (m, s, f), accs in curves.items() for e, acc in enumerate(accs, start=1)])
+
+
+# Seed 0: fold 1 stops after epoch 2 and holds 0.9, so epoch 3 averages (0.8 + 0.9) / 2 = 0.85,
+# the best; without holding it, epoch 3 would be 0.8 and epoch 2 (0.8) would tie. Seed 1: every
+# epoch averages 0.6, so the first is taken, with folds 0.5 and 0.7.
+CURVES = {("gin", 0, 0): [0.6, 0.7, 0.8], ("gin", 0, 1): [0.6, 0.9],
+          ("gin", 1, 0): [0.5, 0.5, 0.5], ("gin", 1, 1): [0.7, 0.7, 0.7]}
+
+
+def test_xu_et_al_protocol_scores_our_runs_at_the_epoch_with_the_best_mean_over_folds():
+    from gnncore.charts.protocols import XU_2019, best_mean_epoch
+
+    got = best_mean_epoch(fold_history(CURVES)).set_index("seed")
+    assert list(got["epoch"]) == [3, 1] and list(got["folds"]) == [2, 2]
+    assert got["mean"].tolist() == pytest.approx([0.85, 0.6])
+    assert got["std"].tolist() == pytest.approx([np.std([0.8, 0.9], ddof=1), np.std([0.5, 0.7], ddof=1)])
+    ours = XU_2019.ours(fold_history(CURVES), "test_accuracy").iloc[0]
+    assert (ours["dataset"], ours["model"], ours["seeds"]) == ("MUTAG", "gin", 2)
+    assert ours["mean"] == pytest.approx(0.725) and pd.isna(ours["epoch"])  # seeds chose different epochs
+    # node runs have no folds: nothing to score that way
+    assert best_mean_epoch(history_like()).empty
+
+
+def xu_runs(history):
+    """The runs frame of ``fold_history``: each fold's score at its own (validation) epoch."""
+    last = history.sort_values("epoch").groupby(["model", "seed", "fold"]).tail(1)
+    return last.assign(test_accuracy=last["test_accuracy"] - 0.05, ms_per_epoch=5.0, params=1000)
+
+
+def test_a_figure_under_another_protocol_is_hollow_with_the_caveat_and_ours_scored_that_way():
+    history = fold_history({k: v for k, v in CURVES.items() if k[1] == 0})
+    runs = xu_runs(history)
+    spec = final_scores(runs, references=load_references("graph", "MUTAG"), history=history).to_dict()
+    diamond = layer(spec, "point")
+    assert diamond["mark"]["filled"] is False and diamond["mark"]["shape"] == "diamond"
+    row = diamond["values"].iloc[0]
+    assert row["published"] == pytest.approx(0.894) and row["ours_under"] == pytest.approx(0.85)
+    assert row["gap"] == pytest.approx(0.85 - runs["test_accuracy"].mean())
+    assert "test folds" in row["caveat"]
+    titles = [t["title"] for t in diamond["encoding"]["tooltip"]]
+    assert {"Xu et al.'s protocol", "Ours under Xu et al.'s protocol", "Ours (this arena's protocol)"} <= set(titles)
+    tick = layer(spec, "tick", 1)  # after the model's mean
+    assert tick["mark"]["color"] == theme.MUTED and tick["values"]["ours_under"].tolist() == pytest.approx([0.85])
+    subtitle = panels(spec)[0]["title"]["subtitle"]
+    assert ("Hollow diamond: published under another protocol (Xu et al.: best mean epoch over the "
+            "test folds); not like with like.") in subtitle
+    assert "Grey tick: our runs scored as Xu et al. score theirs (hover for both)." in subtitle
+    assert not any("Black diamond" in line for line in subtitle)  # no like-with-like figure here
+
+    # PROTEINS: Errica et al.'s GIN is like with like (filled), Xu et al.'s is hollow beside it
+    proteins = graph_runs(folds=3)
+    spec = final_scores(proteins, references=load_references("graph", "PROTEINS")).to_dict()
+    filled, hollow = layer(spec, "point", 0), layer(spec, "point", 1)
+    assert filled["mark"]["filled"] and filled["values"].set_index("model")["published"]["gin"] == pytest.approx(0.733)
+    assert hollow["values"]["published"].tolist() == pytest.approx([0.762])
+    assert marks(spec).count("tick") == 1  # the means: without a history, no tick of ours
+
+
+def test_the_table_says_the_protocol_in_words_and_shows_ours_under_it():
+    history = fold_history({k: v for k, v in CURVES.items() if k[1] == 0})
+    runs = xu_runs(history)
+    table = summary_table(runs, references=load_references("graph", "MUTAG"), history=history)
+    gin = table.set_index("Model").loc["GIN"]
+    assert gin["Published (%)"] == ("89.4 ± 5.6 under Xu et al.'s protocol (best mean epoch over the "
+                                    "test folds): not like with like")
+    assert gin["Ours under Xu et al.'s protocol (%)"] == f"85.0 ± {100 * np.std([0.8, 0.9], ddof=1):.1f}"
+    assert gin["Source"] == "Xu et al. 2019, Table 1 (GIN-0)"
+    assert list(table.columns).index("Ours under Xu et al.'s protocol (%)") == list(table.columns).index(
+        "Published (%)") + 1
+    # without the history there is nothing to score: no column
+    assert "Ours under Xu et al.'s protocol (%)" not in summary_table(runs, references=load_references("graph", "MUTAG"))
+    # a model without such a figure gets an empty cell; Cora has no protocol figure: no column
+    proteins = graph_runs(folds=2)
+    both = summary_table(proteins, references=load_references("graph", "PROTEINS"),
+                         history=fold_history({(m, 0, f): [0.7] for m in ("gin", "mlp") for f in (0, 1)}, "PROTEINS"))
+    assert both.set_index("Model")["Ours under Xu et al.'s protocol (%)"].to_dict() == {"GCN": "", "GIN": "70.0 ± 0.0", "MLP": ""}
+    assert "Ours under Xu et al.'s protocol (%)" not in summary_table(runs_like(), history=history_like())
+
+
+def test_every_protocol_in_the_published_results_is_declared():
+    from gnncore.charts.gnn import matching_references
+    from gnncore.charts.protocols import PROTOCOLS, protocol
+
+    refs = load_references()
+    keys = set(refs["protocol"].dropna())
+    assert keys and keys <= set(PROTOCOLS)
+    xu = refs[refs["source"].str.startswith("Xu et al. 2019")]
+    assert (xu["protocol"] == "best_mean_test_epoch").all() and not xu["settings"].str.contains("protocol").any()
+    assert protocol(float("nan")) is None and protocol("") is None
+    with pytest.raises(ValueError, match="Unknown protocol 'best_epoch'"):
+        matching_references(runs_like(dataset="MUTAG", kind="graph", models=["gin"]), "test_accuracy",
+                            refs.assign(protocol="best_epoch"))
