@@ -168,12 +168,12 @@ def comparison(selected: list[RunResult]) -> tuple[dict, dict[str, pd.DataFrame]
     f = runs.facts(kind)
     refs = pd.concat([runs.references(kind, d) for d in frame["dataset"].unique()], ignore_index=True)
     pairs = paired_differences(frame, metric, order(frame["model"]))
-    charts = {f"final_{metric}": c.final_scores(frame, metric, refs), f"cost_vs_{metric}": c.cost_vs_score(frame, metric),
+    charts = {f"final_{metric}": c.final_scores(frame, metric, refs, history), f"cost_vs_{metric}": c.cost_vs_score(frame, metric),
               "learning_curves": c.learning_curves(history, f.curves[0].name)}
     if len(pairs):
         charts["paired_differences"] = c.difference_chart(pairs)
     also = [m.name for m in f.metrics if m.name != metric and m.name in frame]
-    frames = {"summary": c.summary_table(frame, metric, refs, also=also), "runs": frame, "history": history,
+    frames = {"summary": c.summary_table(frame, metric, refs, also=also, history=history), "runs": frame, "history": history,
               "pairs": pairs}
     return charts, frames
 

@@ -238,6 +238,9 @@ def references(kind: str, dataset: str, knob: str, runs_frame: pd.DataFrame | No
                   & (table["knob"] == knob)]
     rows = [table.rename(columns={"value": knob})[columns]]
     for ref in runs.references(kind, dataset).itertuples():
+        # A figure under another protocol is never a like-with-like point on a sweep.
+        if isinstance(getattr(ref, "protocol", None), str) and ref.protocol.strip():
+            continue
         pairs = dict(p.split("=", 1) for p in str(ref.settings if isinstance(ref.settings, str) else "").split(";")
                      if "=" in p)
         if knob not in pairs or not _like(runs_frame, ref.model, {k: v for k, v in pairs.items() if k != knob}):
