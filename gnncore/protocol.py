@@ -248,6 +248,8 @@ class Facts:
     model_help: str = ""                 # a sentence on the model choice
     keeps: tuple[str, ...] = ()
     by_length: bool = False              # scored per test length (a "length" table per run)
+    # Seeds of one run may train as one batch: the engine has together, per_batch, train_together.
+    seed_batches: bool = False
     costs: tuple[Metric, ...] = ()
     measures: tuple[Metric, ...] = ()
     judged_by: tuple[Metric, ...] = ()

@@ -25,7 +25,7 @@ def jobs(todo: Job, workers: int = 1) -> list[Job]:
     order: list = []
     for i, spec in todo:
         eng = engine(spec.kind)
-        key = eng.together(spec) if hasattr(eng, "together") else None
+        key = eng.together(spec) if eng.FACTS.seed_batches else None
         if key is None:
             order.append([(i, spec)])
             continue

@@ -51,6 +51,7 @@ FACTS = Facts(
              "epochs_run", "ms_per_epoch", "params"),
     settings=gs.for_task("link", gs.EMBEDDING, *knobs("link"), gs.DEVICE),
     seeds=10,  # as node classification (see there)
+    seed_batches=True,
     selected_by="validation ROC-AUC",
     reported="at the epoch of best validation AUC, mean ± standard deviation over seeds; each seed "
              "draws its own 85 / 5 / 10 split of the edges.",
