@@ -182,3 +182,8 @@ def test_a_folder_given_for_a_file_is_called_a_folder(tmp_path):
     assert "folder" in p and "does not exist" not in p, p
     p, = refused(tmp_path / "nope.csv", NODES)
     assert "does not exist" in p, p
+
+
+def test_a_feature_beyond_float32_is_refused():
+    p, = refused(EDGES, NODES.replace(b"5,1,0.4,6", b"5,1,0.4,1e39"))  # inf once stored as float32
+    assert "'f1'" in p and "row 6" in p and "1e+39" in p and "too large" in p, p

@@ -95,6 +95,7 @@ def _csv(data: bytes, label: str, problems: list[str]) -> pd.DataFrame | None:
 # int64's range: a larger id or label would wrap around (99999999999999999999 became
 # -9223372036854775808) and be reported as a number nobody wrote.
 LARGEST = 2 ** 63
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # features are stored as float32
 
 
 def _whole(values: pd.Series) -> tuple[pd.Series, list[int]]:
@@ -312,10 +313,12 @@ def _check_features(frame: pd.DataFrame, columns: list[str], id_column: str, dat
         problems.append(f"{label}'s {n:,} x {len(columns):,} features would take {_gb(dense)} as "
                         f"a matrix, more than a quarter of this machine's {_gb(memory_bytes())} of memory.")
         return
-    # inf and nan parse as numbers but make every run diverge; text, empty cells and 'nan'
-    # alike are no number. The first bad cell in the file's order is named, with the count.
+    # inf and nan parse as numbers but make every run diverge (and a number past float32's
+    # range becomes inf in the tensor); text, empty cells and 'nan' alike are no number. The
+    # first bad cell in the file's order is named, with the count.
     values = frame[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype="float64")
-    bad = ~np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(values) <= FLOAT32_MAX)
     if not bad.any():
         return
     row, j = (int(i) for i in np.argwhere(bad)[0])
@@ -325,6 +328,8 @@ def _check_features(frame: pd.DataFrame, columns: list[str], id_column: str, dat
     raw = frame[column].iloc[row]
     if np.isinf(value):
         what = f"has {_plain(value)} {where}"
+    elif not np.isnan(value):
+        what = f"has {_plain(value)} {where}, too large for a feature (at most {FLOAT32_MAX:.1e} either way)"
     elif not pd.isna(raw):
         what = f"is not numeric {where}, which has {_plain(raw)}"
     else:
