@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 from torch_geometric.data import Data
 
-__all__ = ["SHCHUR_TRAIN", "SHCHUR_VAL", "fixed", "halves", "per_class_fractions", "per_class_split", "shchur"]
+__all__ = ["SHCHUR_TRAIN", "SHCHUR_VAL", "fixed", "fraction_counts", "halves", "per_class_fractions",
+           "per_class_fractions_minimum", "per_class_split", "shchur"]
 
 SHCHUR_TRAIN, SHCHUR_VAL = 20, 30  # per class (Shchur et al. 2018)
 
@@ -62,9 +63,33 @@ def per_class_fractions(y: torch.Tensor, train: float, val: float, seed: int):
     for c in torch.unique(y).tolist():
         idx = (y == c).nonzero().view(-1)
         idx = idx[torch.randperm(len(idx), generator=g)]
-        n_train = max(1, round(train * len(idx)))
-        n_val = min(len(idx) - n_train, round(val * len(idx)))
+        n_train, n_val, _ = fraction_counts(len(idx), train, val)
         masks[0][idx[:n_train]] = True
         masks[1][idx[n_train:n_train + n_val]] = True
         masks[2][idx[n_train + n_val:]] = True
     return tuple(masks)
+
+
+def fraction_counts(size: int, train: float, val: float) -> tuple[int, int, int]:
+    """How many of a class of ``size`` nodes :func:`per_class_fractions` puts in training,
+    validation and test (the same for every seed)."""
+    n_train = max(1, round(train * size))
+    n_val = min(size - n_train, round(val * size))
+    return n_train, n_val, size - n_train - n_val
+
+
+def per_class_fractions_minimum(train: float, val: float) -> int:
+    """The fewest nodes a class needs for :func:`per_class_fractions` to give each of
+    training, validation and test at least one of them, at that size and every larger one.
+
+    Past ``size > 1 / train`` and ``size > 1 / val`` both ``round(train size)`` and
+    ``round(val size)`` are at least one, and past ``size > 1 / (1 - train - val)`` so is
+    the test part, ``size - round(train size) - round(val size) > (1 - train - val) size - 1``;
+    below that bound the sizes are tried one by one (rounding makes the answer uneven: at
+    0.6 / 0.2 a class of 3 leaves test empty, of 2 validation).
+    """
+    if not (0 < val and 0 < train and train + val < 1):
+        raise ValueError(f"train {train} and val {val} leave no node for validation or test")
+    bound = int(max(1 / (1 - train - val), 1 / train, 1 / val)) + 2
+    failing = [size for size in range(1, bound) if min(fraction_counts(size, train, val)) < 1]
+    return max(failing, default=0) + 1

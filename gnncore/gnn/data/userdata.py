@@ -5,13 +5,16 @@ The file format (README, "Your own graph")::
 
     edges.csv   source,target        one row per edge, the ids of its two nodes; edges are
                                      taken as undirected (each row joins both ways), repeats
-                                     count once; other columns are ignored
+                                     count once; self-loops are dropped (the dataset's source
+                                     line counts them and the repeated rows); other columns
+                                     are ignored
     nodes.csv   id,label,<features>[,split]
                 id       whole numbers 0 .. N-1, each once (N = the number of rows), any order
-                label    the node's class, a whole number from 0
+                label    the node's class: 0 .. C-1, every class with a node
                 split    optional: train, val or test for every node; without it each run
-                         draws 60 / 20 / 20 per class from its seed
-                every other column is a numeric feature, used as given (not normalised)
+                         draws 60 / 20 / 20 per class from its seed, so every class needs
+                         the few nodes that takes (4; splits.per_class_fractions_minimum)
+                every other column is a feature, a finite number, used as given (not normalised)
 
 :func:`add` checks both files and answers every problem in one sentence each
 (:class:`UserDataError`); nothing is stored unless all is well. A dataset lives in
@@ -38,7 +41,7 @@ from torch_geometric.data import Data
 from gnncore import config
 from gnncore.gnn.data.catalog import DATASETS
 from gnncore.gnn.data.entry import DatasetInfo
-from gnncore.gnn.data.splits import per_class_fractions
+from gnncore.gnn.data.splits import per_class_fractions, per_class_fractions_minimum
 from gnncore.gnn.data.userfiles import Source, UserDataError, graph_from_files
 from gnncore.spec import SpecError
 
@@ -64,6 +67,9 @@ class UserDataset:
     split_counts: tuple[int, int, int]
     added: float
     size_bytes: int
+    # Rows of the edge file dropped on adding (datasets added before these were counted: 0).
+    self_loops: int = 0
+    duplicate_edges: int = 0
 
     @property
     def split_text(self) -> str:
@@ -73,8 +79,18 @@ class UserDataset:
         return RANDOM_SPLIT_TEXT
 
     @property
+    def dropped(self) -> str:
+        """What of the edge file the graph leaves out, as "5 self-loops and 2 duplicate edges
+        dropped" ("" when nothing)."""
+        parts = [f"{count:,} {word}{'s' if count != 1 else ''}"
+                 for count, word in ((self.self_loops, "self-loop"), (self.duplicate_edges, "duplicate edge"))
+                 if count]
+        return " and ".join(parts) + " dropped" if parts else ""
+
+    @property
     def source(self) -> str:
-        return f"your files, added {time.strftime('%Y-%m-%d %H:%M', time.localtime(self.added))}"
+        added = f"your files, added {time.strftime('%Y-%m-%d %H:%M', time.localtime(self.added))}"
+        return f"{added}; {self.dropped}" if self.dropped else added
 
 
 def root() -> Path:
@@ -143,7 +159,30 @@ def check(name: str, edges: Source, nodes: Source, edges_label: str = "the edge 
     elif find(name) is not None:
         problems.append(f"A dataset named '{find(name).name}' was added before; remove it first "
                         f"(python -m gnncore datasets remove {find(name).name}) or choose another name.")
-    return graph_from_files(name, edges, nodes, edges_label, nodes_label, problems)
+    graph = graph_from_files(name, edges, nodes, edges_label, nodes_label, problems)
+    if "split" not in graph[0]:
+        _check_splittable(graph[0].y, nodes_label)
+    return graph
+
+
+def _check_splittable(y: torch.Tensor, nodes_label: str) -> None:
+    """Every class large enough for :data:`RANDOM_SPLIT` to give training, validation and
+    test one of its nodes: a smaller class left runs with no test node (a 2-node graph trained,
+    scored nothing and drew empty charts). The file's own split column is the way around it."""
+    least = per_class_fractions_minimum(*RANDOM_SPLIT)
+    sizes = torch.bincount(y)
+    small = [(c, int(k)) for c, k in enumerate(sizes.tolist()) if 0 < k < least]
+    if not small:
+        return
+    named = [f"class {c} has {k} node{'s' if k != 1 else ''}" for c, k in small[:3]]
+    if len(small) > 3:
+        named.append(f"{len(small) - 3} more classes have fewer than {least}")
+    train, val = (round(100 * f) for f in RANDOM_SPLIT)
+    raise UserDataError([f"{nodes_label}: {', '.join(named[:-1]) + ' and ' if len(named) > 1 else ''}"
+                         f"{named[-1]}, but each run's random split ({train} / {val} / {100 - train - val} per "
+                         f"class) needs at least {least} nodes in every class to give training, validation "
+                         "and test one each; add nodes to the small classes, merge them into others, or give "
+                         "the file a split column (train, val or test per node)."])
 
 
 # ---- storing, removing, loading ----
