@@ -6,7 +6,7 @@ shapes a layer is stacked into), and models built from a resolved spec (build).
 Importing the room registers every architecture, in this reading order.
 """
 
-from gnncore.gnn.architectures import gcn, sage, gat, appnp, gin, mlp  # noqa: F401 (they register)
+from gnncore.gnn.architectures import gcn, sage, gat, appnp, gcnii, gin, mlp  # noqa: F401 (they register)
 from gnncore.gnn.architectures.base import (ARCHITECTURES, Architecture, EdgeWeights, Layer, architecture,
                                             architectures, register)
 from gnncore.gnn.architectures.build import build, restore, state_bytes

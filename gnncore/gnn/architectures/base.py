@@ -113,6 +113,24 @@ class Architecture(ABC):
                 out.update(self.defaults.get(f"{task}/{key}", {}))
         return out
 
+    def weight_decay(self, parameter: str, settings: Mapping) -> float:
+        """The L2 penalty on one parameter of its node-level model, by the parameter's name
+        (``convs.0.lin.weight``): ``weight_decay`` on every one, or on the first layer's only
+        (``decay_first_layer_only``). An architecture whose paper decays its parts apart
+        overrides this (GCNII)."""
+        if self.decay_first_layer_only and not parameter.startswith("convs.0."):
+            return 0.0
+        return settings["weight_decay"]
+
+    def decay_groups(self, named, settings: Mapping) -> list[dict]:
+        """Adam's parameter groups for ``named`` (``model.named_parameters()``, or the seeds'
+        stacked weights under the same names): one group per weight decay
+        (:meth:`weight_decay`), in the order the parameters come."""
+        groups: dict[float, list] = {}
+        for name, parameter in named:
+            groups.setdefault(self.weight_decay(name, settings), []).append(parameter)
+        return [{"params": params, "weight_decay": decay} for decay, params in groups.items()]
+
     @staticmethod
     def act(x: torch.Tensor) -> torch.Tensor:
         """The nonlinearity between its layers."""
