@@ -41,6 +41,11 @@ def test_the_model_is_the_authors_formula_layer_by_layer():
     assert torch.allclose(hidden, h, atol=1e-5)
     assert torch.allclose(logits, model.lins[1](h), atol=1e-5)
 
+    # What a node hears along its edges: GCN's fixed weight times (1 - alpha), in every layer.
+    from gnncore.gnn.architectures import architecture
+    (heard,) = architecture("gcnii").edge_weights(model, x, None, edge_index.unique(dim=1))
+    assert torch.allclose(heard.weight.squeeze(-1), 0.8 * p[heard.edges[1], heard.edges[0]])
+
 
 def test_sixteen_layers_still_learn_where_sixteen_gcn_layers_do_not():
     """The initial residual keeps each node's own features at every depth: 16 GCNII layers
