@@ -153,7 +153,7 @@ def test_appnp_propagates_the_mlp_prediction_by_personalised_pagerank(graph):
 def test_the_registry_builds_each_architecture_for_its_tasks():
     from gnncore.gnn.architectures import ARCHITECTURES, architectures
 
-    assert list(architectures("node")) == ["gcn", "sage", "gat", "appnp", "mlp"]
+    assert list(architectures("node")) == ["gcn", "sage", "gat", "appnp", "gcnii", "mlp"]
     assert list(architectures("graph")) == ["gcn", "sage", "gat", "gin", "mlp"]
     assert ARCHITECTURES["appnp"].defaults["node"]["layers"] == 10  # K = 10, Gasteiger et al.
     with pytest.raises(ValueError, match="not a graph-level architecture"):
@@ -164,7 +164,7 @@ def test_capabilities_are_declared_and_register_refuses_one_without_its_method()
     from gnncore.gnn.architectures import ARCHITECTURES
 
     assert [n for n, a in ARCHITECTURES.items() if a.batched_seeds] == ["gcn", "sage", "gat", "appnp", "mlp"]
-    assert [n for n, a in ARCHITECTURES.items() if a.inside_weights] == ["gcn", "sage", "gat", "appnp"]
+    assert [n for n, a in ARCHITECTURES.items() if a.inside_weights] == ["gcn", "sage", "gat", "appnp", "gcnii"]
 
     class Unfinished(Stacked):
         name, batched_seeds = "unfinished", True

@@ -17,6 +17,9 @@ Optional capabilities are declared by flags, never discovered by calling and cat
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+from collections import abc
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Mapping
@@ -27,8 +30,8 @@ from torch import nn
 
 from gnncore.protocol import Setting
 
-__all__ = ["ARCHITECTURES", "Architecture", "EdgeWeights", "Layer", "architecture", "architectures", "placeholder",
-           "register"]
+__all__ = ["ARCHITECTURES", "ENTRY_POINT_GROUP", "Architecture", "Architectures", "EdgeWeights", "Layer", "architecture",
+           "architectures", "load_plugins", "placeholder", "register", "reset_plugins", "skipped_plugins"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,24 @@ class Architecture(ABC):
                 out.update(self.defaults.get(f"{task}/{key}", {}))
         return out
 
+    def weight_decay(self, parameter: str, settings: Mapping) -> float:
+        """The L2 penalty on one parameter of its node-level model, by the parameter's name
+        (``convs.0.lin.weight``): ``weight_decay`` on every one, or on the first layer's only
+        (``decay_first_layer_only``). An architecture whose paper decays its parts apart
+        overrides this (GCNII)."""
+        if self.decay_first_layer_only and not parameter.startswith("convs.0."):
+            return 0.0
+        return settings["weight_decay"]
+
+    def decay_groups(self, named, settings: Mapping) -> list[dict]:
+        """Adam's parameter groups for ``named`` (``model.named_parameters()``, or the seeds'
+        stacked weights under the same names): one group per weight decay
+        (:meth:`weight_decay`), in the order the parameters come."""
+        groups: dict[float, list] = {}
+        for name, parameter in named:
+            groups.setdefault(self.weight_decay(name, settings), []).append(parameter)
+        return [{"params": params, "weight_decay": decay} for decay, params in groups.items()]
+
     @staticmethod
     def act(x: torch.Tensor) -> torch.Tensor:
         """The nonlinearity between its layers."""
@@ -144,6 +165,12 @@ class Architecture(ABC):
 
 
 ARCHITECTURES: dict[str, Architecture] = {}
+# Users' own architectures: classes named in this entry-point group of an installed package.
+ENTRY_POINT_GROUP = "gnncore.architectures"
+_plugins: dict[str, str] | None = None  # name -> entry point, once loaded
+_skipped: list[str] = []
+
+log = logging.getLogger(__name__)
 
 
 def register(cls: type[Architecture]) -> type[Architecture]:
@@ -155,12 +182,100 @@ def register(cls: type[Architecture]) -> type[Architecture]:
     return cls
 
 
-def architectures(task: str) -> dict[str, Architecture]:
-    """The architectures that take part in ``task``, in reading order."""
-    return {name: a for name, a in ARCHITECTURES.items() if task in a.tasks}
+def load_plugins() -> dict[str, str]:
+    """Register the architectures of installed packages, once: every entry of the
+    ``gnncore.architectures`` entry-point group (``mygcn = "mypkg.arch:MyGCN"``), after the
+    built-ins. One that fails to import, is no Architecture, breaks a capability rule or
+    takes a name already registered is skipped with one warning sentence (:func:`skipped_plugins`).
+    Returns the plugins registered, name -> entry point."""
+    global _plugins
+    if _plugins is None:
+        _plugins = {}
+        from importlib.metadata import entry_points
+
+        for point in entry_points(group=ENTRY_POINT_GROUP):
+            problem = _load(point)
+            if problem:
+                _skipped.append(f"Skipped the architecture plugin {point.name} = {point.value!r}: {problem}.")
+                if multiprocessing.parent_process() is None:  # said once, not again by every worker
+                    log.warning(_skipped[-1])
+    return dict(_plugins)
+
+
+def _load(point) -> str:
+    """Register one entry point's class; what was wrong, or "" when it registered."""
+    before = dict(ARCHITECTURES)
+    try:
+        cls = point.load()
+    except (Exception, SystemExit) as e:  # a plugin's import error must not take the app down
+        ARCHITECTURES.clear()
+        ARCHITECTURES.update(before)
+        return f"it failed to import ({type(e).__name__}: {e})"
+    if ARCHITECTURES != before:  # it ran @register itself: only this entry point's class may come in
+        ARCHITECTURES.clear()
+        ARCHITECTURES.update(before)
+    if not (isinstance(cls, type) and issubclass(cls, Architecture)):
+        return "it is not a subclass of gnncore.gnn.architectures.Architecture"
+    if not cls.name:
+        return "its class sets no name"
+    if cls.name in ARCHITECTURES:
+        owner = "a built-in architecture" if cls.name not in _plugins else f"the plugin {_plugins[cls.name]!r}"
+        return f"the name {cls.name!r} is taken by {owner}, so it was refused"
+    try:
+        register(cls)
+    except Exception as e:
+        return f"it could not be registered ({e})"
+    _plugins[cls.name] = point.value
+    return ""
+
+
+def skipped_plugins() -> list[str]:
+    """The warning sentence of every plugin entry point that was skipped."""
+    load_plugins()
+    return list(_skipped)
+
+
+def reset_plugins() -> None:
+    """Forget the plugins (tests): the next read of the registry looks for them again."""
+    global _plugins
+    for name in _plugins or {}:
+        ARCHITECTURES.pop(name, None)
+    _plugins = None
+    _skipped.clear()
+
+
+class Architectures(abc.Mapping):
+    """The architectures that take part in a task, read at every use (plugins included,
+    loaded on the first read), so an engine's ``FACTS.models`` follows the registry."""
+
+    def __init__(self, task: str):
+        self.task = task
+
+    def _now(self) -> dict[str, Architecture]:
+        load_plugins()
+        return {name: a for name, a in ARCHITECTURES.items() if self.task in a.tasks}
+
+    def __getitem__(self, name: str) -> Architecture:
+        return self._now()[name]
+
+    def __iter__(self):
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+    def __repr__(self) -> str:
+        return f"Architectures({self.task!r}: {', '.join(self._now())})"
+
+
+def architectures(task: str) -> Architectures:
+    """The architectures that take part in ``task``, in reading order (built-ins, then
+    plugins), as a view read at every use."""
+    return Architectures(task)
 
 
 def architecture(name: str) -> Architecture:
+    load_plugins()
     if name not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {name!r}")
     return ARCHITECTURES[name]

@@ -31,15 +31,9 @@ def optimizer(spec: RunSpec, model: torch.nn.Module) -> torch.optim.Optimizer:
 
 def adam(spec: RunSpec, named) -> torch.optim.Optimizer:
     """Adam over ``named`` (``model.named_parameters()``, or the seeds' stacked weights under
-    the same names), with weight decay on the first layer only where the paper's code has it."""
-    p = spec.params
-    named = list(named)
-    if architecture(spec.model).decay_first_layer_only:
-        first = [q for name, q in named if name.startswith("convs.0.")]
-        groups = [{"params": first, "weight_decay": p["weight_decay"]},
-                  {"params": [q for name, q in named if not name.startswith("convs.0.")], "weight_decay": 0.0}]
-        return torch.optim.Adam(groups, lr=p["lr"])
-    return torch.optim.Adam([q for _, q in named], lr=p["lr"], weight_decay=p["weight_decay"])
+    the same names), each parameter with the weight decay its architecture gives it
+    (Architecture.weight_decay: on the first layer only where the paper's code has it)."""
+    return torch.optim.Adam(architecture(spec.model).decay_groups(named, spec.params), lr=spec.params["lr"])
 
 
 def node_row(epoch: int, loss: float, val_loss: float, accuracies) -> dict:
