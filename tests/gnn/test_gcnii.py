@@ -9,7 +9,7 @@ import torch
 from torch_geometric.nn.conv.gcn_conv import gcn_norm
 
 from gnncore.gnn.architectures import build, graph_input
-from gnncore.gnn.data.datasets import CSBM_CLASSES
+from gnncore.gnn.data.synthetic import CLASSES as CSBM_CLASSES
 from gnncore.gnn.tasks import node
 from gnncore.runs import resolve
 from gnncore.spec import RunSpec
