@@ -4,6 +4,7 @@ session drew so a rerun that changes nothing builds nothing."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, TypeVar
 
@@ -14,6 +15,7 @@ import streamlit as st
 from gnncore.app import export_ui
 
 T = TypeVar("T")
+LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,3 +91,11 @@ def finished_caption(results, specs, training: bool) -> None:
     if len(results) < len(specs):
         st.caption(f"{len(results)} of {len(specs)} runs finished"
                    + (" so far; the charts grow as runs finish." if training else ": the charts show those."))
+
+
+def view_failed(view: str, error: Exception) -> None:
+    """One view could not be drawn: say so in a sentence, log the traceback; the caller goes
+    on with the rest of the page (Streamlit's rerun and stop are not Exceptions, so they pass)."""
+    LOG.error("%s could not be drawn", view, exc_info=error)
+    st.error(f"{view} could not be drawn ({type(error).__name__}: {error}). The rest of the page "
+             "is unaffected; the comparison zip holds the runs' data.", icon=":material/error:")

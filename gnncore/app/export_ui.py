@@ -75,9 +75,13 @@ def comparison_zip_file(charts: Mapping[str, object], frames: Mapping[str, pd.Da
 def comparison_download(charts: Mapping[str, object], frames: Mapping[str, pd.DataFrame],
                         specs: list[RunSpec], file_name: str, readme: str | None = None) -> None:
     """The one button that downloads everything: charts, data and the run specs."""
-    st.download_button("Download the comparison (zip)", comparison_zip_file(charts, frames, specs, readme),
-                       file_name=file_name, mime="application/zip", key="dl:comparison",
-                       on_click="ignore", type="primary", icon=":material/folder_zip:",
+    zip_download(comparison_zip_file(charts, frames, specs, readme), file_name, key="dl:comparison")
+
+
+def zip_download(make: Callable[[], bytes], file_name: str, key: str) -> None:
+    """The comparison zip's button; ``make`` builds the zip when it is clicked."""
+    st.download_button("Download the comparison (zip)", make, file_name=file_name, mime="application/zip",
+                       key=key, on_click="ignore", type="primary", icon=":material/folder_zip:",
                        help="Every chart as PNG, SVG and HTML, the data as CSV, the run specs "
                             "as JSON and a README with the commands that run them again.")
 

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from gnncore import config
-from gnncore.app.sidebar import availability_text
-from gnncore.gnn.data.datasets import all_datasets
+from gnncore.gnn.data.datasets import all_datasets, availability
+from gnncore.gnn.data.mirror import size_text
 from gnncore.runs import facts
 
 # What each page is for, by its file name without the number prefix; a page not listed
@@ -102,22 +102,32 @@ def page_links() -> None:
 
 
 def dataset_frame() -> pd.DataFrame:
-    """One row per dataset: size, tasks and whether its files are here."""
+    """One row per dataset: size, tasks and whether its files are here (as ``datasets list``
+    says it, less the download size: the Size column has it)."""
     rows = []
     for d in all_datasets().values():  # the built-in ones, then those the user added
         rows.append({
-            "Dataset": d.title, "For": ", ".join(facts(t).title.lower() for t in d.tasks),
+            "Dataset": d.title, "Tasks": ", ".join(d.tasks),
             "Graphs": d.graphs, "Nodes": d.nodes, "Edges": d.edges, "Features": d.features,
-            "Classes": d.classes, "Files": availability_text(d.name),
-            "Size": "no file" if d.builtin else f"{max(d.download_mb, 0.1):.1f} MB",
+            "Classes": d.classes, "Files": availability(d.name).split(" (")[0],
+            "Size": "no file" if d.builtin else size_text(max(d.download_mb, 0.1)),
         })
     return pd.DataFrame(rows)
 
 
 def dataset_table() -> None:
+    """Every column wide enough for its longest cell and all of them together narrow enough
+    for a laptop's page (~900 px), so nothing is cut."""
     frame = dataset_frame()
-    counts = {c: st.column_config.NumberColumn(format="localized")
-              for c in ("Graphs", "Nodes", "Edges", "Features", "Classes")}
+    tasks = "; ".join(f"{k}: {facts(k).title.lower()}" for k in dict.fromkeys(t for d in all_datasets().values()
+                                                                          for t in d.tasks))
+    config = {c: st.column_config.NumberColumn(format="localized", width=w)
+              for c, w in (("Graphs", 60), ("Nodes", 75), ("Edges", 100), ("Features", 70), ("Classes", 65))}
+    config.update({
+        "Dataset": st.column_config.TextColumn(width=195),
+        "Tasks": st.column_config.TextColumn(width=90, help=f"What the dataset is for ({tasks})."),
+        "Files": st.column_config.TextColumn(width=150, help="Where its files are; see the line above."),
+        "Size": st.column_config.TextColumn(width=65, help="The download's size."),
+    })
     # Tall enough for every row: a scrolling table hides datasets from a first look.
-    st.dataframe(frame, hide_index=True, key="datasets", column_config=counts,
-                 height=38 + 35 * len(frame))
+    st.dataframe(frame, hide_index=True, key="datasets", column_config=config, height=38 + 35 * len(frame))

@@ -31,7 +31,7 @@ def show_inside(results: list[RunResult], store: RunStore, stem: str) -> None:
     seeds = sorted({r.spec.seed for r in results})
     seed = st.selectbox("Seed", seeds, key="inside_seed", width=160,
                         help="Both views show the models trained with this seed (same split, same start).")
-    specs = [r.spec for r in results if r.spec.seed == seed]
+    specs = one_per_model([r.spec for r in results if r.spec.seed == seed])
     specs = sorted(specs, key=lambda s: order([x.model for x in specs]).index(s.model))
     try:
         trained = [_trained(s.key, str(store.path), s) for s in specs]
@@ -46,6 +46,19 @@ def show_inside(results: list[RunResult], store: RunStore, stem: str) -> None:
         _hears(trained, stem, seed)
     with moves:
         _moves(specs, store, stem, seed)
+
+
+def one_per_model(specs: list[RunSpec]) -> list[RunSpec]:
+    """The first run of each model: the views set models side by side, one panel each, so two
+    runs of one model and seed (other settings) would collide; a sentence says which is shown."""
+    first: dict[str, RunSpec] = {}
+    for s in specs:
+        first.setdefault(s.model, s)
+    if len(first) < len(specs):
+        twice = sorted({display_name(s.model) for s in specs if first[s.model] is not s})
+        st.caption(f"{', '.join(twice)} ran with this seed under more than one setting: the views show "
+                   "the first run of each model. Pick one setting group to see another.")
+    return list(first.values())
 
 
 def _hears(trained: list[Trained], stem: str, seed: int) -> None:

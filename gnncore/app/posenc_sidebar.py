@@ -157,19 +157,22 @@ def wall_seconds(run_seconds: list[float], workers: int) -> float:
 
 def plan_text(choice: Choice, specs: list[RunSpec], done: list[RunResult]) -> str:
     """The sidebar's request in one line, with the expected time for the runs of ``specs``
-    (resolved) that are not in ``done``, and how much longer while the machine is busy."""
+    (resolved) that are not in ``done``: a lower bound, measured on an idle machine (on a busy
+    one the runs took twice that and more, and the load average lags), scaled up when the
+    machine is busy now."""
     have = {r.spec.key for r in done}
     missing = [s for s in specs if s.key not in have]
     if not missing:
         return choice.summary
     seconds = wall_seconds([run_seconds(s) for s in missing], default_workers())
     which = "" if len(missing) == len(specs) else f" for the {len(missing)} runs not trained yet"
-    text = f"{choice.summary} Expected time{which}: about **{duration(seconds)}** on this machine when idle"
+    text = (f"{choice.summary} Expected time{which}: at least **{duration(seconds)}**, the time on this "
+            "machine when idle; longer while other programs use its cores")
     busy = busy_factor()
     if busy >= 1.5:
         load, cores = os.getloadavg()[0], os.cpu_count() or 1
-        return (f"{text}; it is busy now (load {load:.1f} on {cores} cores), so expect roughly "
-                f"**{duration(seconds * busy)}**.")
+        return (f"{text}. It is busy now (load {load:.1f} on {cores} cores), so expect "
+                f"**{duration(seconds * busy)}** or more.")
     return text + "."
 
 

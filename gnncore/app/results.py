@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from gnncore.app import export_ui
-from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
+from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key, view_failed
 from gnncore.app.inside import show_inside
 from gnncore.charts import cost_vs_score, difference_chart, final_scores, learning_curves, summary_table
 from gnncore.charts.gnn import beside
@@ -125,7 +125,10 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
             st.caption("Once training has finished: what each node hears from its neighbours in each "
                        "model, and how the node embeddings moved while they trained.")
         else:
-            show_inside(results, store, stem)
+            try:
+                show_inside(results, store, stem)
+            except Exception as e:  # noqa: BLE001 - the zip below must still be offered
+                view_failed("Inside the models", e)
 
     st.divider()
     export_ui.comparison_download(comparison.specs, comparison.frames, [r.spec for r in results],

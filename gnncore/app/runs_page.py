@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from gnncore import history
-from gnncore.app import export_ui, posenc_results, results
+from gnncore.app import export_ui, groups, posenc_results, results
+from gnncore.app.comparison import view_failed
 from gnncore.charts.theme import display_name, is_fraction, metric_label
 from gnncore.gnn.data import userdata
 from gnncore.gnn.data.datasets import all_datasets
@@ -222,7 +223,7 @@ def compare(store: RunStore, selected: pd.DataFrame) -> None:
         kind = st.segmented_control("Task", present, key="runs:compare_kind", format_func=lambda k: facts(k).title,
                                     required=True, default=present[0]) or present[0]
         st.caption("The selection holds runs of several tasks: they are compared one task at a time.")
-    rows = selected[selected["kind"] == kind]
+    rows = one_setting(selected[selected["kind"] == kind])
     if len(rows) > MAX_COMPARE:
         st.info(f"{len(rows):,} {facts(kind).title.lower()} runs are selected; narrow the filters or tick "
                 f"rows to compare at most {MAX_COMPARE}.", icon=":material/filter_alt:")
@@ -231,19 +232,42 @@ def compare(store: RunStore, selected: pd.DataFrame) -> None:
         st.markdown("**Across datasets**: mean ± standard deviation (runs) of "
                     f"{metric_label(str(rows['metric'].iloc[0])).lower()}, per model and dataset.")
         st.dataframe(history.across_datasets(rows), hide_index=True, key="runs:across")
-    shared = history.shared_pairs(rows)
-    if shared:
-        st.caption(f"{shared} selected runs share model, dataset and seed with another one (other settings): "
-                   "the charts pool them, and the paired verdict takes one of each.")
     chosen = history.results(store, history.for_comparison(rows)["key"])
     if not chosen:
         st.info("These runs are no longer in the run store.")
         return
     specs = [r.spec for r in chosen]
-    if facts(kind).by_length:
-        posenc_results.show_posenc_comparison(chosen, specs, training=False)
-    else:
-        results.show_gnn_comparison(chosen, specs, training=False, store=store)
+    try:
+        if facts(kind).by_length:
+            posenc_results.show_posenc_comparison(chosen, specs, training=False)
+        else:
+            results.show_gnn_comparison(chosen, specs, training=False, store=store)
+    except Exception as e:  # noqa: BLE001 - one broken view must not take the export with it
+        view_failed("The comparison", e)
+        export_ui.zip_download(lambda: history.export_zip(chosen), f"{kind}_comparison.zip", key="runs:zip")
+
+
+def one_setting(rows: pd.DataFrame) -> pd.DataFrame:
+    """The runs of one setting group (:mod:`gnncore.app.groups`): where the selection holds a
+    model, dataset and seed under several settings, a sentence says so, a table sets the
+    groups side by side, and the user picks the group the results below show."""
+    split = groups.setting_groups(rows)
+    if len(split) == 1:
+        return rows
+    varied = groups.differing_settings(rows)
+    twice = sorted({display_name(m) for m in rows.loc[rows.duplicated(
+        subset=groups.identity_columns(rows), keep=False), "model"]})
+    st.markdown(f"**Across settings**: the selection holds {', '.join(twice)} with the same dataset and seed "
+                f"under different settings ({', '.join(varied)}), so the results below show one setting "
+                "group at a time rather than pool them. Mean ± standard deviation (runs) of "
+                f"{metric_label(str(rows['metric'].iloc[0])).lower()}, per model and setting:")
+    st.dataframe(groups.across_settings(split), hide_index=True, key="runs:across_settings")
+    labels = [g.label for g in split]
+    if st.session_state.get("runs:group") not in labels:
+        st.session_state["runs:group"] = labels[0]
+    label = st.selectbox("Show the results of", labels, key="runs:group", width=520,
+                         help="Each group holds every model, dataset and seed once.")
+    return next(g.rows for g in split if g.label == label)
 
 
 # ---- the user's own graph ----

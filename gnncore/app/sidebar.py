@@ -14,7 +14,6 @@ one, and a value the user set stays.
 
 from __future__ import annotations
 
-import os
 
 import streamlit as st
 
@@ -175,7 +174,7 @@ def dataset_card(name: str, f: Facts) -> None:
                              "the same class. Class-insensitive (Lim et al. 2021): the same, less what "
                              "the class sizes alone would give; 0 means no more same-class edges than "
                              "chance. GCN and GAT average over neighbours and suffer when these are low.")
-    files = availability_text(name)
+    files = availability(name)
     if files.startswith("not available"):
         files += " (in neither the dataset cache nor the offline mirror)"
     st.caption(f"Split: {d.split}  \nSource: {d.source}  \nFiles: {files}")
@@ -186,21 +185,13 @@ def graph_homophily(name: str, knobs: tuple) -> dict | None:
     """The dataset's homophily (gnncore.gnn.kernels.measures), or None until its files are on this
     disk: the card never downloads a dataset, and a dataset that fails to load is the
     Train button's to explain, in one sentence."""
-    if availability(name).startswith("downloads"):
+    if availability(name).startswith(("downloads", "not available")):
         return None
     try:
         data = load_node_data(name, 0, **dict(knobs))
     except Exception:  # noqa: BLE001 - the card is optional; training reports the error
         return None
     return homophily(data.edge_index, data.y)
-
-
-def availability_text(name: str) -> str:
-    """:func:`gnncore.gnn.data.datasets.availability`, saying plainly when offline rules it out."""
-    text = availability(name)
-    if text.startswith("downloads") and os.environ.get("GNNCORE_OFFLINE"):
-        return "not available offline"
-    return text
 
 
 def restore(specs: list[RunSpec]) -> None:

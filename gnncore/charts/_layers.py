@@ -43,9 +43,12 @@ def mean_band(stats: pd.DataFrame, x_field: str, x_title: str, metric: str, colo
     # Epochs, steps, lengths and positions are whole numbers: no tick at 1.5.
     x = alt.X(f"{x_field}:Q", title=x_title, axis=alt.Axis(tickMinStep=1, format="d"),
               scale=x_scale if x_scale is not None else alt.Scale(nice=False))
+    # A fixed domain (0-100%) is what the axis spans, whatever the values.
+    fixed = getattr(y_scale, "domain", alt.Undefined) if y_scale is not None else alt.Undefined
+    spans = list(fixed) if isinstance(fixed, (list, tuple)) else [*stats["lower"], *stats["upper"]]
     y_scale = y_scale if y_scale is not None else alt.Undefined
     base = alt.Chart(stats).encode(x=x)
-    axis = percent_axis(metric, [*stats["lower"], *stats["upper"]])
+    axis = percent_axis(metric, spans)
     y = alt.Y("mean:Q", title=label, axis=axis, scale=y_scale)
     c = color_by_name(colors, legend_title)
     band = base.mark_area(opacity=0.18, invalid=INVALID).encode(

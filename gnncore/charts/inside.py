@@ -23,6 +23,16 @@ OPACITIES = (1.0, 0.8, 1.0, 0.25)
 DRAW_ORDER = (2, 1, 3, 0)   # wrong test nodes on top, the rest at the bottom
 
 
+def once_per_model(frame: pd.DataFrame, within: list[str], what: str) -> None:
+    """One panel per model: two runs of one model (the same seed under other settings) would
+    be drawn as one, so a sentence instead."""
+    twice = frame[frame.duplicated(subset=["model", *within], keep=False)]
+    if len(twice):
+        names = ", ".join(display_name(m) for m in order(twice["model"]))
+        raise ValueError(f"{what} draws one run per model; it was given {names} more than once "
+                         "(runs of one model and seed under different settings): pass one of them.")
+
+
 def _grid(panels: list, spacing: int) -> alt.ConcatChart:
     """Panels in rows of at most three (four as two by two): a laptop's page is ~950 px wide."""
     n = len(panels)
@@ -48,6 +58,7 @@ def neighbourhood_chart(nodes: pd.DataFrame, edges: pd.DataFrame, weights: pd.Da
     ``Trained.edge_weights``; predictions: rows of ``Trained.predictions`` (one seed).
     """
     require(nodes, ["node", "hop", "label", "x", "y"], "neighbourhood_chart")
+    once_per_model(predictions, ["node"], "neighbourhood_chart")
     models = order(predictions["model"])
     pos = nodes.set_index("node")
     hop = pos["hop"]
@@ -171,6 +182,7 @@ def embedding_chart(frame: pd.DataFrame, epoch: int, explained: dict | None = No
     explained: by model, the share of the final variance the two axes keep.
     """
     require(frame, ["model", "epoch", "node", "x", "y", "label", "split", "predicted"], "embedding_chart")
+    once_per_model(frame, ["epoch", "node"], "embedding_chart")
     models = order(frame["model"])
     panels = []
     for model in models:

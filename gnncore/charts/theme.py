@@ -13,6 +13,7 @@ engine's declaration (:func:`gnncore.runs.metric`).
 
 from __future__ import annotations
 
+import textwrap
 from functools import lru_cache
 from typing import Iterable
 
@@ -76,23 +77,60 @@ def color_scale(names: Iterable[str]) -> alt.Scale:
     return alt.Scale(domain=[display_name(n) for n in raw], range=[color_of(n, raw) for n in raw])
 
 
-def title(text: str, subtitle: str | list[str] | None = None, **kwargs) -> alt.TitleParams:
+def title(text: str, subtitle: str | list[str] | None = None, width: int = WIDTH + 50,
+          **kwargs) -> alt.TitleParams:
+    """A chart's title; each subtitle line longer than ``width`` pixels (the plot and its
+    y axis; the title starts at the axis) wrapped into lines that fit, so the text never
+    runs past the chart."""
     if subtitle:
-        kwargs["subtitle"] = subtitle
+        kwargs["subtitle"] = wrap(subtitle, width, CONFIG["title"]["subtitleFontSize"])
     return alt.TitleParams(text=text, anchor="start", **kwargs)
 
 
+# Liberation Sans' mean advance over English text is ~0.47 em; 0.5 leaves a margin.
+CHAR_EM = 0.5
+
+
+def wrap(lines: str | list[str], width: int, font_size: float) -> str | list[str]:
+    """``lines`` with every line wider than ``width`` pixels broken at spaces; one line that
+    fits is returned as it came (a string stays a string)."""
+    chars = max(20, int(width / (CHAR_EM * font_size)))
+    given = [lines] if isinstance(lines, str) else list(lines)
+    out = [part for line in given for part in _balanced(line, chars)]
+    return lines if out == given else out
+
+
+def _balanced(line: str, chars: int) -> list[str]:
+    """``line`` in as few lines of at most ``chars`` as it needs, of about equal length (no
+    one-word last line)."""
+    if len(line) <= chars:
+        return [line]
+    n = len(textwrap.wrap(line, chars, break_on_hyphens=False))
+    for width in range(-(-len(line) // n), chars + 1):
+        parts = textwrap.wrap(line, width, break_on_hyphens=False)
+        if len(parts) <= n:
+            return parts
+    return textwrap.wrap(line, chars, break_on_hyphens=False)
+
+
+# Ticks about every 80 px along a default chart (520 x 300): labels such as "79.5%" take ~40.
+TICKS = 6
+
+
 def percent_axis(metric: str, values=None, **kwargs) -> alt.Axis:
-    """Percent for fractions; one decimal when ``values`` span under 10 points, where whole
-    percents would label neighbouring ticks alike (69% 69% 70%)."""
+    """Percent for fractions, with as many decimals as the tick step needs (``values``: what
+    the axis spans; 69% 69% 70% is what too few give), about :data:`TICKS` ticks, and labels
+    that would still touch dropped (labelOverlap greedy): never "79.5%80.0%"."""
     fmt = "~s"
     if is_fraction(metric):
         fmt = ".0%"
         if values is not None:
             finite = pd.to_numeric(pd.Series(list(values)), errors="coerce").dropna()
-            if len(finite) and finite.max() - finite.min() < 0.1:
-                fmt = ".1%"
-    return alt.Axis(format=fmt, **kwargs)
+            step = (finite.max() - finite.min()) / TICKS if len(finite) else 1.0
+            # d3 picks a step of 1, 2 or 5 x 10^k no smaller than 10^floor(log10(step)).
+            fmt = ".0%" if step >= 0.01 else ".1%" if step >= 0.001 else ".2%"
+    options = dict(format=fmt, tickCount=TICKS, labelOverlap="greedy", labelSeparation=6)
+    return alt.Axis(**{**options, **kwargs})
 
 
 def value_format(metric: str) -> str:
@@ -111,7 +149,8 @@ CONFIG = dict(
           "titleColor": INK, "labelColor": INK, "gridColor": "#E6E6E6", "domainColor": "#999999",
           "tickColor": "#999999", "titlePadding": 8},
     legend={"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal",
-            "titleColor": INK, "labelColor": INK, "symbolSize": 120, "orient": "right"},
+            "titleColor": INK, "labelColor": INK, "symbolSize": 120, "orient": "right",
+            "labelLimit": 300},  # whole labels: "Position interpolation (Chen et al. 2023)"
     header={"labelFontSize": 13, "titleFontSize": 13},
     text={"fontSize": 12, "color": INK},
     range={"category": SPARE_COLORS},

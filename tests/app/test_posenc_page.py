@@ -89,9 +89,19 @@ def test_sidebar_starts_at_the_engine_defaults_and_says_what_it_will_cost(pages)
     assert at.number_input(key="pe:seeds").value == 1
     assert at.button(key="train").label == "Train 6 runs"
     plan = at.markdown[0].value
-    assert "6 runs" in plan and "Expected time" in plan and "about" in plan
+    assert "6 runs" in plan and "Expected time: at least **" in plan  # a lower bound, and says so
+    assert "when idle; longer while other programs use its cores" in plan
     assert len(at.info) == 1 and "Learned absolute" in at.info[0].value  # past its table
     assert [t.label for t in at.tabs] == ["Results", "Look inside"]
+
+
+def test_on_a_busy_machine_the_estimate_grows_and_stays_a_lower_bound(pages, monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "getloadavg", lambda: (8.0 * (os.cpu_count() or 1),) * 3)
+    at = open_page()
+    plan = at.markdown[0].value
+    assert "It is busy now (load " in plan and plan.endswith("or more.")
 
 
 def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pages):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 from torch_geometric.data import Data
 
@@ -97,3 +98,14 @@ def test_embedding_chart_thins_big_graphs_keeping_every_train_and_test_node():
     spec = embedding_chart(frame, 0).to_dict()
     data = rows(spec, spec["concat"][0])
     assert len(data) == MAX_POINTS and (data.kind != "other").sum() == 500
+
+
+def test_two_runs_of_one_model_are_refused_in_a_sentence_not_a_type_error():
+    """Cora's GCN at 200 and at 100 epochs, seed 0: one panel cannot hold both."""
+    nodes, edges = neighbourhood(star(), 0)
+    twice = pd.concat([predictions(), predictions()[lambda p: p.model == "gat"]], ignore_index=True)
+    with pytest.raises(ValueError, match="given GAT more than once"):
+        neighbourhood_chart(nodes, edges, weights(), twice, centre=0)
+    frame = embeddings()
+    with pytest.raises(ValueError, match="given MLP more than once"):
+        embedding_chart(pd.concat([frame, frame[frame.model == "mlp"]]), epoch=5)

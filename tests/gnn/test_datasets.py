@@ -86,7 +86,7 @@ def test_missing_dataset_offline_raises_one_clear_sentence(monkeypatch, tmp_path
     message = str(err.value)
     assert "ind.pubmed.x" in message and str(tmp_path / "cache") in message
     assert "GNNCORE_MIRROR" in message and "\n" not in message
-    assert availability("PubMed").startswith("downloads on first use")
+    assert availability("PubMed") == "not available offline"
 
 
 @needs_mirror("Planetoid/Cora")

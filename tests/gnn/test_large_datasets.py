@@ -27,7 +27,7 @@ def test_a_large_graph_missing_offline_is_one_sentence(monkeypatch, tmp_path, na
         assert first_file in message and "GNNCORE_MIRROR" in message and ("MB" in message or "GB" in message)
     else:
         assert "pip install" in message
-    assert availability(name).startswith("downloads on first use")
+    assert availability(name) == "not available offline"
     assert not DATASETS[name].row_normalised  # features as published
 
 

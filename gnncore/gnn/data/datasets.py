@@ -78,7 +78,9 @@ def knobs(task: str) -> tuple[Setting, ...]:
 
 
 def availability(name: str) -> str:
-    """``built-in``, ``added by you``, ``cached``, ``in mirror`` or ``downloads on first use (N MB)``."""
+    """``built-in``, ``added by you``, ``cached``, ``in offline mirror``, ``downloads on first
+    use (N MB)`` or ``not available offline``; the CLI's ``datasets list``, the Home page and
+    the arena's dataset card all show this."""
     d = info(name)
     if d.builtin:
         return "built-in"

@@ -28,12 +28,16 @@ def missing(d: DatasetInfo, root: Path) -> list[str]:
 
 
 def file_state(d: DatasetInfo) -> str:
-    """``cached``, ``in offline mirror`` or ``downloads on first use (N MB)``."""
+    """``cached``, ``in offline mirror``, ``downloads on first use (N MB)``, or ``not
+    available offline`` where ``$GNNCORE_OFFLINE`` forbids that download (as
+    :func:`ensure_raw` would): the one answer the CLI's list and the pages show."""
     if not missing(d, config.data_dir()):
         return "cached"
     mirror = config.mirror_dir()
     if mirror and not missing(d, mirror):
         return "in offline mirror"
+    if os.environ.get("GNNCORE_OFFLINE"):
+        return "not available offline"
     return f"downloads on first use ({size_text(d.download_mb)})"
 
 
@@ -63,8 +67,8 @@ def unavailable(d: DatasetInfo, lacking: list[str], cache: Path) -> DatasetUnava
 
 
 def size_text(mb: float) -> str:
-    """0.6 MB, 8.6 MB, 220 MB, 1.3 GB: as many digits as the figure has."""
-    return f"{mb / 1000:.1f} GB" if mb >= 1000 else f"{mb:.0f} MB" if mb >= 100 else f"{mb:.1f} MB"
+    """0.6 MB, 8.6 MB, 12 MB, 220 MB, 1.3 GB: as many digits as the figure has."""
+    return f"{mb / 1000:.1f} GB" if mb >= 1000 else f"{mb:.0f} MB" if mb >= 10 else f"{mb:.1f} MB"
 
 
 @contextmanager
