@@ -13,6 +13,7 @@ import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from gnncore import config
 from gnncore.runs.engines import resolve
 from gnncore.runs.training import jobs, train_job
 from gnncore.spec import Cancelled, Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn
@@ -82,10 +83,7 @@ def _run_serial(todo, count, on_progress, should_stop) -> Iterator[RunResult]:
 def default_workers() -> int:
     """Training processes for the page and the CLI: ``$GNNCORE_WORKERS``, else one per core
     up to 2 (these models are too small for two threads to share one model's work well)."""
-    value = os.environ.get("GNNCORE_WORKERS")
-    if value:
-        return max(1, int(value))
-    return max(1, min(2, os.cpu_count() or 1))
+    return config.workers() or max(1, min(2, os.cpu_count() or 1))
 
 
 # ---- worker processes ----
