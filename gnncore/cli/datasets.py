@@ -7,16 +7,13 @@ import sys
 from pathlib import Path
 
 from gnncore.cli import common
-from gnncore.gnn.data import userdata
-from gnncore.gnn.data.datasets import all_datasets, availability
-from gnncore.runs import RunStore
-from gnncore.spec import SpecError
 
 COMMAND = "datasets"
+HELP = "list the datasets; add or remove your own graph"
 
 
 def register(sub) -> None:
-    p = sub.add_parser(COMMAND, help="list the datasets; add or remove your own graph",
+    p = sub.add_parser(COMMAND, help=HELP,
                        description="List every dataset (built-in and added) with its source and whether "
                                    "its files are at hand; add your own graph from two CSV files.")
     actions = p.add_subparsers(dest="action", required=True, parser_class=common.Parser)
@@ -39,6 +36,8 @@ def register(sub) -> None:
 
 
 def list_datasets(args) -> int:
+    from gnncore.gnn.data.datasets import all_datasets, availability
+
     rows = [(d.name, ",".join(d.tasks), availability(d.name), d.source) for d in all_datasets().values()]
     widths = [max(len(r[i]) for r in rows + [("dataset", "tasks", "files", "source")]) for i in range(3)]
     print(f"{'dataset':<{widths[0]}}  {'tasks':<{widths[1]}}  {'files':<{widths[2]}}  source")
@@ -48,6 +47,9 @@ def list_datasets(args) -> int:
 
 
 def add_dataset(args) -> int:
+    from gnncore.gnn.data import userdata
+    from gnncore.runs import RunStore
+
     try:
         d = userdata.add(args.name, args.edges, args.nodes, edges_label=Path(args.edges).name,
                          nodes_label=Path(args.nodes).name)
@@ -66,6 +68,10 @@ def add_dataset(args) -> int:
 
 
 def remove_dataset(args) -> int:
+    from gnncore.gnn.data import userdata
+    from gnncore.runs import RunStore
+    from gnncore.spec import SpecError
+
     try:
         d = userdata.remove(args.name)
     except SpecError as e:
