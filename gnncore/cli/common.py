@@ -141,7 +141,7 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
         raise UsageError(str(e)) from None
     if not quiet:
         print("\r" + " " * 90 + "\r", end="", file=sys.stderr)
-    print(stored_text(results))
+    print(f"note: {stored_text(results)}", file=sys.stderr)  # stdout stays the results alone
     diverged = [r for r in results if r.metrics.get("diverged_epoch")]
     if diverged:
         which = ", ".join(f"{r.spec.model} seed {r.spec.seed}" + "".join(

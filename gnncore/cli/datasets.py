@@ -50,15 +50,16 @@ def add_dataset(args) -> int:
     from gnncore.gnn.data import userdata
     from gnncore.runs import RunStore
 
+    store = RunStore()  # a bad GNNCORE_STORE stops here, before the graph is written
     try:
         d = userdata.add(args.name, args.edges, args.nodes, edges_label=Path(args.edges).name,
                          nodes_label=Path(args.nodes).name)
     except userdata.UserDataError as e:
-        for problem in e.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print("nothing was stored.", file=sys.stderr)
+        # One line per problem, the last saying nothing was stored: one problem is one line.
+        for i, problem in enumerate(e.problems, 1):
+            print(f"error: {problem}" + (" Nothing was stored." if i == len(e.problems) else ""), file=sys.stderr)
         return 2
-    stale = RunStore().delete_where(dataset=d.name)  # runs of an earlier graph of the same name
+    stale = store.delete_where(dataset=d.name)  # runs of an earlier graph of the same name
     print(f"added {d.name}: {d.nodes:,} nodes, {d.edges // 2:,} undirected edges, {d.features:,} features, "
           f"{d.classes} classes; split: {d.split_text}.")
     if stale:
