@@ -12,7 +12,6 @@ import importlib
 import signal
 import sys
 import threading
-from pathlib import Path
 
 from gnncore.cli import common
 from gnncore.spec import DatasetUnavailable, SpecError
@@ -20,16 +19,11 @@ from gnncore.spec import DatasetUnavailable, SpecError
 SUBCOMMANDS = ("gnn", "posenc", "runs", "datasets", "sweep")  # each a module here with HELP and register()
 
 
-def prog() -> str:
-    """How the user called us: ``gnncore`` as the installed command, else ``python -m gnncore``."""
-    return "gnncore" if Path(sys.argv[0]).stem == "gnncore" else "python -m gnncore"
-
-
 def build_parser(argv: list[str] | None = None) -> common.Parser:
     """The parser; with ``argv``, only the subcommand it names is registered in full, the
     others by name and help line."""
     chosen = next((a for a in argv if not a.startswith("-")), None) if argv is not None else None
-    parser = common.Parser(prog=prog(), description="Train and compare architectures headless.")
+    parser = common.Parser(prog=common.prog(), description="Train and compare architectures headless.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=common.Parser)
     for name in SUBCOMMANDS:
         module = importlib.import_module(f"gnncore.cli.{name}")

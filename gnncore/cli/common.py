@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def prog() -> str:
+    """How the user called us: ``gnncore`` as the installed command, else ``python -m gnncore``."""
+    return "gnncore" if Path(sys.argv[0]).stem == "gnncore" else "python -m gnncore"
+
+
 class UsageError(Exception):
     """Bad input from the command line; main prints it as one line and exits 2."""
 

@@ -64,7 +64,7 @@ def add_dataset(args) -> int:
           f"{d.classes} classes; split: {d.split_text}.")
     if stale:
         print(f"deleted {common.plural(stale, 'stored run')} of an earlier dataset named {d.name}.")
-    print(f"stored in {userdata.root() / d.name}; train it with: python -m gnncore gnn --dataset {d.name}")
+    print(f"stored in {userdata.root() / d.name}; train it with: {common.prog()} gnn --dataset {d.name}")
     return 0
 
 

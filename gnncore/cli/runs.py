@@ -127,7 +127,7 @@ def export_runs(args) -> int:
         raise common.UsageError(f"--out {out} must end in .zip (the comparison) or .csv (one row per run).")
     if chosen.empty:
         raise common.UsageError("No stored run matches these filters; nothing was written "
-                                "(python -m gnncore runs list shows what there is).")
+                                f"({common.prog()} runs list shows what there is).")
     from gnncore import history
 
     selected = history.results(store, history.for_comparison(chosen)["key"])
