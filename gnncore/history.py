@@ -155,7 +155,7 @@ def comparison(selected: list[RunResult]) -> tuple[dict, dict[str, pd.DataFrame]
     build them (the same chart builders), without Streamlit."""
     from gnncore import charts as c
     from gnncore.charts.theme import order
-    from gnncore.pairs import paired_differences
+    from gnncore.pairs import for_csv, paired_differences
 
     kind = selected[0].spec.kind
     frame, history = runs.runs_frame(selected), runs.history_frame(selected)
@@ -173,8 +173,8 @@ def comparison(selected: list[RunResult]) -> tuple[dict, dict[str, pd.DataFrame]
     if len(pairs):
         charts["paired_differences"] = c.difference_chart(pairs)
     also = [m.name for m in f.metrics if m.name != metric and m.name in frame]
-    frames = {"summary": c.summary_table(frame, metric, refs, also=also, history=history), "runs": frame, "history": history,
-              "pairs": pairs}
+    frames = {"summary": c.summary_table(frame, metric, refs, also=also, history=history), "runs": frame,
+              "history": history, "pairs": for_csv(pairs, f.headline.fraction)}
     return charts, frames
 
 

@@ -6,7 +6,8 @@ plain sentence.
 Statistics come from scipy.stats: ``ttest_rel`` for the interval and the p-value, the
 noncentral t distribution for how many seeds would tell a difference of the observed size
 (80% power at the 5% level). Differences are model a minus model b, in the metric's units
-(fractions for accuracies); a and b follow the registry's reading order.
+(fractions for accuracies; :func:`for_csv` gives CSV files percentage points); a and b follow
+the registry's reading order.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from scipy import stats
 
 COLUMNS = ["task", "dataset", "metric", "model_a", "model_b", "n_pairs", "mean_diff", "ci_low", "ci_high",
            "p_value"]
+# As CSV files write the table: a fraction's differences in percentage points, as the page
+# and the verdicts say them, the columns named so (for_csv).
+POINTS = {"mean_diff": "mean_diff_points", "ci_low": "ci_low_points", "ci_high": "ci_high_points"}
+CSV_COLUMNS = [POINTS.get(c, c) for c in COLUMNS]
 PAIR_KEYS = ["seed", "fold"]  # what makes two runs of different models a pair
 LEVEL, POWER, MOST_SEEDS = 0.95, 0.8, 1000
 
@@ -43,6 +48,18 @@ def paired_differences(runs: pd.DataFrame, metric: str, order: list[str] | None 
                          "metric": metric, "model_a": a, "model_b": b,
                          **_paired(both[a].to_numpy(float), both[b].to_numpy(float))})
     return pd.DataFrame(rows, columns=[*COLUMNS, "seeds_needed"])
+
+
+def for_csv(pairs: pd.DataFrame, fraction: bool) -> pd.DataFrame:
+    """:data:`COLUMNS` of :func:`paired_differences` as a CSV gives them: for a ``fraction``
+    metric the differences in percentage points, in columns named ``..._points``
+    (:data:`CSV_COLUMNS`); other metrics keep their units and names."""
+    out = pairs[COLUMNS].copy()
+    if not fraction:
+        return out
+    for column in POINTS:
+        out[column] = out[column] * 100.0
+    return out.rename(columns=POINTS)
 
 
 def _paired(a: np.ndarray, b: np.ndarray) -> dict:
@@ -78,8 +95,10 @@ def seeds_needed(mean: float, std: float, level: float = LEVEL, power: float = P
     return math.nan
 
 
-def verdict(row: pd.Series, label=str, fraction: bool = True, unit: str = "seed") -> str:
-    """One sentence: who beats whom by how much, or that the runs cannot tell them apart."""
+def verdict(row: pd.Series, label=str, fraction: bool = True, unit: str = "seed", most: int | None = None) -> str:
+    """One sentence: who beats whom by how much, or that the runs cannot tell them apart.
+    ``most``: the most ``unit``s the data allow (a dataset's folds); advice past it says so
+    and counts seeds of that many instead."""
     a, b, n = label(row["model_a"]), label(row["model_b"]), int(row["n_pairs"])
     scale, what = (100.0, "points") if fraction else (1.0, "")
     pairs = f"{n} paired {unit}{'s' if n != 1 else ''}"
@@ -97,6 +116,10 @@ def verdict(row: pd.Series, label=str, fraction: bool = True, unit: str = "seed"
         return text + " (the same score on every pair)."
     if mean == 0:
         return text + " (a mean difference of exactly 0)."
+    if pd.notna(needed) and needed > n and most and needed > most:
+        return text + (f"; about {int(needed)} paired runs would tell a difference of this size ({abs(mean):.1f} "
+                       f"{what}), more than the {most} {unit}s the data allow, so about "
+                       f"{math.ceil(needed / most)} seeds of {most} {unit}s.").replace("  ", " ")
     if pd.notna(needed) and needed > n:
         return text + f"; about {int(needed)} {unit}s would tell a difference of this size ({abs(mean):.1f} {what})."
     if pd.isna(needed):

@@ -182,7 +182,7 @@ class Setting:
             named = self.label if f"({self.name})" in self.label else f"{self.label} ({self.name})"
             past = (self.why_high and self.high is not None and isinstance(value, (int, float))
                     and value > self.high)
-            raise SpecError(f"{named} must be {self.wanted}; got {value!r}"
+            raise SpecError(f"{named} must be {self.wanted}; got {plain(value)}"
                             + (f" ({self.why_high})." if past else "."))
 
     def _in_range(self, value: float) -> bool:
@@ -191,15 +191,31 @@ class Setting:
         return self.high is None or value <= self.high
 
 
+def plain(value: Any) -> str:
+    """A value as a person would write it (``nan``, ``-1``, ``'abc'``), never numpy's repr
+    (``np.float64(nan)``), which says more about the code than about the input."""
+    if not isinstance(value, (str, bytes)) and hasattr(value, "item"):
+        try:
+            value = value.item()  # a numpy scalar to its Python number
+        except (TypeError, ValueError):
+            pass
+    return repr(value) if isinstance(value, (str, bytes)) else str(value)
+
+
 def check_settings(spec: RunSpec, settings: Sequence[Setting]) -> None:
     """Check every hyperparameter of ``spec`` against its declaration; a name that is not
-    declared is an error too (a typo would otherwise change the key and nothing else)."""
+    declared is an error too (a typo would otherwise change the key and nothing else), and
+    so is one declared for other datasets only (the synthetic graph's knobs), said so."""
     declared = {s.name: s for s in settings}
+    here = sorted(s.name for s in settings if s.applies_to(spec.dataset))
     for name, value in spec.params.items():
-        if name in declared:
-            declared[name].check(value)
-        else:
-            raise SpecError(f"Unknown setting '{name}'; the settings are {', '.join(sorted(declared))}.")
+        setting = declared.get(name)
+        if setting is None:
+            raise SpecError(f"Unknown setting '{name}'; the settings are {', '.join(here)}.")
+        if not setting.applies_to(spec.dataset):
+            raise SpecError(f"{setting.label} ({name}) is a setting of {', '.join(setting.datasets)} only, not "
+                            f"of {spec.dataset}; leave it unset for {spec.dataset}.")
+        setting.check(value)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from gnncore.cli import main
-from gnncore.pairs import COLUMNS, paired_differences, seeds_needed, verdict
+from gnncore.pairs import COLUMNS, CSV_COLUMNS, paired_differences, seeds_needed, verdict
 
 
 def runs(scores: dict[str, list[float]], dataset="Cora", folds=False) -> pd.DataFrame:
@@ -50,13 +50,13 @@ def test_the_cli_writes_the_pairs_from_its_own_per_run_csv(tmp_path, capsys):
     assert main(["gnn", "--dataset", "CSBM", "--models", "gcn,sage,mlp", "--seeds", "3", "--epochs", "4",
                  "--out", str(out), "--pairs-out", str(pairs_out)]) == 0
     per_run, pairs = pd.read_csv(out), pd.read_csv(pairs_out)
-    assert list(pairs.columns) == COLUMNS and len(pairs) == 3  # one row per unordered pair
-    for row in pairs.itertuples():
-        a = per_run[per_run.model == row.model_a].sort_values("seed").test_accuracy.to_numpy()
-        b = per_run[per_run.model == row.model_b].sort_values("seed").test_accuracy.to_numpy()
+    assert list(pairs.columns) == CSV_COLUMNS and len(pairs) == 3  # one row per unordered pair
+    for row in pairs.itertuples():  # accuracies in percentage points, as the page and the verdicts say them
+        a = 100 * per_run[per_run.model == row.model_a].sort_values("seed").test_accuracy.to_numpy()
+        b = 100 * per_run[per_run.model == row.model_b].sort_values("seed").test_accuracy.to_numpy()
         low, high = t_interval(a - b)
-        assert row.n_pairs == 3 and row.mean_diff == pytest.approx((a - b).mean())
-        assert (row.ci_low, row.ci_high) == (pytest.approx(low), pytest.approx(high))
+        assert row.n_pairs == 3 and row.mean_diff_points == pytest.approx((a - b).mean())
+        assert (row.ci_low_points, row.ci_high_points) == (pytest.approx(low), pytest.approx(high))
     printed = capsys.readouterr().out
     assert printed.count("paired seeds") == 3
 
@@ -101,3 +101,11 @@ def test_a_zero_mean_with_spread_is_not_called_the_same_score():
     row = paired_differences(runs({"gcn": [0.80, 0.81], "gat": [0.8025, 0.8075]}), "test_accuracy").iloc[0]
     assert row.mean_diff == pytest.approx(0, abs=1e-9) and row.ci_low < 0 < row.ci_high
     assert "same score on every pair" not in verdict(row)
+
+
+def test_advice_past_the_folds_the_data_allow_says_so_and_counts_seeds_of_folds():
+    row = pd.Series({"model_a": "gcn", "model_b": "gin", "n_pairs": 10, "mean_diff": 0.02, "ci_low": -0.01,
+                     "ci_high": 0.05, "dataset": "MUTAG", "seeds_needed": 106.0})
+    text = verdict(row, unit="fold", most=20)
+    assert "about 106 paired runs" in text and "more than the 20 folds the data allow" in text
+    assert "about 6 seeds of 20 folds" in text and "about 106 folds" not in text

@@ -65,7 +65,7 @@ def test_grid_builds_resolved_specs_in_model_seed_fold_order():
     (("node", "Cora", [], 2), "No model chosen"),
     (("node", "Cora", ["gcn"], 0), "Seeds must be a whole number from 1 to 100; got 0."),
     (("graph", "MUTAG", ["gin"], 1, 1), "Folds must be a whole number from 2"),
-    (("node", "Cora", ["gin"], 1), "Unknown model 'gin'"),
+    (("node", "Cora", ["gin"], 1), "GIN is a model for graph tasks only; for node tasks choose one of gcn"),
 ])
 def test_grid_says_what_is_wrong_in_one_sentence(args, words):
     with pytest.raises(SpecError, match=words):
@@ -78,7 +78,7 @@ def test_grid_says_what_is_wrong_in_one_sentence(args, words):
     ({"hidden": 100000}, "Hidden units (hidden) must be a whole number from 1 to 1024; got 100000 (1,024 units"),
     ({"epochs": 2.5}, "whole number"),
     ({"dropout": True}, "Dropout (dropout) must be"),
-    ({"homophily": 0.5}, "Unknown setting 'homophily'"),  # a knob of the synthetic graph only
+    ({"homophily": 0.5}, "Homophily (homophily) is a setting of CSBM only, not of Cora"),  # the synthetic graph's knob
     ({"hiden": 16}, "Unknown setting 'hiden'"),
 ])
 def test_settings_are_checked_from_their_declaration(kwargs, bad):

@@ -1,4 +1,9 @@
-"""What every subcommand shares: argument errors as one line, atomic CSV output, progress."""
+"""What every subcommand shares: argument errors as one line, output files checked once,
+atomic CSV output, progress.
+
+Nothing here imports torch, PyG or pandas at module level: ``--help`` builds on this module
+alone (:func:`gnncore.cli.build_parser`); what needs them imports it where it is used.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,18 @@ import sys
 import tempfile
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-import pandas as pd
-
-from gnncore import export
-from gnncore.charts.stats import pm
-from gnncore import runs
 from gnncore.protocol import Facts, Metric, Setting
-from gnncore.runs import RunStore, default_workers, mean_std, run_all
-from gnncore.runs import ray as ray_executor
 from gnncore.spec import DatasetUnavailable, Progress, RunResult, RunSpec, SpecError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def prog() -> str:
+    """How the user called us: ``gnncore`` as the installed command, else ``python -m gnncore``."""
+    return "gnncore" if Path(sys.argv[0]).stem == "gnncore" else "python -m gnncore"
 
 
 class UsageError(Exception):
@@ -42,7 +48,9 @@ def add_workers(parser: argparse.ArgumentParser) -> None:
 
 def add_executor(parser: argparse.ArgumentParser) -> None:
     """``--executor`` and ``--ray-address``: where the runs train (see gnncore.runs.run_all)."""
-    parser.add_argument("--executor", choices=list(runs.EXECUTORS), default="local",
+    from gnncore.runs import EXECUTORS
+
+    parser.add_argument("--executor", choices=list(EXECUTORS), default="local",
                         help="local: worker processes on this machine (default); ray: one Ray task per "
                              "run, on the cluster at --ray-address or a local Ray instance (needs "
                              "pip install -r requirements-ray.txt); results are the same")
@@ -82,9 +90,10 @@ def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts],
             if setting.cli and setting.name not in added:
                 added[setting.name] = setting
                 kind = {"type": setting.type} if setting.choices is None else {"choices": list(setting.choices)}
+                only = f" Only for {', '.join(setting.datasets)}." if setting.datasets else ""
                 parser.add_argument(setting.flag, dest=setting.name, **kind,
                                     help=f"{setting.help} Must be {setting.wanted}; default: "
-                                         f"{default(setting)}.".replace("%", "%%"))  # argparse formats help
+                                         f"{default(setting)}.{only}".replace("%", "%%"))  # argparse formats help
     return list(added.values())
 
 
@@ -116,6 +125,9 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
             print(f"\r{line:<90}", end="", file=sys.stderr, flush=True)
             last[0] = line
 
+    from gnncore.runs import RunStore, default_workers, run_all
+    from gnncore.runs import ray as ray_executor
+
     try:
         if workers is not None and workers < 1:
             raise SpecError(f"--workers must be at least 1; got {workers}.")
@@ -134,6 +146,7 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
         raise UsageError(str(e)) from None
     if not quiet:
         print("\r" + " " * 90 + "\r", end="", file=sys.stderr)
+    print(f"note: {stored_text(results)}", file=sys.stderr)  # stdout stays the results alone
     diverged = [r for r in results if r.metrics.get("diverged_epoch")]
     if diverged:
         which = ", ".join(f"{r.spec.model} seed {r.spec.seed}" + "".join(
@@ -145,24 +158,63 @@ def execute(specs: list[RunSpec], use_cache: bool, quiet: bool = False,
     return results
 
 
+def stored_text(results: list[RunResult]) -> str:
+    """Which runs were read back and which trained: ``3 of 40 runs from the run store; 37 trained.``"""
+    stored = sum(r.cached for r in results)
+    if not stored:
+        return f"{plural(len(results), 'run')} trained."
+    if stored == len(results):
+        return f"{'the run' if stored == 1 else f'all {stored} runs'} from the run store; none trained."
+    return f"{stored} of {len(results)} runs from the run store; {len(results) - stored} trained."
+
+
 def grid(kind: str, dataset: str, models: list[str], seeds: int, folds: int = 0, **settings) -> list[RunSpec]:
     """:func:`gnncore.runs.grid`, its one-sentence errors as UsageError."""
+    from gnncore import runs
+
     try:
         return runs.grid(kind, dataset, models, seeds, folds, **settings)
     except (SpecError, DatasetUnavailable) as e:
         raise UsageError(str(e)) from None
 
 
+def add_output(parser: argparse.ArgumentParser, flag: str, **kwargs) -> None:
+    """An output file flag; :func:`check_outputs` checks every one a subcommand has, together."""
+    parser.add_argument(flag, **kwargs)
+    parser.set_defaults(outputs=[*(parser.get_default("outputs") or []), flag])
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Before anything trains, for every subcommand: each output flag given names a file that
+    can be written, and no two name the same file (the second would overwrite the first)."""
+    given = [(flag, getattr(args, flag.lstrip("-").replace("-", "_"))) for flag in getattr(args, "outputs", [])]
+    given = [(flag, str(path)) for flag, path in given if path is not None]
+    seen: dict[Path, str] = {}
+    for flag, path in given:
+        where = Path(path).expanduser().resolve()
+        if where in seen:
+            raise UsageError(f"{seen[where]} and {flag} both name {path}; give each output its own file, "
+                             "or the second would overwrite the first.")
+        seen[where] = flag
+    for flag, path in given:
+        check_out(path, flag)
+
+
 def check_out(path: str | None, flag: str = "--out") -> None:
-    """Before anything trains: can a file be written at ``path``? One sentence if not."""
+    """Can a file be written at ``path``? One sentence if not. Leaves no trace: a missing
+    folder is made only when the file is written (gnncore.export.save)."""
     if path is None:
         return
-    target = Path(path)
+    target = Path(path).expanduser()
     if target.is_dir():
         raise UsageError(f"{flag} {path} is a directory; give a file name, such as {target / 'results.csv'}.")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".probe")
+    if target.exists() and not target.is_file():
+        raise UsageError(f"{flag} {path} is not a regular file; give a file name, such as results.csv.")
+    folder = next((p for p in (target.parent, *target.parent.parents) if p.exists()), Path("."))
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {path} cannot be written: {folder} is a file, not a folder.")
+    try:  # a probe, not os.access: root passes access() where the file system still refuses
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".probe")
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
@@ -172,6 +224,8 @@ def check_out(path: str | None, flag: str = "--out") -> None:
 
 def write_csv(frame: pd.DataFrame, path: str, flag: str = "--out") -> None:
     """Write atomically (gnncore.export.save): an interrupted run never leaves half a file."""
+    from gnncore import export
+
     try:
         export.save(path, export.frame_csv(frame))
     except OSError as e:
@@ -182,6 +236,9 @@ def write_csv(frame: pd.DataFrame, path: str, flag: str = "--out") -> None:
 def summary_lines(frame: pd.DataFrame, by: str, metrics: list[Metric], costs: list[Metric] = ()) -> list[str]:
     """``name  metric mean +- std (n runs)`` per group, fractions in percent, then the
     ``costs`` that have a place in the line (:attr:`gnncore.protocol.Metric.brief`)."""
+    from gnncore.charts.stats import pm
+    from gnncore.runs import mean_std
+
     lines = []
     for name, group in frame.groupby(by, sort=False):
         cells = []

@@ -7,16 +7,13 @@ import sys
 from pathlib import Path
 
 from gnncore.cli import common
-from gnncore.gnn.data import userdata
-from gnncore.gnn.data.datasets import all_datasets, availability
-from gnncore.runs import RunStore
-from gnncore.spec import SpecError
 
 COMMAND = "datasets"
+HELP = "list the datasets; add or remove your own graph"
 
 
 def register(sub) -> None:
-    p = sub.add_parser(COMMAND, help="list the datasets; add or remove your own graph",
+    p = sub.add_parser(COMMAND, help=HELP,
                        description="List every dataset (built-in and added) with its source and whether "
                                    "its files are at hand; add your own graph from two CSV files.")
     actions = p.add_subparsers(dest="action", required=True, parser_class=common.Parser)
@@ -39,6 +36,8 @@ def register(sub) -> None:
 
 
 def list_datasets(args) -> int:
+    from gnncore.gnn.data.datasets import all_datasets, availability
+
     rows = [(d.name, ",".join(d.tasks), availability(d.name), d.source) for d in all_datasets().values()]
     widths = [max(len(r[i]) for r in rows + [("dataset", "tasks", "files", "source")]) for i in range(3)]
     print(f"{'dataset':<{widths[0]}}  {'tasks':<{widths[1]}}  {'files':<{widths[2]}}  source")
@@ -48,24 +47,32 @@ def list_datasets(args) -> int:
 
 
 def add_dataset(args) -> int:
+    from gnncore.gnn.data import userdata
+    from gnncore.runs import RunStore
+
+    store = RunStore()  # a bad GNNCORE_STORE stops here, before the graph is written
     try:
         d = userdata.add(args.name, args.edges, args.nodes, edges_label=Path(args.edges).name,
                          nodes_label=Path(args.nodes).name)
     except userdata.UserDataError as e:
-        for problem in e.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        print("nothing was stored.", file=sys.stderr)
+        # One line per problem, the last saying nothing was stored: one problem is one line.
+        for i, problem in enumerate(e.problems, 1):
+            print(f"error: {problem}" + (" Nothing was stored." if i == len(e.problems) else ""), file=sys.stderr)
         return 2
-    stale = RunStore().delete_where(dataset=d.name)  # runs of an earlier graph of the same name
+    stale = store.delete_where(dataset=d.name)  # runs of an earlier graph of the same name
     print(f"added {d.name}: {d.nodes:,} nodes, {d.edges // 2:,} undirected edges, {d.features:,} features, "
           f"{d.classes} classes; split: {d.split_text}.")
     if stale:
         print(f"deleted {common.plural(stale, 'stored run')} of an earlier dataset named {d.name}.")
-    print(f"stored in {userdata.root() / d.name}; train it with: python -m gnncore gnn --dataset {d.name}")
+    print(f"stored in {userdata.root() / d.name}; train it with: {common.prog()} gnn --dataset {d.name}")
     return 0
 
 
 def remove_dataset(args) -> int:
+    from gnncore.gnn.data import userdata
+    from gnncore.runs import RunStore
+    from gnncore.spec import SpecError
+
     try:
         d = userdata.remove(args.name)
     except SpecError as e:

@@ -5,27 +5,29 @@ Every flag, default and CSV column comes from the engines' facts (``gnncore.runs
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
-from gnncore.charts.theme import order
 from gnncore.cli import common
-from gnncore.pairs import COLUMNS as PAIR_COLUMNS
-from gnncore.pairs import paired_differences, verdict
-from gnncore.protocol import Metric
-from gnncore.gnn.inside.neighbourhood import WEIGHT_COLUMNS, Trained, run_data
-from gnncore.gnn.inside.snapshots import COLUMNS as EMBEDDING_COLUMNS
-from gnncore.gnn.inside.snapshots import embeddings_frame
-from gnncore.runs import RunStore, facts, kinds, runs_frame
-from gnncore.spec import DatasetUnavailable, SpecError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gnncore.protocol import Metric
 
 COMMAND = "gnn"
+HELP = "train GNNs and the MLP baseline on a graph dataset"
 
 
 def register(sub) -> None:
+    from gnncore.gnn.inside.neighbourhood import WEIGHT_COLUMNS
+    from gnncore.gnn.inside.snapshots import COLUMNS as EMBEDDING_COLUMNS
+    from gnncore.pairs import CSV_COLUMNS as PAIR_COLUMNS
+    from gnncore.runs import facts, kinds
+
     tasks = kinds(COMMAND)
     every = [facts(k) for k in tasks]
     models = list(dict.fromkeys(m for f in every for m in f.models))
-    p = sub.add_parser(COMMAND, help="train GNNs and the MLP baseline on a graph dataset",
+    p = sub.add_parser(COMMAND, help=HELP,
                        description="Train GNNs over several seeds; prints mean +- std per model. "
                                    "Unset options take each paper's settings.")
     p.add_argument("--task", default=tasks[0], choices=tasks,
@@ -40,17 +42,17 @@ def register(sub) -> None:
                    + "; for graph every fold is run, so N seeds give models x folds x N runs)")
     p.add_argument("--folds", type=int, help="stratified cross-validation folds, all of them run (tasks "
                    + ", ".join(f"{k}: default {f.folds}" for k, f in zip(tasks, every) if f.folds) + ")")
-    p.add_argument("--out", help="CSV file with one row per run (model, seed, and fold where there are folds)")
-    p.add_argument("--pairs-out", help="CSV file with the paired difference of the headline metric for every "
-                                       "pair of models (a minus b, over the same seeds and splits): "
-                                       + ",".join(PAIR_COLUMNS))
+    common.add_output(p, "--out", help="CSV file with one row per run (model, seed, and fold where there are folds)")
+    common.add_output(p, "--pairs-out", help="CSV file with the paired difference of the headline metric for every "
+                                             "pair of models (a minus b, over the same seeds and splits; accuracies "
+                                             "in percentage points): " + ",".join(PAIR_COLUMNS))
     inside = [k for k, f in zip(tasks, every) if "embeddings" in f.keeps]
-    p.add_argument("--embeddings-out", help="CSV file with each run's node embeddings in 2-D at about ten "
-                   "epochs of training (PCA on the final epoch's axes): " + ",".join(EMBEDDING_COLUMNS)
-                   + f" (tasks: {', '.join(inside)})")
-    p.add_argument("--weights-out", help="CSV file with each trained model's weight on every edge into "
-                   "the --node, per layer and attention head (head 0: the layer's weight, GAT's mean over "
-                   "heads): " + ",".join(WEIGHT_COLUMNS) + f" (tasks: {', '.join(inside)})")
+    common.add_output(p, "--embeddings-out", help="CSV file with each run's node embeddings in 2-D at about ten "
+                      "epochs of training (PCA on the final epoch's axes): " + ",".join(EMBEDDING_COLUMNS)
+                      + f" (tasks: {', '.join(inside)})")
+    common.add_output(p, "--weights-out", help="CSV file with each trained model's weight on every edge into "
+                      "the --node, per layer and attention head (head 0: the layer's weight, GAT's mean over "
+                      "heads): " + ",".join(WEIGHT_COLUMNS) + f" (tasks: {', '.join(inside)})")
     p.add_argument("--node", type=int, help="the node whose incoming edge weights --weights-out writes")
     settings = common.add_settings(p, every)
     common.add_device(p)
@@ -61,6 +63,8 @@ def register(sub) -> None:
 
 
 def specs_from_args(args) -> list:
+    from gnncore.runs import facts
+
     f = facts(args.task)
     given = {**common.settings_from_args(args, args.settings, f), **common.device_setting(args, f)}
     if args.folds is not None and not f.folds:
@@ -73,6 +77,8 @@ def specs_from_args(args) -> list:
 
 def check_inside(args) -> None:
     """The inside views' flags apply where runs keep their models; --weights-out needs --node."""
+    from gnncore.runs import facts
+
     f = facts(args.task)
     for flag, path in (("--embeddings-out", args.embeddings_out), ("--weights-out", args.weights_out)):
         if path and "embeddings" not in f.keeps:
@@ -81,15 +87,21 @@ def check_inside(args) -> None:
     if (args.weights_out is None) != (args.node is None):
         raise common.UsageError("--weights-out and --node go together: --node 12 --weights-out weights.csv "
                                 "writes the weights on every edge into node 12.")
-    common.check_out(args.embeddings_out, "--embeddings-out")
-    common.check_out(args.weights_out, "--weights-out")
 
 
 def run(args) -> int:
+    import pandas as pd
+
+    from gnncore.charts.theme import order
+    from gnncore.gnn.inside.neighbourhood import WEIGHT_COLUMNS, Trained, run_data
+    from gnncore.gnn.inside.snapshots import COLUMNS as EMBEDDING_COLUMNS
+    from gnncore.gnn.inside.snapshots import embeddings_frame
+    from gnncore.pairs import for_csv, paired_differences, verdict
+    from gnncore.runs import RunStore, facts, runs_frame
+    from gnncore.spec import DatasetUnavailable, SpecError
+
     f = facts(args.task)
     specs = specs_from_args(args)
-    common.check_out(args.out)
-    common.check_out(args.pairs_out, "--pairs-out")
     check_inside(args)
     if args.node is not None:
         try:
@@ -108,7 +120,7 @@ def run(args) -> int:
         columns = [*f.columns, *(m.name for m in f.measures)]
         common.write_csv(frame[[c for c in columns if c in frame]], args.out)
     if args.pairs_out:
-        common.write_csv(pairs[PAIR_COLUMNS], args.pairs_out, "--pairs-out")
+        common.write_csv(for_csv(pairs, f.headline.fraction), args.pairs_out, "--pairs-out")
     written = {args.out: len(frame), args.pairs_out: len(pairs)}
     if args.embeddings_out or args.weights_out:
         store = RunStore()
@@ -128,7 +140,7 @@ def run(args) -> int:
     print(summary_text(frame, list(f.metrics), list(f.costs)))
     unit = "fold" if f.folds else "seed"
     for _, row in pairs.iterrows():
-        print("  " + verdict(row, fraction=f.headline.fraction, unit=unit))
+        print("  " + verdict(row, fraction=f.headline.fraction, unit=unit, most=f.max_folds if f.folds else None))
     for path, rows in written.items():
         if path:
             print(f"wrote {rows} rows to {path}")

@@ -12,23 +12,28 @@ Every flag, default and CSV column comes from the engine's facts (``gnncore.runs
 from __future__ import annotations
 
 import argparse
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from gnncore.cli import common
-from gnncore import runs
-from gnncore.posenc.scaling import SCALINGS
-from gnncore.posenc.train import RESCALED, encoding_settings
-from gnncore.runs import facts, table_frame
-from gnncore.spec import DatasetUnavailable, RunResult, RunSpec, SpecError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gnncore.spec import RunResult, RunSpec
 
 KIND = "posenc"
+HELP = "positional encodings: train short, test long"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from gnncore import runs
+    from gnncore.posenc.scaling import SCALINGS
+    from gnncore.runs import facts
+    from gnncore.spec import RunSpec
+
     f = facts(KIND)
     p = subparsers.add_parser(
-        f.command[0], help="positional encodings: train short, test long",
+        f.command[0], help=HELP,
         description="Train one small transformer per encoding and seed, then score it at every "
                     "input length up to --test-length. Unset options take the engine's defaults.")
     p.add_argument(f.dataset_flag, dest="task", default=f.default_dataset,
@@ -36,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(f.model_flag, dest="encodings", type=common.csv_list, default=list(f.default_models),
                    help=f"comma-separated, from {','.join(f.models)} (default {','.join(f.default_models)})")
     p.add_argument("--seeds", type=int, default=f.seeds, help=f"seeds 0..N-1 per encoding (default {f.seeds})")
-    p.add_argument("--out", help="CSV with one row per (encoding, seed, length)")
+    common.add_output(p, "--out", help="CSV with one row per (encoding, seed, length)")
     p.add_argument("--rope-scaling", type=common.csv_list,
                    help=f"comma-separated, from {','.join(SCALINGS)}: for every rope run, add its rows "
                         "scored again under these RoPE scalings at evaluation (same trained model, scale = "
@@ -53,11 +58,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gnncore.runs import facts
+
     f = facts(KIND)
     given = common.settings_from_args(args, args.settings, f)
     scalings = check_scalings(args.rope_scaling, args.encodings)
     specs = grid(args.task, args.encodings, args.seeds, given)
-    common.check_out(args.out)
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers,
                              executor=args.executor, ray_address=args.ray_address)
     frame = length_frame(results, scalings)
@@ -71,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
 
 def grid(task: str, encodings: list[str], seeds: int, given: dict) -> list[RunSpec]:
     """The spec list; a setting only some encodings have goes to those alone."""
+    from gnncore import runs
+    from gnncore.posenc.train import encoding_settings
+    from gnncore.runs import facts
+    from gnncore.spec import DatasetUnavailable, SpecError
+
     own = {s.name for e in facts(KIND).models for s in encoding_settings(e)}
     shared = {k: v for k, v in given.items() if k not in own}
     per_model = {e: {k: v for k, v in given.items() if k in {s.name for s in encoding_settings(e)}}
@@ -88,6 +99,9 @@ def grid(task: str, encodings: list[str], seeds: int, given: dict) -> list[RunSp
 
 def check_scalings(scalings: list[str] | None, encodings: list[str]) -> list[str]:
     """The RoPE scalings asked for, each known, and a rope run to apply them to."""
+    from gnncore.posenc.scaling import SCALINGS
+    from gnncore.posenc.train import RESCALED
+
     if scalings is None:
         return []
     unknown = [s for s in scalings if s not in SCALINGS]
@@ -103,6 +117,12 @@ def check_scalings(scalings: list[str] | None, encodings: list[str]) -> list[str
 def length_frame(results: list[RunResult], scalings: list[str] = ()) -> pd.DataFrame:
     """One row per (encoding, seed, length); accuracy empty where not applicable. With
     ``scalings``, a ``scaling`` column: the rope runs' rows once per scaling, "none" elsewhere."""
+    import pandas as pd
+
+    from gnncore.posenc.scaling import SCALINGS
+    from gnncore.posenc.train import RESCALED
+    from gnncore.runs import facts, table_frame
+
     frame = table_frame(results, "length").rename(columns={"dataset": "task", "model": "encoding"})
     columns = list(facts(KIND).columns)
     if not scalings:
@@ -127,6 +147,10 @@ def length_frame(results: list[RunResult], scalings: list[str] = ()) -> pd.DataF
 
 def summary_text(frame: pd.DataFrame, results: list[RunResult]) -> str:
     """Mean token accuracy (exact match) per encoding, in and out of distribution."""
+    import pandas as pd
+
+    from gnncore.runs import facts
+
     p = results[0].spec.params
     token, exact = facts(KIND).metrics
     lines = [f"{results[0].spec.dataset}: trained on lengths 1-{p['train_length']}, tested on 1-"

@@ -4,12 +4,18 @@ list, delete and export; :mod:`gnncore.history`)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from gnncore import history
 from gnncore.cli import common
-from gnncore.runs import RunStore, metric
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gnncore import history
+    from gnncore.runs import RunStore
 
 COMMAND = "runs"
+HELP = "list, delete or export the runs in the run store"
 
 
 def _filters(p: argparse.ArgumentParser) -> None:
@@ -29,7 +35,7 @@ def _filters(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(COMMAND, help="list, delete or export the runs in the run store",
+    p = sub.add_parser(COMMAND, help=HELP,
                        description="The runs in the run store ($GNNCORE_STORE, else runs.sqlite in the data "
                                    "cache), filtered as on the Runs page.")
     actions = p.add_subparsers(dest="action", required=True, parser_class=common.Parser)
@@ -43,12 +49,15 @@ def register(sub) -> None:
     delete.set_defaults(func=delete_runs)
     export = actions.add_parser("export", help="the selected runs as the comparison zip, or a CSV")
     _filters(export)
-    export.add_argument("--out", required=True,
+    common.add_output(export, "--out", required=True,
                         help="a .zip (charts as PNG, SVG, HTML; data; specs; README) or a .csv (one row per run)")
     export.set_defaults(func=export_runs)
 
 
-def selection(args) -> tuple[RunStore, "history.pd.DataFrame", history.Filter]:
+def selection(args) -> tuple[RunStore, pd.DataFrame, history.Filter]:
+    from gnncore import history
+    from gnncore.runs import RunStore
+
     params: dict[str, list] = {}
     for pair in args.param:
         if "=" not in pair:
@@ -78,9 +87,17 @@ def selection(args) -> tuple[RunStore, "history.pd.DataFrame", history.Filter]:
 
 
 def _score(name: str, score) -> str:
+    from gnncore.runs import metric
+
     if score != score or score is None:  # NaN: no value
         return f"{name} -"
     return f"{name} {100 * score:.1f}%" if metric(name).fraction else f"{name} {score:.4g}"
+
+
+def _repeat(row) -> str:
+    """``seed 0``, or ``seed 0 fold 3`` for a cross-validated run (its seed alone repeats)."""
+    fold = getattr(row, "fold", None)
+    return f"seed {row.seed:<3}" + ("" if fold is None or fold != fold else f" fold {int(fold):<2}")
 
 
 def list_runs(args) -> int:
@@ -88,7 +105,7 @@ def list_runs(args) -> int:
     for row in chosen.itertuples():
         tags = f"  [{row.tags}]" if row.tags else ""
         print(f"{row.key[:10]}  {row.created:%Y-%m-%d %H:%M}  {row.kind:<6} {row.dataset:<12} {row.model:<10} "
-              f"seed {row.seed:<3} {_score(row.metric, row.score)}{tags}")
+              f"{_repeat(row)} {_score(row.metric, row.score)}{tags}")
     print(common.plural(len(chosen), "run"))
     return 0
 
@@ -110,8 +127,9 @@ def export_runs(args) -> int:
         raise common.UsageError(f"--out {out} must end in .zip (the comparison) or .csv (one row per run).")
     if chosen.empty:
         raise common.UsageError("No stored run matches these filters; nothing was written "
-                                "(python -m gnncore runs list shows what there is).")
-    common.check_out(out)
+                                f"({common.prog()} runs list shows what there is).")
+    from gnncore import history
+
     selected = history.results(store, history.for_comparison(chosen)["key"])
     if out.lower().endswith(".csv"):
         from gnncore.runs import runs_frame

@@ -13,24 +13,25 @@ same sweep with one more value trains only that value. The flags of ``gnn`` and 
 
 from __future__ import annotations
 
-import argparse
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from gnncore import sweep
-from gnncore.charts.stats import pm
-from gnncore.charts.theme import display_name
 from gnncore.cli import common
-from gnncore.runs import facts, kinds, metric
-from gnncore.spec import DatasetUnavailable, SpecError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gnncore import sweep
 
 COMMAND = "sweep"
+HELP = "sweep one setting over values, x models x seeds"
 
 
 def register(sub) -> None:
+    from gnncore.runs import facts, kinds
+
     tasks = kinds()
     every = [facts(k) for k in tasks]
-    p = sub.add_parser(COMMAND, help="sweep one setting over values, x models x seeds",
+    p = sub.add_parser(COMMAND, help=HELP,
                        description="Train every model at every value of one setting (--vary), over "
                                    "several seeds; prints mean +- std per value and model. Each point "
                                    "is an ordinary run, stored and read back like any other.")
@@ -49,7 +50,7 @@ def register(sub) -> None:
     p.add_argument("--folds", type=int, help="cross-validation folds, for graph classification")
     measured = [k for k, f in zip(tasks, every) if f.measures]
     measures = ", ".join(dict.fromkeys(m.name for f in every for m in f.measures))
-    p.add_argument("--out", help="CSV with one row per run: the columns of gnn --out, the swept setting "
+    common.add_output(p, "--out", help="CSV with one row per run: the columns of gnn --out, the swept setting "
                                  f"and, for {' and '.join(measured)} runs, the smoothness ({measures})")
     settings = common.add_settings(p, every, lambda s: "the engine's default")
     p.add_argument("--no-cache", action="store_true", help="train again even if the run store has the result")
@@ -59,6 +60,10 @@ def register(sub) -> None:
 
 
 def specs_from_args(args) -> tuple[sweep.Knob, list]:
+    from gnncore import sweep
+    from gnncore.runs import facts
+    from gnncore.spec import DatasetUnavailable, SpecError
+
     f = facts(args.task)
     dataset = args.dataset or f.default_dataset
     given = common.settings_from_args(args, args.settings, f)
@@ -82,8 +87,9 @@ def specs_from_args(args) -> tuple[sweep.Knob, list]:
 
 
 def run(args) -> int:
+    from gnncore import sweep
+
     knob, specs = specs_from_args(args)
-    common.check_out(args.out)
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers,
                              executor=args.executor, ray_address=args.ray_address)
     frame = sweep.sweep_frame(results, knob.name)
@@ -99,6 +105,11 @@ def summary_text(frame: pd.DataFrame, kind: str, knob: sweep.Knob) -> str:
     """A heading, then one line per value: each model's mean +- std (percent for fractions);
     for runs that measure their trained model (node runs), a table per measure (the
     smoothness of the output)."""
+    from gnncore import sweep
+    from gnncore.charts.stats import pm
+    from gnncore.charts.theme import display_name
+    from gnncore.runs import facts, metric
+
     first = frame.iloc[0]
     spread = f"{common.plural(frame['seed'].nunique(), 'seed')}"
     if "fold" in frame and frame["fold"].notna().any():

@@ -185,7 +185,9 @@ def validate(spec: RunSpec) -> None:
                         f"{MAX_TEST_LENGTH}, not {test}.")
     d_model, heads = p.get("d_model", SIZE.d_model), p.get("heads", 1)
     if d_model % heads:
-        divisors = ", ".join(str(h) for h in range(1, d_model + 1) if d_model % h == 0)
+        heads_setting = next(s for s in SETTINGS if s.name == "heads")  # its declared range bounds the choice
+        divisors = ", ".join(str(h) for h in range(int(heads_setting.low), int(heads_setting.high) + 1)
+                             if d_model % h == 0)
         raise SpecError(f"heads ({heads}) must divide d_model ({d_model}); for d_model {d_model} "
                         f"choose one of {divisors}.")
     if ENCODINGS[spec.model].uses_rope and (d_model // heads) % 2:

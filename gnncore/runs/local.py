@@ -8,11 +8,13 @@ parent) is added here.
 
 from __future__ import annotations
 
+import atexit
 import os
 import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from gnncore import config
 from gnncore.runs.engines import resolve
 from gnncore.runs.training import jobs, train_job
 from gnncore.spec import Cancelled, Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn
@@ -44,6 +46,7 @@ def run_all(specs: Iterable[RunSpec], store: RunStore | None = None, on_progress
     """
     if executor not in EXECUTORS:
         raise SpecError(f"Unknown executor '{executor}'; choose one of {', '.join(EXECUTORS)}.")
+    remove_generated_modules_at_exit()
     resolved = [resolve(s) for s in specs]  # a no-op for specs from grid()
     todo = []
     for i, spec in enumerate(resolved):
@@ -82,11 +85,39 @@ def _run_serial(todo, count, on_progress, should_stop) -> Iterator[RunResult]:
 def default_workers() -> int:
     """Training processes for the page and the CLI: ``$GNNCORE_WORKERS``, else one per core
     up to 2 (these models are too small for two threads to share one model's work well)."""
-    value = os.environ.get("GNNCORE_WORKERS")
-    if value:
-        return max(1, int(value))
-    return max(1, min(2, os.cpu_count() or 1))
+    return config.workers() or max(1, min(2, os.cpu_count() or 1))
 
+
+def remove_generated_modules_at_exit() -> None:
+    """Once per process: at exit, delete the modules PyG generated into the temp folder.
+
+    ``torch_geometric.template`` writes each message-passing layer's ``propagate`` as a file
+    there (``<module>_<Layer>_propagate_<random>.py``), loads it and never deletes it, so
+    every process that builds a layer left a few behind.
+    """
+    global _cleanup_registered
+    if not _cleanup_registered:
+        _cleanup_registered = True
+        atexit.register(_remove_generated_modules)
+
+
+def _remove_generated_modules() -> None:
+    """Only files this process loaded as modules named like themselves: PyG's, never another's."""
+    import sys
+    import tempfile
+
+    temp = os.path.realpath(tempfile.gettempdir())
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if (path and os.path.basename(path).startswith(f"{name}_") and path.endswith(".py")
+                and os.path.dirname(os.path.realpath(path)) == temp):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+_cleanup_registered = False
 
 # ---- worker processes ----
 
@@ -97,6 +128,7 @@ _worker_stop = None
 def _init_worker(queue, stop, parent: int) -> None:
     global _worker_queue, _worker_stop
     _worker_queue, _worker_stop = queue, stop
+    remove_generated_modules_at_exit()  # a spawned worker ends through sys.exit, so atexit runs
     _end_with_parent(parent)
 
 
@@ -124,6 +156,7 @@ def _end_with_parent(parent: int) -> None:
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1.0)
+        _remove_generated_modules()  # os._exit skips atexit
         os._exit(1)
 
     threading.Thread(target=watch, name="gnncore-parent-watch", daemon=True).start()

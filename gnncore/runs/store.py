@@ -23,14 +23,15 @@ class RunStore:
     SQLite cannot read (not a database, truncated) or written by another schema version is
     moved aside, never deleted, and a new one started; ``notice`` then says where the old
     one went. Moving aside rather than refusing keeps the tool working while the user's
-    data stays on disk for them to inspect.
+    data stays on disk for them to inspect. A path that is not a regular file (a folder, a
+    device) is not a store at all: it is refused with a ConfigError and left as it is.
     """
 
     SCHEMA_VERSION = 1
 
     def __init__(self, path: str | Path | None = None):
-        self.path = Path(path) if path else config.store_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A folder or a device named as the store is refused here (ConfigError), never moved.
+        self.path = config.usable_store(Path(path)) if path else config.store_path()
         self.notice: str | None = None
         try:
             problem = self._check()
@@ -38,6 +39,13 @@ class RunStore:
             problem = f"SQLite cannot read it ({e})"
         if problem:
             self.notice = self._move_aside(problem)
+        try:
+            self._create()
+        except (sqlite3.OperationalError, OSError) as e:
+            raise config.ConfigError(f"The run store {self.path} cannot be written ({e}); set GNNCORE_STORE "
+                                     "to a file in a folder you can write to.") from None
+
+    def _create(self) -> None:
         with closing(self._connect()) as db, db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS runs ("
@@ -74,6 +82,9 @@ class RunStore:
         return None
 
     def _move_aside(self, problem: str) -> str:
+        if not self.path.is_file():  # only a file SQLite made is ours to move
+            raise config.ConfigError(f"The run store {self.path} is not a file SQLite can use ({problem}); "
+                                     "set GNNCORE_STORE to a file.")
         stamp = time.strftime("%Y%m%d-%H%M%S")
         aside = self.path.with_name(f"{self.path.stem}.unreadable-{stamp}{self.path.suffix}")
         n = 1

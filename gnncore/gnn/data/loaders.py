@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+from contextlib import contextmanager, redirect_stderr
 from functools import lru_cache
+from typing import Iterator
 
 import torch
 import torch_geometric.transforms as T
@@ -32,12 +35,38 @@ def pyg_dataset(d: DatasetInfo, **kwargs):
         root = ensure_raw(d)
         cls = getattr(pyg, d.family)
         try:
-            return cls(str(root), **kwargs) if d.family in UNNAMED else cls(str(root), d.name, **kwargs)
+            with _quiet_processing():
+                return cls(str(root), **kwargs) if d.family in UNNAMED else cls(str(root), d.name, **kwargs)
         except Exception as e:  # a failed download: no network, proxy, moved URL ...
             lacking = missing(d, config.data_dir())
             if lacking:
                 raise unavailable(d, lacking, config.data_dir()) from e
             raise
+
+
+class _DropProcessingLines:
+    """Stderr without PyG's "Processing..." and "Done!" lines (its dataset classes print them
+    on first use and take no ``log`` argument); every other line passes through."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.dropped = False  # print() writes the line's end apart: drop that too
+
+    def write(self, text: str) -> int:
+        ending = self.dropped and text == "\n"
+        self.dropped = text.strip() in ("Processing...", "Done!")
+        if self.dropped or ending:
+            return len(text)
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+@contextmanager
+def _quiet_processing() -> Iterator[None]:
+    with redirect_stderr(_DropProcessingLines(sys.stderr)):
+        yield
 
 
 def published_graph(d: DatasetInfo, seed: int, options: dict) -> Data:

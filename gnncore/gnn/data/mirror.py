@@ -60,10 +60,20 @@ def ensure_raw(d: DatasetInfo) -> Path:
 
 
 def unavailable(d: DatasetInfo, lacking: list[str], cache: Path) -> DatasetUnavailable:
+    """One sentence: which files, where expected, how to get them; a mirror that is not there
+    is named first, since a typo in GNNCORE_MIRROR is the likeliest cause offline."""
+    mirror = config.mirror_dir()
+    if mirror is not None and not mirror.is_dir():
+        where = "is a file, not a folder" if mirror.exists() else "does not exist"
+        fix = f"set GNNCORE_MIRROR to the mirror folder (one holding {d.raw_subdir}/)"
+    elif mirror is not None:
+        where, fix = "", f"copy them into {mirror / d.raw_subdir} or set GNNCORE_MIRROR to a folder holding them"
+    else:
+        where, fix = "", f"copy them there, set GNNCORE_MIRROR to a folder holding {d.raw_subdir}/"
+    named = f"the mirror folder {mirror} named by GNNCORE_MIRROR {where}, and " if where else ""
     return DatasetUnavailable(
-        f"{d.title} is not available: {', '.join(lacking)} missing from {cache / d.raw_subdir}; "
-        f"copy them there, set GNNCORE_MIRROR to a folder holding {d.raw_subdir}/, "
-        f"or go online so they download ({size_text(d.download_mb)}).")
+        f"{d.title} is not available: {named}{', '.join(lacking)} missing from {cache / d.raw_subdir}; "
+        f"{fix}, or go online so they download ({size_text(d.download_mb)}).")
 
 
 def size_text(mb: float) -> str:

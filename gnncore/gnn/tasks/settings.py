@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 from gnncore.gnn.data.datasets import find, info
-from gnncore.gnn.architectures import READOUTS, architectures
+from gnncore.gnn.architectures import ARCHITECTURES, READOUTS, architectures
 from gnncore.protocol import Facts, Setting, check_settings
 from gnncore.spec import RunSpec, SpecError
 
@@ -77,8 +77,12 @@ def validate(spec: RunSpec, facts: Facts) -> None:
     d = info(spec.dataset, facts.kind)
     d.check_seed(spec.seed)
     if spec.model not in facts.models:
+        other = ARCHITECTURES.get(spec.model)
+        if other is not None:  # a model of another task: say which, not that it is unknown
+            raise SpecError(f"{other.label} is a model for {' and '.join(other.tasks)} tasks only; for "
+                            f"{facts.kind} tasks choose one of {', '.join(facts.models)}.")
         raise SpecError(f"Unknown model '{spec.model}'; choose one of {', '.join(facts.models)}.")
-    check_settings(spec, facts.settings_for(spec.dataset))
+    check_settings(spec, facts.settings)
     d.check_options(spec.params)
 
 
