@@ -480,8 +480,8 @@ def test_a_figure_under_another_protocol_is_hollow_with_the_caveat_and_ours_scor
     assert tick["mark"]["color"] == theme.MUTED and tick["values"]["ours_under"].tolist() == pytest.approx([0.85])
     subtitle = panels(spec)[0]["title"]["subtitle"]
     assert ("Hollow diamond: published under another protocol (Xu et al.: best mean epoch over the "
-            "test folds); not like with like.") in subtitle
-    assert "Grey tick: our runs scored as Xu et al. score theirs (hover for both)." in subtitle
+            "test folds); not like with like.") in one_text(subtitle)  # wrapped to the chart's width
+    assert "Grey tick: our runs scored as Xu et al. score theirs (hover for both)." in one_text(subtitle)
     assert not any("Black diamond" in line for line in subtitle)  # no like-with-like figure here
 
     # PROTEINS: Errica et al.'s GIN is like with like (filled), Xu et al.'s is hollow beside it
