@@ -12,7 +12,7 @@ from plugin_package import write_plugin
 from gnncore.app import sidebar
 from gnncore.charts import theme
 from gnncore.gnn.architectures import reset_plugins
-from gnncore.runs import RunStore
+from gnncore.runs import RunStore, facts
 
 PAGE = "pages/1_GNN_Arena.py"
 
@@ -36,7 +36,7 @@ def test_an_installed_plugin_is_a_model_of_the_arena_and_trains(pages, plugin):
     at = pages.open(PAGE)
     pages.no_exceptions(at)
     models = at.multiselect(key="models")
-    assert models.options[-1] == sidebar.model_label("myarch") == "My GCN"
+    assert models.options[-1] == sidebar.model_label(facts("node"), "myarch") == "My GCN"
     assert models.value == ["gcn", "sage", "gat", "mlp"]  # the defaults stay the task's own
 
     at.selectbox(key="dataset").set_value("KarateClub")

@@ -173,7 +173,7 @@ def test_gin_is_a_graph_model_only():
         spec("transformer")
     with pytest.raises(SpecError, match="for graph tasks"):
         spec("gin", dataset="Cora")
-    with pytest.raises(SpecError, match="Unknown model 'gin'"):
+    with pytest.raises(SpecError, match="GIN is a model for graph tasks only; for node tasks choose one of"):
         resolve(RunSpec.make("node", "CSBM", "gin"))
 
 

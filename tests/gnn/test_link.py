@@ -107,7 +107,7 @@ def test_progress_every_epoch_and_cancel_raises():
 
 
 @pytest.mark.parametrize("model, dataset, hp, phrase", [
-    ("gin", "CSBM", {}, "Unknown model 'gin'"),
+    ("gin", "CSBM", {}, "GIN is a model for graph tasks only; for link tasks choose one of"),
     ("gcn", "MUTAG", {}, "for link tasks"),
     ("gcn", "CSBM", {"embedding": 0}, r"\(embedding\) must be"),
     ("gcn", "CSBM", {"lr": 0}, r"Learning rate \(lr\) must be above 0"),

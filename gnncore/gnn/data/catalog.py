@@ -11,12 +11,12 @@ from gnncore.gnn.data.loaders import karate_club, published_graph
 __all__ = ["DATASETS"]
 
 
-def _planetoid(name, nodes, edges, features, classes, split, mb, binary):
+def _planetoid(name, nodes, edges, features, classes, split, mb):
     stem = name.lower()
     files = tuple(f"ind.{stem}.{s}" for s in ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index"))
     return DatasetInfo(name, name, "Planetoid", ("node", "link"), nodes, edges, features, classes,
                        f"public Planetoid split {split}", "Yang et al. 2016 (Planetoid); Kipf & Welling 2017",
-                       mb, 1, files, loader=published_graph, binary_features=binary)
+                       mb, 1, files, loader=published_graph)
 
 
 _SHCHUR_LCC = ("largest connected component ({lcc:,} nodes), raw features; random per class: 20 train / "
@@ -52,9 +52,9 @@ def _tu(name, graphs, nodes, edges, features, classes, mb, files, **pyg_options)
 
 DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
     # GAE takes Cora's and CiteSeer's 0/1 bag of words raw; PubMed's are TF-IDF values.
-    _planetoid("Cora", 2708, 10556, 1433, 7, "140 / 500 / 1000", 0.6, binary=True),
-    _planetoid("CiteSeer", 3327, 9104, 3703, 6, "120 / 500 / 1000", 1.0, binary=True),
-    _planetoid("PubMed", 19717, 88648, 500, 3, "60 / 500 / 1000", 8.6, binary=False),
+    _planetoid("Cora", 2708, 10556, 1433, 7, "140 / 500 / 1000", 0.6),
+    _planetoid("CiteSeer", 3327, 9104, 3703, 6, "120 / 500 / 1000", 1.0),
+    _planetoid("PubMed", 19717, 88648, 500, 3, "60 / 500 / 1000", 8.6),
     _shchur("Computers", "Amazon Computers", "Amazon", 13752, 491722, 767, 10, 13381, 3.4,
             "amazon_electronics_computers.npz"),
     _shchur("Photo", "Amazon Photo", "Amazon", 7650, 238162, 745, 8, 7487, 1.8, "amazon_electronics_photo.npz"),

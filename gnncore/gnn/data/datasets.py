@@ -14,13 +14,15 @@ from torch_geometric.data import Data
 from gnncore.gnn.data import userdata
 from gnncore.gnn.data.catalog import DATASETS
 from gnncore.gnn.data.entry import DatasetInfo
+from gnncore.gnn.data import loaders
 from gnncore.gnn.data.loaders import clear_cache, tu_dataset
 from gnncore.gnn.data.mirror import file_state
 from gnncore.protocol import Setting
 from gnncore.spec import DatasetUnavailable, SpecError
 
 __all__ = ["DATASETS", "DatasetInfo", "DatasetNames", "DatasetUnavailable", "all_datasets", "availability",
-           "clear_cache", "dataset_names", "find", "info", "knobs", "load_node_data", "load_tu"]
+           "clear_cache", "dataset_names", "find", "info", "knobs", "load_node_data", "load_tu",
+           "raw_features"]
 
 
 def dataset_names(task: str) -> list[str]:
@@ -97,6 +99,12 @@ def load_node_data(name: str, seed: int = 0, **options) -> Data:
     says how (its split rule). ``options`` are the dataset's knobs (the synthetic graph's).
     """
     return info(name, "node").load(seed, **options)
+
+
+def raw_features(name: str):
+    """The dataset's node features as its files give them, or None where ``load_node_data``
+    already gives them so (see gnncore.gnn.data.loaders.raw_features)."""
+    return loaders.raw_features(info(name))
 
 
 def load_tu(name: str):

@@ -61,8 +61,6 @@ class DatasetInfo:
     check_knobs: Callable[[dict], None] | None = field(default=None, compare=False, repr=False)
     # Each seed draws a graph of its own (so seeds cannot share a batch).
     graph_per_seed: bool = False
-    # Node features a 0/1 bag of words, which link prediction takes raw (GAE's input).
-    binary_features: bool = False
     # Keyword arguments of the PyG class beyond its root and name.
     pyg_options: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -91,14 +91,22 @@ def _karate() -> Data:
     return KarateClub()[0]
 
 
+def raw_features(d: DatasetInfo):
+    """The node features as the dataset's files give them, where its loader row-normalises
+    them (GAE takes PubMed's TF-IDF as given); None where the loaded features are as given."""
+    if d.loader is not published_graph or not d.row_normalised or d.family == "OGB":
+        return None
+    return _graph(d, str(config.data_dir()), normalised=False).x.clone()
+
+
 @lru_cache(maxsize=8)
-def _graph(d: DatasetInfo, data_root: str) -> Data:
+def _graph(d: DatasetInfo, data_root: str, normalised: bool = True) -> Data:
     if d.family == "OGB":
         return _ogb_graph(d)
     # GCN (Kipf & Welling 2017) row-normalises the bag-of-words features, and so do we unless
     # the dataset's protocol says otherwise (its published numbers came without).
     steps = ([T.LargestConnectedComponents()] if d.largest_component else []) + (
-        [T.NormalizeFeatures()] if d.row_normalised else [])
+        [T.NormalizeFeatures()] if d.row_normalised and normalised else [])
     return pyg_dataset(d, transform=T.Compose(steps))[0]
 
 

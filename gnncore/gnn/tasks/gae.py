@@ -12,7 +12,7 @@ from torch_geometric.data import Data
 from torch_geometric.transforms import RandomLinkSplit
 
 from gnncore.gnn.tasks import settings as gs
-from gnncore.gnn.data.datasets import info, load_node_data
+from gnncore.gnn.data.datasets import load_node_data, raw_features
 from gnncore.gnn.kernels.metrics import average_precision, roc_auc
 from gnncore.gnn.architectures import build
 from gnncore.spec import RunSpec
@@ -46,7 +46,7 @@ class LinkSplit:
 def split_edges(spec: RunSpec) -> LinkSplit:
     """The dataset's edges split 85 / 5 / 10 from the spec's seed."""
     full = load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec))
-    data = Data(x=_gae_features(spec.dataset, full.x), edge_index=full.edge_index,
+    data = Data(x=gae_features(spec, full.x), edge_index=full.edge_index,
                 num_nodes=full.num_nodes)
     # RandomLinkSplit draws with torch's generator and negative_sampling with Python's.
     torch.manual_seed(spec.seed)
@@ -59,15 +59,12 @@ def split_edges(spec: RunSpec) -> LinkSplit:
                      test.pos_edge_label_index, test.neg_edge_label_index)
 
 
-def _gae_features(dataset: str, x: torch.Tensor) -> torch.Tensor:
-    """GAE's input features: Cora's and CiteSeer's raw binary bag of words.
-
-    ``load_node_data`` row-normalises features (GCN's preprocessing for node
-    classification); for a 0/1 bag of words ``x > 0`` gives the raw vectors back exactly.
-    PubMed's TF-IDF values cannot be recovered that way and the synthetic graph's Gaussian
-    features were never normalised, so both stay as loaded.
-    """
-    return (x > 0).float() if info(dataset).binary_features else x
+def gae_features(spec: RunSpec, loaded: torch.Tensor) -> torch.Tensor:
+    """The encoder's input: the features as the dataset's files give them (``features=raw``,
+    GAE's: Cora's and CiteSeer's 0/1 bag of words, PubMed's TF-IDF), or as node classification
+    loads them (``normalised``: rows summing to one where the dataset's protocol says so)."""
+    raw = raw_features(spec.dataset) if spec.params["features"] == "raw" else None
+    return loaded if raw is None else raw
 
 
 def encoder(spec: RunSpec, in_channels: int) -> torch.nn.Module:

@@ -37,7 +37,8 @@ from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, StopFn, check
 # layers no bias, its features the raw binary bag of words. Every encoder takes this setup;
 # the architectures' own changes to it are in their modules (gnncore.gnn.architectures).
 COMMON_DEFAULTS = dict(hidden=32, embedding=16, layers=2, dropout=0.0, lr=0.01, weight_decay=0.0,
-                       epochs=200, patience=0)  # patience 0: no early stopping
+                       epochs=200, patience=0,  # patience 0: no early stopping
+                       features="raw")  # tkipf/gae's load_data reads the files' features as they are
 
 FACTS = Facts(
     kind="link", title="Link prediction", command=("gnn", "--task", "link"),
@@ -49,7 +50,7 @@ FACTS = Facts(
     file_prefix="gnn_link",
     columns=("dataset", "task", "model", "seed", "test_auc", "test_ap", "val_auc", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
-    settings=gs.for_task("link", gs.EMBEDDING, *knobs("link"), gs.DEVICE),
+    settings=gs.for_task("link", gs.EMBEDDING, gs.FEATURES, *knobs("link"), gs.DEVICE),
     seeds=10,  # as node classification (see there)
     seed_batches=True,
     selected_by="validation ROC-AUC",

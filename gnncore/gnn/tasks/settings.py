@@ -35,6 +35,11 @@ WEIGHT_DECAY = Setting("weight_decay", "Weight decay", low=0.0, high=1.0, step=1
 SELECT = Setting("select", "Reported epoch", type=str, cli=False,
                  choices={"accuracy": "best validation accuracy", "loss": "lowest validation loss"},
                  help="Which validation metric picks the epoch whose test score is reported.")
+FEATURES = Setting("features", "Input features", type=str, scope="run",
+                   choices={"raw": "as the dataset's files give them (GAE's input)",
+                            "normalised": "each row scaled to sum to one (GCN's node-classification input)"},
+                   help="What the encoder reads: GAE (Kipf & Welling 2016) feeds the features as given, "
+                        "PubMed's TF-IDF included; GCN's node classification row-normalises them.")
 EMBEDDING = Setting("embedding", "Embedding size", **WHOLE, high=1024, step=1, cli=False,
                     help="Width of the node embeddings whose dot product scores a pair.")
 BATCH_SIZE = Setting("batch_size", "Batch size", type=int, low=2, high=1024, step=1, cli=False,
