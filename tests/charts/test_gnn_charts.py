@@ -38,7 +38,7 @@ MODELS = ["mlp", "gat", "gcn"]  # deliberately not in display order
 PAPER_SETTINGS = {
     "node": {"all": {"layers": 2, "dropout": 0.5}, "gcn": {"hidden": 16}, "mlp": {"hidden": 16},
              "gat": {"hidden": 8, "heads": 8}, "sage": {"hidden": 64}},
-    "link": {"all": {"layers": 2, "hidden": 32, "embedding": 16}},
+    "link": {"all": {"layers": 2, "hidden": 32, "embedding": 16, "features": "raw"}},
     "graph": {"all": {"layers": 3, "hidden": 64}, "gin": {"readout": "sum"}, "mlp": {"readout": "sum"},
               "gcn": {"readout": "mean"}, "sage": {"readout": "mean"}, "gat": {"readout": "mean"}},
 }
