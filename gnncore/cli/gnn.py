@@ -71,7 +71,7 @@ def specs_from_args(args) -> list:
         raise common.UsageError(f"--folds does not apply to {' '.join(f.command)}.")
     models = list(f.default_models) if args.models is None else args.models
     seeds = f.seeds if args.seeds is None else args.seeds
-    folds = f.folds if args.folds is None else args.folds
+    folds = common.dataset_folds(args.dataset, f.folds) if args.folds is None else args.folds
     return common.grid(args.task, args.dataset, models, seeds, folds, **given)
 
 

@@ -2,5 +2,5 @@
 ``catalog``, the ``synthetic`` graph), how files are had (``mirror``, ``loaders``), the
 ``splits``, users' own graphs (``userdata``, ``userfiles``), neighbour ``sampling``."""
 
-__all__ = ["catalog", "datasets", "entry", "loaders", "mirror", "sampling", "splits", "synthetic", "userdata",
+__all__ = ["catalog", "csl", "datasets", "entry", "loaders", "mirror", "sampling", "splits", "synthetic", "userdata",
            "userfiles"]

@@ -108,5 +108,7 @@ def raw_features(name: str):
 
 
 def load_tu(name: str):
-    """A TU graph-classification dataset, with the node features Errica et al. (2020) used."""
-    return tu_dataset(info(name, "graph"))
+    """A graph-classification dataset: a TU dataset with the node features Errica et al. (2020)
+    used, or a built-in one's graphs (CSL) from its loader."""
+    d = info(name, "graph")
+    return d.loader(d, 0, {}) if d.builtin else tu_dataset(d)

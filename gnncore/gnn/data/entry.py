@@ -61,6 +61,8 @@ class DatasetInfo:
     check_knobs: Callable[[dict], None] | None = field(default=None, compare=False, repr=False)
     # Each seed draws a graph of its own (so seeds cannot share a batch).
     graph_per_seed: bool = False
+    # Cross-validation folds its benchmark uses (CSL: 5); 0: the task's own (Errica et al.'s 10).
+    folds: int = 0
     # Keyword arguments of the PyG class beyond its root and name.
     pyg_options: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
