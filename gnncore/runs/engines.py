@@ -84,7 +84,10 @@ def resolve(spec: RunSpec) -> RunSpec:
     mod = engine(spec.kind)
     # One spelling per dataset, whatever the user typed, so "cora" finds Cora's stored runs.
     dataset = next((d for d in mod.FACTS.datasets if d.lower() == str(spec.dataset).lower()), spec.dataset)
-    spec = RunSpec(spec.kind, dataset, spec.model, spec.seed, spec.hparams)
+    # A setting at its "absent" value (graph_encoding=none) is the setting unset: one key for both.
+    absent = {s.name: s.absent for s in mod.FACTS.settings if s.absent is not None}
+    spec = RunSpec(spec.kind, dataset, spec.model, spec.seed,
+                   tuple((k, v) for k, v in spec.hparams if k not in absent or absent[k] != v))
     filled = {**mod.defaults(spec), **spec.params}
     resolved = RunSpec.make(spec.kind, spec.dataset, spec.model, spec.seed, **filled)
     mod.validate(resolved)

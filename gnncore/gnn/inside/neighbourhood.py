@@ -20,6 +20,7 @@ from torch_geometric.utils import degree, k_hop_subgraph
 
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.data.datasets import load_node_data
+from gnncore.gnn.data.encodings import with_encoding
 from gnncore.gnn.architectures import architecture, graph_input, restore, sparse_if_mostly_zero
 from gnncore.gnn.inside.snapshots import SPLITS
 from gnncore.spec import RunSpec
@@ -84,8 +85,9 @@ class Trained:
 
 
 def run_data(spec: RunSpec) -> Data:
-    """The graph a node run trained on (splits depend on the seed for some datasets)."""
-    return load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec))
+    """The graph a node run trained on (splits depend on the seed for some datasets), with
+    its graph encoding's features."""
+    return with_encoding(load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec)), spec.params)
 
 
 def node_splits(data: Data) -> list[str]:

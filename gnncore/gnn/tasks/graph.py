@@ -26,6 +26,7 @@ from gnncore import config
 from gnncore.gnn.tasks import reported as r
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.kernels import sparse
+from gnncore.gnn.data import encodings as enc
 from gnncore.gnn.data.datasets import dataset_names, info, load_tu
 from gnncore.gnn.architectures import architecture, architectures, build, count_parameters, graph_input
 from gnncore.gnn.tasks.training import SELECT
@@ -59,7 +60,7 @@ FACTS = Facts(
     file_prefix="gnn_graph",
     columns=("dataset", "task", "model", "fold", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
-    settings=gs.for_task("graph", gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD, gs.DEVICE),
+    settings=gs.for_task("graph", gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD, gs.DEVICE, *enc.SETTINGS),
     # Every fold is run and the folds give the spread, so one seed per fold.
     seeds=1, folds=DEFAULTS["folds"],  # Errica et al. 2020 use 10 folds
     selected_by="validation accuracy on the inner split",
@@ -75,17 +76,19 @@ FACTS = Facts(
 
 
 def defaults(spec: RunSpec) -> dict:
-    """DEFAULTS, then the architecture's own (GAT's heads, GIN's and the baseline's sum)."""
+    """DEFAULTS, then the architecture's own (GAT's heads, GIN's and the baseline's sum), then
+    the knob of the graph encoding asked for."""
     out = {**DEFAULTS}
     if spec.model in FACTS.models:
         out.update(architecture(spec.model).defaults_for("graph"))
-    return out
+    return {**out, **enc.defaults(spec.params)}
 
 
 def validate(spec: RunSpec) -> None:
     """Raise SpecError with one sentence when the spec cannot be run."""
     gs.validate(spec, FACTS)
     gs.check_device(spec)
+    enc.validate(spec.params)
     folds, fold = spec.params["folds"], spec.params["fold"]
     if fold >= folds:
         raise SpecError(f"Fold must be a whole number from 0 to {folds - 1}; got {fold}.")
@@ -137,27 +140,37 @@ class Graphs:
     by ``graph_input`` on the batch gives, in a few calls instead of a collation and a
     sort per batch."""
 
-    def __init__(self, arch: str, data_list, device: torch.device | str = "cpu"):
+    def __init__(self, arch: str, data_list, device: torch.device | str = "cpu", encoding: tuple = ()):
         self.edge_index = architecture(arch).edge_index
-        self.x = [g.x.to(device) for g in data_list]
+        params = dict(encoding)  # the spec's graph encoding and its knob (gnncore.gnn.data.encodings)
+        pes = [enc.encode(g, params) for g in data_list]
+        self.x = [(g.x if pe is None else torch.cat([g.x.float(), pe], dim=1)).to(device)
+                  for g, pe in zip(data_list, pes)]
         self.graph = [sparse.fix(graph_input(arch, g.edge_index.to(device), g.num_nodes, graph_level=True))
                       for g in data_list]
         self.device = device
 
-    def batch(self, ids) -> tuple:
-        """The model's inputs for the graphs ``ids``: (x, graph, batch, num_graphs)."""
+    def batch(self, ids, flips: torch.Tensor | None = None) -> tuple:
+        """The model's inputs for the graphs ``ids``: (x, graph, batch, num_graphs); ``flips``
+        [len(ids), k]: the signs of each graph's Laplacian eigenvectors (training)."""
         ids = list(ids)
         sizes = [self.x[i].size(0) for i in ids]
         parts = [self.graph[i] for i in ids]
         graph = sparse.joined_edges(parts, sizes) if self.edge_index else sparse.block_diagonal(parts)
         batch = torch.repeat_interleave(torch.arange(len(ids), device=self.device),
                                         torch.tensor(sizes, device=self.device))
-        return torch.cat([self.x[i] for i in ids]), graph, batch, len(ids)
+        x = torch.cat([self.x[i] for i in ids])
+        return (x if flips is None else enc.flip_signs(x, flips, batch)), graph, batch, len(ids)
 
 
 @lru_cache(maxsize=8)  # every graph model of a dataset, for the folds one process trains
-def _prepared(name: str, data_root: str, arch: str, device: str) -> Graphs:
-    return Graphs(arch, _graphs(name, data_root)[0], device)
+def _prepared(name: str, data_root: str, arch: str, device: str, encoding: tuple = ()) -> Graphs:
+    return Graphs(arch, _graphs(name, data_root)[0], device, encoding)
+
+
+def encoding_of(params: dict) -> tuple:
+    """The settings of a spec that change what a graph's nodes get as input, hashable."""
+    return tuple(sorted((s.name, params[s.name]) for s in enc.SETTINGS if s.name in params))
 
 
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
@@ -165,13 +178,14 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     device = torch.device(p.get("device", "cpu"))
     name, root = info(spec.dataset, "graph").name, str(config.data_dir())
     _, y, num_features, num_classes = _graphs(name, root)
-    graphs = _prepared(name, root, spec.model, str(device))
+    graphs = _prepared(name, root, spec.model, str(device), encoding_of(p))
     train_idx, val_idx, test_idx = fold_split(y, p["folds"], p["fold"])
     # Validation and test sets are evaluated every epoch: collate each once, as one batch.
     val_in, test_in = graphs.batch(val_idx.tolist()), graphs.batch(test_idx.tolist())
     y = y.to(device)
     torch.manual_seed(spec.seed)
-    model = build(spec, num_features, num_classes).to(device)
+    model = build(spec, num_features + enc.width(p), num_classes).to(device)
+    flips = torch.Generator().manual_seed(spec.seed)  # the eigenvectors' signs in training
     # foreach: the same numbers as the default per-tensor loop, in fewer calls over GIN's ~40 tensors.
     opt = torch.optim.Adam(model.parameters(), lr=p["lr"], weight_decay=p["weight_decay"], foreach=True)
     # The head's batch norm cannot train on a batch of one graph: drop such a last batch
@@ -189,7 +203,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         total_loss, correct, seen = 0.0, 0, 0
         for ids in loader:
             opt.zero_grad()
-            logits = model(*graphs.batch(ids))
+            logits = model(*graphs.batch(ids, enc.signs(p, len(ids), flips)))
             labels = y[ids]
             loss = F.cross_entropy(logits, labels)
             loss.backward()

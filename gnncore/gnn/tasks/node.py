@@ -13,6 +13,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from gnncore.gnn.data import encodings as enc
 from gnncore.gnn.data import sampling
 from gnncore.gnn.tasks import node_seeds as seeds
 from gnncore.gnn.tasks import reported as r
@@ -55,7 +56,7 @@ FACTS = Facts(
     file_prefix="gnn",  # gnn_Cora_...: the names its files had before links and graphs came
     columns=("dataset", "task", "model", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "peak_mb", "params"),
-    settings=gs.for_task("node", gs.SELECT, *knobs("node"), gs.NODE_BATCH, gs.FANOUT, gs.DEVICE),
+    settings=gs.for_task("node", gs.SELECT, *knobs("node"), gs.NODE_BATCH, gs.FANOUT, gs.DEVICE, *enc.SETTINGS),
     # Ten seeds, page and CLI alike: the papers report means over many runs, and a paired
     # comparison of two models needs about ten to tell a one-point difference.
     seeds=10,
@@ -80,13 +81,14 @@ def defaults(spec: RunSpec) -> dict:
     if spec.model in FACTS.models:
         out.update(architecture(spec.model).defaults_for("node", card.protocol, card.name))
     out.update(card.knob_defaults)
-    return out
+    return {**out, **enc.defaults(spec.params)}
 
 
 def validate(spec: RunSpec) -> None:
     """Raise SpecError with one sentence when the spec cannot be run."""
     gs.validate(spec, FACTS)
     gs.check_batches(spec)
+    enc.validate(spec.params)
 
 
 
@@ -102,8 +104,10 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     p = spec.params
     device = torch.device(p.get("device", "cpu"))
     torch.manual_seed(spec.seed)
-    data = load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec)).to(device)
+    # A graph encoding is appended to the features: every model reads it (gnncore.gnn.data.encodings).
+    data = enc.with_encoding(load_node_data(spec.dataset, spec.seed, **gs.dataset_options(spec)), p).to(device)
     x = sparse_if_mostly_zero(data.x)
+    flips = torch.Generator().manual_seed(spec.seed)  # the Laplacian eigenvectors' signs in training
     graph = graph_input(spec.model, data.edge_index, data.num_nodes)
     # Peak memory above the loaded graph: what training and evaluation need.
     with PeakMemory(device) as memory:
@@ -127,7 +131,9 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             model.train()
             if step is None:
                 opt.zero_grad()
-                loss = F.cross_entropy(model(x, graph)[data.train_mask], y[data.train_mask])
+                signs = enc.signs(p, 1, flips)
+                x_in = x if signs is None else enc.flip_signs(x, signs.to(device))
+                loss = F.cross_entropy(model(x_in, graph)[data.train_mask], y[data.train_mask])
                 loss.backward()
                 opt.step()
                 loss = loss.item()

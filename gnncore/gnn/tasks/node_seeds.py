@@ -42,9 +42,11 @@ __all__ = ["Stack", "batchable", "generator_after", "per_batch", "together", "tr
 
 def batchable(spec: RunSpec) -> bool:
     """Whether seeds of ``spec`` can train as one batch: an architecture that declares
-    ``batched_seeds``, full batch (a sampled mini-batch is another subgraph per seed), on the CPU."""
+    ``batched_seeds``, full batch (a sampled mini-batch is another subgraph per seed), on the
+    CPU, without a graph encoding."""
+    # A graph encoding's features (and the Laplacian's sign flips) are node.train's alone.
     return (architecture(spec.model).batched_seeds and not spec.params.get("batch_size")
-            and spec.params.get("device", "cpu") == "cpu")
+            and spec.params.get("device", "cpu") == "cpu" and not spec.params.get("graph_encoding"))
 
 
 def together(spec: RunSpec):
