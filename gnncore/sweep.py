@@ -190,6 +190,9 @@ def sweep_frame(results: Iterable[RunResult], knob: str) -> pd.DataFrame:
     frame["task"] = frame["kind"]
     if knob not in frame:
         frame[knob] = None
+    setting = runs.facts(str(frame["kind"].iloc[0])).setting(knob)
+    if setting is not None and setting.absent is not None:  # graph_encoding=none is stored unset
+        frame[knob] = frame[knob].where(frame[knob].notna(), setting.absent)
     return frame
 
 

@@ -8,7 +8,7 @@ come in from the ``gnncore.architectures`` entry-point group on the registry's f
 (base.load_plugins), after them.
 """
 
-from gnncore.gnn.architectures import gcn, sage, gat, appnp, gcnii, gin, mlp  # noqa: F401 (they register)
+from gnncore.gnn.architectures import gcn, sage, gat, appnp, gcnii, gin, gps, mlp  # noqa: F401 (they register)
 from gnncore.gnn.architectures.base import (ARCHITECTURES, ENTRY_POINT_GROUP, Architecture, Architectures, EdgeWeights,
                                             Layer, architecture, architectures, load_plugins, register,
                                             reset_plugins, skipped_plugins)

@@ -92,6 +92,8 @@ class Architecture(ABC):
     gnncore.gnn.tasks.node_seeds); False: seeds train one by one.
     inside_weights: declares :meth:`edge_weights`; False: the neighbourhood view shows no
     weights for it (the MLP hears nothing).
+    takes_batch: its layer takes each node's graph (``batch``) in a GraphModel, to attend
+    within each graph of a batch (GPS).
     """
 
     name = label = title = color = ""
@@ -105,6 +107,7 @@ class Architecture(ABC):
     hears = ""
     batched_seeds = False
     inside_weights = False
+    takes_batch = False
     # Each capability's flag and the method that must come with it (checked by register).
     requires = {"batched_seeds": "batched_forward", "inside_weights": "edge_weights"}
 

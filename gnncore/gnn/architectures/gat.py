@@ -22,7 +22,7 @@ from gnncore.gnn.architectures.stack import Stacked
 from gnncore.gnn.kernels import batched, sparse
 from gnncore.protocol import Setting
 
-__all__ = ["GAT", "GATConvUniformDropout"]
+__all__ = ["ATTENTION_DROPOUT", "GAT", "GATConvUniformDropout", "HEADS", "OUT_HEADS"]
 
 
 class GATConvUniformDropout(GATConv):
@@ -77,6 +77,18 @@ class GATConvUniformDropout(GATConv):
         return super().propagate(edge_index, size=size, **kwargs)
 
 
+# Shared with GPS's global attention (gnncore.gnn.architectures.gps).
+HEADS = Setting("heads", "Attention heads", type=int, low=1, high=16, step=1, cli=False,
+                help="Attention heads: GAT's in the hidden layers, concatenated; GPS's, which share "
+                     "the hidden units among them.")
+OUT_HEADS = Setting("out_heads", "Output heads", type=int, low=1, high=16, step=1, cli=False,
+                    help="GAT's heads in the output layer, averaged.")
+ATTENTION_DROPOUT = Setting("attention_dropout", "Attention dropout", low=0.0, high=0.95, step=0.05,
+                            format="%.2f", cli=False,
+                            help="Dropout on the attention coefficients; for GAT unset is the same as "
+                                 "Dropout (Velickovic et al.); Shchur et al. 2018 used 0.3 beside 0.6.")
+
+
 @register
 class GAT(Stacked):
     """Velickovic et al. 2018, Sec. 3.3: 8 heads of 8 units, one output head, dropout 0.6,
@@ -94,14 +106,7 @@ class GAT(Stacked):
                 "node/shchur": dict(attention_dropout=0.3, lr=0.01, weight_decay=0.01),
                 "link": dict(hidden=8, heads=4, out_heads=1),
                 "graph": dict(hidden=16, heads=4)}
-    settings = (Setting("heads", "Attention heads", type=int, low=1, high=16, step=1, cli=False,
-                        help="GAT's heads in the hidden layers, concatenated."),
-                Setting("out_heads", "Output heads", type=int, low=1, high=16, step=1, cli=False,
-                        help="GAT's heads in the output layer, averaged."),
-                Setting("attention_dropout", "Attention dropout", low=0.0, high=0.95, step=0.05,
-                        format="%.2f", cli=False,
-                        help="Dropout on the attention coefficients; unset, the same as Dropout "
-                             "(Velickovic et al.); Shchur et al. 2018 used 0.3 beside 0.6."))
+    settings = (HEADS, OUT_HEADS, ATTENTION_DROPOUT)
     edge_index = True
     hears = "learned attention, summing to 1 over the neighbours and the node itself."
     batched_seeds = True

@@ -153,7 +153,11 @@ class GraphModel(nn.Module):
                 num_graphs: int) -> torch.Tensor:
         layers = []
         for conv, norm in zip(self.convs, self.norms):
-            x = self._arch.act(norm(conv(x, graph) if self._arch.uses_graph else conv(x)))
+            if self._arch.takes_batch:  # attention within each graph of the batch (GPS)
+                x = conv(x, graph, batch)
+            else:
+                x = conv(x, graph) if self._arch.uses_graph else conv(x)
+            x = self._arch.act(norm(x))
             layers.append(x)
         return self.head(self.pool(torch.cat(layers, dim=-1), batch, num_graphs))
 
