@@ -151,6 +151,11 @@ class GraphModel(nn.Module):
 
     def forward(self, x: torch.Tensor, graph: torch.Tensor, batch: torch.Tensor,
                 num_graphs: int) -> torch.Tensor:
+        return self.head(self.embed(x, graph, batch, num_graphs))
+
+    def embed(self, x: torch.Tensor, graph: torch.Tensor, batch: torch.Tensor,
+              num_graphs: int) -> torch.Tensor:
+        """Each graph's pooled embedding, the head's input: [B, width * layers]."""
         layers = []
         for conv, norm in zip(self.convs, self.norms):
             if self._arch.takes_batch:  # attention within each graph of the batch (GPS)
@@ -159,7 +164,7 @@ class GraphModel(nn.Module):
                 x = conv(x, graph) if self._arch.uses_graph else conv(x)
             x = self._arch.act(norm(x))
             layers.append(x)
-        return self.head(self.pool(torch.cat(layers, dim=-1), batch, num_graphs))
+        return self.pool(torch.cat(layers, dim=-1), batch, num_graphs)
 
 
 def count_parameters(model: nn.Module) -> int:
