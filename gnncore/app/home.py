@@ -20,12 +20,14 @@ PAGE_BLURBS = {
                  "compare scores, cost and learning curves.",
     "Positional_Encodings": "Small transformers that differ only in their positional encoding, "
                             "trained on short sequences and tested on longer ones.",
+    "Message_Passing_Limits": "Graphs message passing cannot tell apart (the 1-WL test, live), CSL with "
+                              "and without positional encodings, and the GPS graph transformer.",
     "Runs": "Every stored run from any page or the command line: filter, tag, annotate, delete, "
             "compare (one model across datasets, too) and export; add your own graph.",
 }
 # Material icons: Streamlit ships their font, where emoji need one on the user's system.
 PAGE_ICONS = {"GNN_Arena": ":material/hub:", "Positional_Encodings": ":material/linear_scale:",
-              "Runs": ":material/history:"}
+              "Runs": ":material/history:", "Message_Passing_Limits": ":material/join_inner:"}
 
 
 def pages(root: Path = config.PROJECT_ROOT) -> list[tuple[str, str, str]]:
