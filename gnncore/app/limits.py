@@ -18,7 +18,7 @@ from gnncore.app.choice import Choice, setting_widget
 from gnncore.app.comparison import draw_spec, memo, results_key, view_failed
 from gnncore.app.results import pairs_table
 from gnncore.charts.limits import distance_chart, wl_chart
-from gnncore.charts.theme import display_name
+from gnncore.charts.theme import display_name, order
 from gnncore.gnn.data import csl, encodings as enc
 from gnncore.gnn.inside import wl
 from gnncore.gnn.inside.pair_embeddings import pair_distances
@@ -126,8 +126,11 @@ def encoding_pairs(results: list[RunResult]) -> pd.DataFrame:
     ``GIN · laplacian``."""
     frame = sweeps.sweep_frame(results, KNOB)
     metric = facts(KIND).headline.name
+    models, encodings = order(frame["model"]), list(dict.fromkeys(frame[KNOB]))
+    # An encoding first, none last: differences read as what the encoding adds.
+    encodings = sorted(encodings, key=lambda e: e == enc.NONE)
     frame = frame.assign(model=[variant(m, e) for m, e in zip(frame["model"], frame[KNOB])])
-    pairs = paired_differences(frame, metric)
+    pairs = paired_differences(frame, metric, [variant(m, e) for e in encodings for m in models])
     if pairs.empty:
         return pairs
     a = pairs["model_a"].str.split(" · ", expand=True)
