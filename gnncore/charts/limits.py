@@ -10,13 +10,13 @@ import pandas as pd
 from gnncore.charts.stats import require
 from gnncore.charts.theme import INK, display_name, style, title
 
-PANEL = 210  # pixels, one graph at one round
+PANEL = 170  # pixels, one graph at one round
 MAX_ROUNDS = 4
 
 
 def wl_chart(nodes: pd.DataFrame, edges: pd.DataFrame, verdict: str, rounds: int = MAX_ROUNDS) -> alt.TopLevelMixin:
-    """The two graphs side by side (columns), one row per round of colour refinement from
-    round 0 (every node alike) to ``rounds`` at most; a node's colour is its 1-WL colour,
+    """One row per graph, one column per round of colour refinement, from round 0 (every
+    node alike) to ``rounds`` at most; a node's colour is its 1-WL colour,
     shared between the graphs, so equal colours mean nodes 1-WL cannot tell apart.
 
     nodes: :data:`gnncore.gnn.inside.wl.COLUMNS`; edges: ``wl.edges_frame``."""
@@ -27,22 +27,23 @@ def wl_chart(nodes: pd.DataFrame, edges: pd.DataFrame, verdict: str, rounds: int
     colours = sorted(nodes["colour"].unique())
     scale = alt.Scale(domain=colours, scheme="category20" if len(colours) > 10 else "tableau10")
     rows = []
-    for r in shown:
+    for g in graphs:
         panels = []
-        for g in graphs:
+        for r in shown:
             at = nodes[(nodes["round"] == r) & (nodes["graph"] == g)]
             lines = alt.Chart(edges[edges["graph"] == g]).mark_rule(color=INK, opacity=0.35).encode(
                 x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None), x2="x2:Q", y2="y2:Q")
-            points = alt.Chart(at).mark_circle(size=110, opacity=1, stroke=INK, strokeWidth=0.6).encode(
+            points = alt.Chart(at).mark_circle(size=90, opacity=1, stroke=INK, strokeWidth=0.6).encode(
                 x="x:Q", y="y:Q",
                 color=alt.Color("colour:N", scale=scale, legend=None),
                 tooltip=[alt.Tooltip("graph:N"), alt.Tooltip("node:Q"), alt.Tooltip("round:Q"),
                          alt.Tooltip("colour:N", title="1-WL colour")])
             panels.append(alt.layer(lines, points).properties(
                 width=PANEL, height=PANEL, title=f"{g}, round {r}"))
-        rows.append(alt.hconcat(*panels, spacing=20))
-    chart = alt.vconcat(*rows, spacing=12).properties(
-        title=title("1-WL colour refinement, round by round", verdict, width=2 * PANEL + 40))
+        rows.append(alt.hconcat(*panels, spacing=16))
+    width = len(shown) * (PANEL + 16)
+    chart = alt.vconcat(*rows, spacing=16).properties(
+        title=title("1-WL colour refinement, round by round", verdict, width=max(width, 2 * PANEL)))
     return style(chart)
 
 
