@@ -153,3 +153,17 @@ def test_trained_gin_embeds_a_wl_pair_alike_without_encoding_apart_with_one():
         result = graph.train(s)
         distance, norm = pair_distance(s, result.artifacts["model"], pair)
         assert (distance < 1e-4 * max(norm, 1.0)) is equal
+
+
+def test_the_wl_command_prints_each_verdict_and_writes_the_refinement(tmp_path, capsys):
+    import pandas as pd
+
+    from gnncore.cli import main
+
+    assert main(["wl", "--out", str(tmp_path / "wl.csv")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("1-WL cannot tell") == 3 and out.count("1-WL tells") == 1
+    frame = pd.read_csv(tmp_path / "wl.csv")
+    assert list(frame.columns) == list(wl.COLUMNS) and set(frame["pair"]) == set(wl.PAIRS)
+    assert main(["wl", "--models", "gin"]) == 2  # nothing stored yet: one sentence, no traceback
+    assert "No stored CSL run of gin" in capsys.readouterr().err

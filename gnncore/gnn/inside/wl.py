@@ -70,7 +70,7 @@ PAIRS: dict[str, Pair] = {p.name: p for p in [
          lambda: nx.disjoint_union(nx.cycle_graph(3), nx.cycle_graph(3)), ("hexagon", "two triangles"),
          "circular",
          "Both 2-regular on six nodes; one is connected, the other not, and 1-WL cannot see it."),
-    Pair("path-star", "A path and a star (1-WL tells them apart)", lambda: nx.path_graph(4),
+    Pair("path-star", "A path and a star (a pair 1-WL can tell apart)", lambda: nx.path_graph(4),
          lambda: nx.star_graph(3), ("path of 4", "star of 4"), "kamada_kawai",
          "Different degrees: the first round already gives the two graphs different colours."),
 ]}
