@@ -46,8 +46,9 @@ WALK_LENGTH = Setting("walk_length", "Walk length", type=int, low=1, high=64, st
                            "--graph-encoding random-walk.")
 SETTINGS = (GRAPH_ENCODING, LAPLACIAN_K, WALK_LENGTH)
 KNOB = {LAPLACIAN: LAPLACIAN_K, RANDOM_WALK: WALK_LENGTH}
-# Dwivedi et al. 2020 give each CSL node 20 Laplacian eigenvectors; RWSE of 20 steps is the
-# GPS example's in PyG (examples/graph_gps.py: AddRandomWalkPE(walk_length=20)).
+# Dwivedi et al. 2020 give each CSL node 20 Laplacian eigenvectors (graphdeeplearning/
+# benchmarking-gnns, configs/CSL_graph_classification_GIN_CSL_PE_100k.json: pos_enc_dim 20);
+# RWSE of 20 steps is PyG's GPS example's (examples/graph_gps.py: AddRandomWalkPE(walk_length=20)).
 DEFAULTS = {LAPLACIAN_K.name: 20, WALK_LENGTH.name: 20}
 
 
