@@ -71,7 +71,7 @@ def test_posenc_sweeps_through_the_same_command(tmp_path, capsys):
     (["--vary", "layers=1,2", "--layers", "3"], "layers is swept by --vary"),
     (["--vary", "layers=1,2", "--steps", "3"], "--steps does not apply"),
     (["--vary", "layers=1,2", "--ray-address", "1.2.3.4:6379"], "--ray-address goes with --executor ray"),
-    (["--vary", "heads=1,2"], "setting of gat only"),
+    (["--vary", "heads=1,2"], "setting of gat, gps only"),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, phrase, tmp_path, capsys):
     out = tmp_path / "s.csv"

@@ -48,7 +48,7 @@ def test_values_the_engine_refuses_fail_before_any_spec():
         sweep.sweep_specs("node", "Cora", ["gcn"], 1, sweep.Knob("layers", (2, 0)))
     with pytest.raises(SpecError, match=r"Homophily \(homophily\) must be at least 0 and at most 1; got 1.5"):
         sweep.sweep_specs("node", "CSBM", ["gcn"], 1, sweep.parse_vary("homophily=0.5,1.5", "node", "CSBM"))
-    with pytest.raises(SpecError, match="setting of gat only, not of gcn"):
+    with pytest.raises(SpecError, match="setting of gat, gps only, not of gcn"):
         sweep.sweep_specs("node", "CSBM", ["gcn", "gat"], 1, sweep.Knob("heads", (1, 2)))
 
 

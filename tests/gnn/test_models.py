@@ -153,8 +153,8 @@ def test_appnp_propagates_the_mlp_prediction_by_personalised_pagerank(graph):
 def test_the_registry_builds_each_architecture_for_its_tasks():
     from gnncore.gnn.architectures import ARCHITECTURES, architectures
 
-    assert list(architectures("node")) == ["gcn", "sage", "gat", "appnp", "gcnii", "mlp"]
-    assert list(architectures("graph")) == ["gcn", "sage", "gat", "gin", "mlp"]
+    assert list(architectures("node")) == ["gcn", "sage", "gat", "appnp", "gcnii", "gps", "mlp"]
+    assert list(architectures("graph")) == ["gcn", "sage", "gat", "gin", "gps", "mlp"]
     assert ARCHITECTURES["appnp"].defaults["node"]["layers"] == 10  # K = 10, Gasteiger et al.
     with pytest.raises(ValueError, match="not a graph-level architecture"):
         GraphModel("appnp", 3, 2, {})

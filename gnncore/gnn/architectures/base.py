@@ -94,6 +94,8 @@ class Architecture(ABC):
     weights for it (the MLP hears nothing).
     takes_batch: its layer takes each node's graph (``batch``) in a GraphModel, to attend
     within each graph of a batch (GPS).
+    in_defaults: among a task's default models where the task offers all it has (graph
+    classification); False for one too slow for a default comparison on a CPU (GPS).
     """
 
     name = label = title = color = ""
@@ -108,6 +110,7 @@ class Architecture(ABC):
     batched_seeds = False
     inside_weights = False
     takes_batch = False
+    in_defaults = True
     # Each capability's flag and the method that must come with it (checked by register).
     requires = {"batched_seeds": "batched_forward", "inside_weights": "edge_weights"}
 

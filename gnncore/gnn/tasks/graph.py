@@ -54,7 +54,8 @@ FOLD = Setting("fold", "Fold", type=int, low=0, scope="run", cli=False, shown=Fa
 FACTS = Facts(
     kind="graph", title="Graph classification", command=("gnn", "--task", "graph"),
     datasets=tuple(dataset_names("graph")), default_dataset="PROTEINS",
-    models=architectures("graph"), default_models=tuple(architectures("graph")),
+    models=architectures("graph"),
+    default_models=tuple(name for name, a in architectures("graph").items() if a.in_defaults),
     metrics=(r.TEST_ACCURACY,),
     curves=r.ACCURACY_CURVES,
     costs=(r.MS_PER_EPOCH, r.PARAMS), others=(r.BEST_EPOCH, r.EPOCHS_RUN),
