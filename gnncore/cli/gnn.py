@@ -30,9 +30,10 @@ def register(sub) -> None:
     p = sub.add_parser(COMMAND, help=HELP,
                        description="Train GNNs over several seeds; prints mean +- std per model. "
                                    "Unset options take each paper's settings.")
-    p.add_argument("--task", default=tasks[0], choices=tasks,
+    p.add_argument("--task", choices=tasks,
                    help="; ".join(f"{k}: {f.title.lower()} ({', '.join(f.datasets)})"
-                                  for k, f in zip(tasks, every)) + f"; default {tasks[0]}")
+                                  for k, f in zip(tasks, every))
+                   + f"; default: {tasks[0]}, or the task of a dataset that has only one (CSL, MUTAG: graph)")
     p.add_argument("--dataset", required=True, help="dataset name as PyG spells it, e.g. Cora")
     p.add_argument("--models", type=common.csv_list,
                    help=f"comma-separated, from {','.join(models)} (not every task has each); "
@@ -62,9 +63,22 @@ def register(sub) -> None:
     p.set_defaults(func=run, settings=settings)
 
 
+def task_of(args) -> str:
+    """--task, or without it the first task whose datasets include --dataset (CSL and the TU
+    datasets are graph classification's only), else the first task."""
+    from gnncore.runs import facts, kinds
+
+    if args.task is None:
+        tasks = kinds(COMMAND)
+        named = str(args.dataset).lower()
+        args.task = next((k for k in tasks if named in {d.lower() for d in facts(k).datasets}), tasks[0])
+    return args.task
+
+
 def specs_from_args(args) -> list:
     from gnncore.runs import facts
 
+    task_of(args)
     f = facts(args.task)
     given = {**common.settings_from_args(args, args.settings, f), **common.device_setting(args, f)}
     if args.folds is not None and not f.folds:
@@ -100,7 +114,7 @@ def run(args) -> int:
     from gnncore.runs import RunStore, facts, runs_frame
     from gnncore.spec import DatasetUnavailable, SpecError
 
-    f = facts(args.task)
+    f = facts(task_of(args))
     specs = specs_from_args(args)
     check_inside(args)
     if args.node is not None:
