@@ -126,6 +126,8 @@ class Setting:
     choices: ``{value: what it means}`` for a setting with named values.
     suggested: where the widget of a setting that is unset by default starts once it is
         turned on (GraphSAGE's mini-batches).
+    with_value: ``(name, value)``: the setting applies only when setting ``name`` has that
+        value (a graph encoding's knob); the sidebar draws it then, starting at ``suggested``.
     absent: the value that means the same as leaving the setting unset (``none`` for a graph
         encoding): a spec drops it (:func:`gnncore.runs.resolve`), so its key is the unset one.
     """
@@ -147,6 +149,7 @@ class Setting:
     datasets: tuple[str, ...] = ()
     why_high: str = ""   # what a value past ``high`` would cost, said when one is asked for
     suggested: Any = None
+    with_value: tuple[str, Any] | None = None
     absent: Any = None
 
     @property

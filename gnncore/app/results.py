@@ -116,10 +116,10 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
     st.selectbox("Learning curve", curves, key="curve_metric", format_func=metric_label, width=260)
     draw(comparison, "learning_curves", stem + "learning_curves")
 
-    if store is not None and "model" in f.keeps and len(datasets) > 1:
+    if store is not None and "embeddings" in f.keeps and len(datasets) > 1:
         st.divider()
         st.caption("Inside the models: compare the runs of one dataset to look inside them.")
-    elif store is not None and "model" in f.keeps:
+    elif store is not None and "embeddings" in f.keeps:  # node runs (graph runs keep a model only)
         st.divider()
         if training:
             st.caption("Once training has finished: what each node hears from its neighbours in each "

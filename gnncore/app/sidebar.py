@@ -74,6 +74,10 @@ def gnn_sidebar() -> Choice:
                                      help=f"{s.help} Each paper's: every model's own default.")
                 if value != PAPER:
                     settings[s.name] = value
+                for knob in f.settings_for(dataset, "run"):  # a graph encoding's k or walk length
+                    if knob.with_value == (s.name, value):
+                        ss.setdefault(knob.name, knob.suggested)
+                        settings[knob.name] = setting_widget(knob, key=knob.name)
         ss.setdefault("seeds", f.seeds)
         seeds = st.number_input("Seeds per fold" if folds else "Seeds per model", 1, f.max_seeds, step=1,
                                 key="seeds",
@@ -152,7 +156,8 @@ def _summary(f: Facts, dataset: str, models: list[str], seeds: int, folds: int, 
 
 def _shared_numbers(f: Facts, dataset: str):
     """The comparison-wide numeric settings (epochs, patience), drawn once for every model."""
-    return [s for s in f.settings_for(dataset, "run") if s.shown and not s.datasets and s.choices is None]
+    return [s for s in f.settings_for(dataset, "run")
+            if s.shown and not s.datasets and s.choices is None and s.with_value is None]
 
 
 def dataset_card(name: str, f: Facts) -> None:

@@ -39,9 +39,11 @@ GRAPH_ENCODING = Setting(
     help="Positional or structural encoding appended to every node's features: what lets a model "
          "tell apart nodes (and graphs) that message passing and 1-WL cannot.")
 LAPLACIAN_K = Setting("laplacian_k", "Laplacian eigenvectors (k)", type=int, low=1, high=64, step=1, scope="run",
+                      with_value=("graph_encoding", LAPLACIAN), suggested=20,
                       help="How many eigenvectors of the Laplacian (smallest non-zero eigenvalues) each node "
                            "gets; their signs flip at random in training. With --graph-encoding laplacian.")
 WALK_LENGTH = Setting("walk_length", "Walk length", type=int, low=1, high=64, step=1, scope="run",
+                      with_value=("graph_encoding", RANDOM_WALK), suggested=20,
                       help="Random-walk steps whose return probability each node gets (RWSE). With "
                            "--graph-encoding random-walk.")
 SETTINGS = (GRAPH_ENCODING, LAPLACIAN_K, WALK_LENGTH)
@@ -49,7 +51,7 @@ KNOB = {LAPLACIAN: LAPLACIAN_K, RANDOM_WALK: WALK_LENGTH}
 # Dwivedi et al. 2020 give each CSL node 20 Laplacian eigenvectors (graphdeeplearning/
 # benchmarking-gnns, configs/CSL_graph_classification_GIN_CSL_PE_100k.json: pos_enc_dim 20);
 # RWSE of 20 steps is PyG's GPS example's (examples/graph_gps.py: AddRandomWalkPE(walk_length=20)).
-DEFAULTS = {LAPLACIAN_K.name: 20, WALK_LENGTH.name: 20}
+DEFAULTS = {LAPLACIAN_K.name: LAPLACIAN_K.suggested, WALK_LENGTH.name: WALK_LENGTH.suggested}
 
 
 def encoding(params: Mapping) -> str:
