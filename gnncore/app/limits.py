@@ -166,5 +166,5 @@ def embeddings_section(results: list[RunResult], pair: wl.Pair, store: RunStore)
                  lambda: distance_chart(frame).to_dict(validate=False))
     draw_spec(chart, frame, "pair_distance", f"limits_CSL_{pair.name}_distances",
               caption="Without an encoding a message-passing model gives a pair 1-WL cannot tell apart "
-                      "the same embedding: distance 0 (up to rounding). The norm column of the CSV says "
-                      "how large the embeddings are.")
+                      "the same embedding: distance 0 (up to rounding). Distances are divided by the "
+                      "embeddings' mean norm, since models embed at different scales; the CSV has both.")

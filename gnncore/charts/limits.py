@@ -49,11 +49,11 @@ def wl_chart(nodes: pd.DataFrame, edges: pd.DataFrame, verdict: str, rounds: int
 
 def distance_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
     """How far apart each trained model puts the pair's two graphs (Euclidean distance of
-    their pooled embeddings), by model and graph encoding, one tick per fold and the mean as
+    their pooled embeddings over their mean norm, so models of other scales compare), by model and graph encoding, one tick per fold and the mean as
     a bar: zero for message passing on constant features, above it with an encoding.
 
     frame: :data:`gnncore.gnn.inside.pair_embeddings.COLUMNS`."""
-    require(frame, ["model", "graph_encoding", "fold", "distance"], "distance_chart")
+    require(frame, ["model", "graph_encoding", "fold", "relative", "distance"], "distance_chart")
     data = frame.assign(Model=frame["model"].map(display_name))
     base = alt.Chart(data).encode(
         y=alt.Y("Model:N", title=None, sort=list(dict.fromkeys(data["Model"]))),
@@ -61,11 +61,12 @@ def distance_chart(frame: pd.DataFrame) -> alt.TopLevelMixin:
                         scale=alt.Scale(domain=["none", "laplacian", "random-walk"], scheme="tableau10")),
         yOffset="graph_encoding:N")
     bars = base.mark_bar(opacity=0.6).encode(
-        x=alt.X("mean(distance):Q", title="Distance between the two graphs' embeddings"))
+        x=alt.X("mean(relative):Q", title="Distance between the two graphs' embeddings / their norm"))
     ticks = base.mark_tick(color=INK, thickness=1.5).encode(
-        x="distance:Q", tooltip=["Model:N", "graph_encoding:N", "fold:Q", alt.Tooltip("distance:Q", format=".4f")])
+        x="relative:Q", tooltip=["Model:N", "graph_encoding:N", "fold:Q", alt.Tooltip("distance:Q", format=".4f"),
+                                 alt.Tooltip("relative:Q", format=".4f")])
     pair = str(frame["pair"].iloc[0]) if "pair" in frame and len(frame) else "the pair"
     return style(alt.layer(bars, ticks).properties(
         width=420, title=title("Trained models' embeddings of the pair",
-                               f"{pair}: the distance between the two graphs' pooled embeddings, "
-                               "one tick per fold's model, the bar their mean.")))
+                               f"{pair}: the distance between the two graphs' pooled embeddings over "
+                               "their mean norm, one tick per fold's model, the bar their mean.")))

@@ -57,7 +57,7 @@ def run(args) -> int:
             distances.append(frame)
             for (model, encoding), rows in frame.groupby(["model", "graph_encoding"], sort=False):
                 print(f"  {model:<4} {encoding:<12} distance {rows['distance'].mean():10.4f} "
-                      f"(norm {rows['norm'].mean():.1f}, {len(rows)} runs)")
+                      f"(norm {rows['norm'].mean():.1f}, relative {rows['relative'].mean():.4f}, {len(rows)} runs)")
     if args.out:
         common.write_csv(pd.concat(frames, ignore_index=True), args.out)
         print(f"wrote {sum(map(len, frames))} rows to {args.out}")

@@ -24,7 +24,9 @@ from gnncore.spec import RunSpec
 
 __all__ = ["COLUMNS", "applies", "pair_distance", "pair_distances"]
 
-COLUMNS = ("pair", "model", "graph_encoding", "fold", "seed", "distance", "norm")
+# relative: the distance over the two embeddings' mean norm, comparable across models whose
+# embeddings differ in scale (a sum readout grows with the graph; GAT's and GCN's are smaller).
+COLUMNS = ("pair", "model", "graph_encoding", "fold", "seed", "distance", "norm", "relative")
 
 
 def applies(spec: RunSpec) -> bool:
@@ -66,5 +68,5 @@ def pair_distances(runs: list[tuple[RunSpec, bytes | None]], pair: Pair) -> pd.D
             continue
         distance, norm = pair_distance(spec, blob, pair)
         rows.append((pair.label, spec.model, enc.encoding(spec.params), spec.params.get("fold"), spec.seed,
-                     distance, norm))
+                     distance, norm, distance / norm if norm else 0.0))
     return pd.DataFrame(rows, columns=list(COLUMNS))
