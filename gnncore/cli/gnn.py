@@ -72,7 +72,17 @@ def specs_from_args(args) -> list:
     models = list(f.default_models) if args.models is None else args.models
     seeds = f.seeds if args.seeds is None else args.seeds
     folds = f.folds if args.folds is None else args.folds
+    if args.folds is not None and folds_for(args.task, args.dataset, folds) != folds:
+        raise common.UsageError(f"--folds does not apply to {args.dataset}: it comes with its own split.")
     return common.grid(args.task, args.dataset, models, seeds, folds, **given)
+
+
+def folds_for(task: str, dataset: str, folds: int) -> int:
+    """The folds the engine runs on ``dataset`` (none where the dataset brings its own split)."""
+    from gnncore.runs import engine
+
+    mod = engine(task)
+    return mod.folds_for(dataset, folds) if hasattr(mod, "folds_for") else folds
 
 
 def check_inside(args) -> None:

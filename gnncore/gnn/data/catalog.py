@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch_geometric.transforms as T
 
-from gnncore.gnn.data import splits, synthetic
+from gnncore.gnn.data import splits, synthetic, trees
 from gnncore.gnn.data.entry import DatasetInfo
 from gnncore.gnn.data.loaders import karate_club, published_graph
 
@@ -92,4 +92,5 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
     # IMDB-BINARY has no node features: one-hot degree instead (Errica et al.), max degree 135.
     _tu("IMDB-BINARY", 1000, 19773, 193062, 136, 2, 4.7, ("A", "graph_indicator", "graph_labels"),
         pre_transform=T.OneHotDegree(135)),
+    trees.ENTRY,
 ]}
