@@ -99,6 +99,18 @@ def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts],
     return list(added.values())
 
 
+def infer_task(args: argparse.Namespace, command: str | None = None) -> str:
+    """``--task`` as given; unset, the first task (of ``command``) that offers ``--dataset``
+    (NeighborsMatch: graph), else the first task. Sets ``args.task`` and returns it."""
+    from gnncore.runs import facts, kinds
+
+    if args.task is None:
+        tasks = kinds(command)
+        wanted = str(getattr(args, "dataset", None) or "").lower()
+        args.task = next((k for k in tasks if wanted in {d.lower() for d in facts(k).datasets}), tasks[0])
+    return args.task
+
+
 def settings_from_args(args: argparse.Namespace, settings: list[Setting], facts: Facts) -> dict:
     """The settings given on the command line; one that the chosen engine lacks is an error."""
     given = {s.name: getattr(args, s.name) for s in settings if getattr(args, s.name, None) is not None}

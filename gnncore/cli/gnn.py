@@ -30,9 +30,10 @@ def register(sub) -> None:
     p = sub.add_parser(COMMAND, help=HELP,
                        description="Train GNNs over several seeds; prints mean +- std per model. "
                                    "Unset options take each paper's settings.")
-    p.add_argument("--task", default=tasks[0], choices=tasks,
+    p.add_argument("--task", choices=tasks,
                    help="; ".join(f"{k}: {f.title.lower()} ({', '.join(f.datasets)})"
-                                  for k, f in zip(tasks, every)) + f"; default {tasks[0]}")
+                                  for k, f in zip(tasks, every))
+                   + f"; default: the first task that has the dataset, else {tasks[0]}")
     p.add_argument("--dataset", required=True, help="dataset name as PyG spells it, e.g. Cora")
     p.add_argument("--models", type=common.csv_list,
                    help=f"comma-separated, from {','.join(models)} (not every task has each); "
@@ -65,7 +66,7 @@ def register(sub) -> None:
 def specs_from_args(args) -> list:
     from gnncore.runs import facts
 
-    f = facts(args.task)
+    f = facts(common.infer_task(args, COMMAND))
     given = {**common.settings_from_args(args, args.settings, f), **common.device_setting(args, f)}
     if args.folds is not None and not f.folds:
         raise common.UsageError(f"--folds does not apply to {' '.join(f.command)}.")
@@ -110,7 +111,7 @@ def run(args) -> int:
     from gnncore.runs import RunStore, facts, runs_frame
     from gnncore.spec import DatasetUnavailable, SpecError
 
-    f = facts(args.task)
+    f = facts(common.infer_task(args, COMMAND))
     specs = specs_from_args(args)
     check_inside(args)
     if args.node is not None:
