@@ -21,6 +21,7 @@ from gnncore.charts.theme import MUTED, color_scale, style, title
 __all__ = ["LAST_LAYER", "oversquashing_chart", "tidy"]
 
 KNOB, METRIC = "tree_depth", "train_accuracy"
+PANEL_WIDTH = 330  # two panels side by side in a page's main column
 LAST_LAYER = {False: "Last layer over the tree's edges", True: "Fully-adjacent last layer"}
 
 
@@ -47,10 +48,11 @@ def oversquashing_chart(runs: pd.DataFrame, references: pd.DataFrame | None = No
             strokeDash=[4, 3], color=MUTED, strokeWidth=1.2).encode(
             x=x_enc(), y="chance:Q", tooltip=[alt.Tooltip(f"{KNOB}:Q", title="Depth"),
                                               alt.Tooltip("chance:Q", title="Chance", format=".1%")])
-        panels.append(alt.layer(chart, chance).properties(title=title(LAST_LAYER[bool(fa)], width=380)))
+        panels.append(alt.layer(chart, chance).properties(title=title(LAST_LAYER[bool(fa)]), width=PANEL_WIDTH))
     subtitle = ["Training accuracy at the epoch that fits the training trees best: a line per model "
                 "(mean over seeds, ± 1 std band), a dot per run; dashed: chance (1 / 2^r)."]
     if refs is not None and len(refs):
         subtitle.append("Black diamond: the paper's figure at that depth.")
     top = alt.hconcat(*panels, spacing=28).resolve_scale(color="shared", y="shared")
-    return style(top.properties(title=title("Tree-NeighborsMatch: can the root hear every leaf?", subtitle)))
+    return style(top.properties(title=title("Tree-NeighborsMatch: can the root hear every leaf?", subtitle,
+                                            width=2 * PANEL_WIDTH + 80)))

@@ -78,6 +78,15 @@ def specs_from_args(args) -> list:
     return common.grid(args.task, args.dataset, models, seeds, folds, **given)
 
 
+def judged_by(task: str, dataset: str) -> Metric:
+    """What a comparison on ``dataset`` is judged by: the engine's headline, or the dataset's
+    own measure where the engine says (Tree-NeighborsMatch: training accuracy)."""
+    from gnncore.runs import engine, facts
+
+    mod = engine(task)
+    return mod.judged_by(dataset) if hasattr(mod, "judged_by") else facts(task).headline
+
+
 def folds_for(task: str, dataset: str, folds: int) -> int:
     """The folds the engine runs on ``dataset`` (none where the dataset brings its own split)."""
     from gnncore.runs import engine
@@ -125,7 +134,8 @@ def run(args) -> int:
                              executor=args.executor, ray_address=args.ray_address)
     frame = runs_frame(results)
     frame["task"] = frame["kind"]
-    pairs = paired_differences(frame, f.headline.name, order(frame["model"]))
+    judged = judged_by(args.task, args.dataset)
+    pairs = paired_differences(frame, judged.name, order(frame["model"]))
     if args.out:
         # The smoothness of the reported epoch too, where the runs measured it (as sweep --out).
         columns = [*f.columns, *(m.name for m in f.measures)]
@@ -149,9 +159,10 @@ def run(args) -> int:
             common.write_csv(weights[list(WEIGHT_COLUMNS)], args.weights_out, "--weights-out")
             written[args.weights_out] = len(weights)
     print(summary_text(frame, list(f.metrics), list(f.costs)))
-    unit = "fold" if f.folds else "seed"
+    folded = "fold" in frame and frame["fold"].notna().any()
     for _, row in pairs.iterrows():
-        print("  " + verdict(row, fraction=f.headline.fraction, unit=unit, most=f.max_folds if f.folds else None))
+        print("  " + verdict(row, fraction=judged.fraction, unit="fold" if folded else "seed",
+                             most=f.max_folds if folded else None))
     for path, rows in written.items():
         if path:
             print(f"wrote {rows} rows to {path}")

@@ -50,7 +50,8 @@ class DatasetInfo:
     # (Shchur et al. 2018: the largest connected component, features as published, their
     # per-model settings and early stopping) or "geom" (the baselines of Zhu et al. 2020 on
     # the Geom-GCN splits) or
-    # "published" (the large graphs: features as published, the split shipped with them).
+    # "published" (the large graphs: features as published, the split shipped with them) or
+    # "fit" (Alon & Yahav 2021: how well the training graphs are fitted is the measure).
     # How each trains: gnncore.gnn.tasks.node.PROTOCOL_TRAINING and each architecture's
     # ``node/<protocol>`` defaults.
     protocol: str = ""

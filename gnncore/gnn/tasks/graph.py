@@ -130,6 +130,13 @@ def validate(spec: RunSpec) -> None:
         raise SpecError(f"Folds must be at most the number of graphs ({graphs}); got {folds}.")
 
 
+def judged_by(dataset: str):
+    """The metric a comparison on ``dataset`` is judged by: training accuracy under the
+    ``fit`` protocol (over-squashing keeps a model from fitting), else test accuracy."""
+    d = find(dataset)
+    return r.TRAIN_ACCURACY if d is not None and d.protocol == "fit" else FACTS.headline
+
+
 def folds_for(dataset: str, folds: int) -> int:
     """The folds a comparison on ``dataset`` runs: ``folds``, or none where the dataset
     comes with a split of its own."""
