@@ -78,6 +78,18 @@ def specs_from_args(args) -> list:
     return common.grid(args.task, args.dataset, models, seeds, folds, **given)
 
 
+def out_columns(f, judged: Metric, frame: pd.DataFrame) -> list[str]:
+    """``--out``'s columns: the engine's; for a dataset judged by a measure of its own
+    (Tree-NeighborsMatch), its settings after the seed (the tree's depth, the fully-adjacent
+    switch where runs had it) and that measure; then the measures."""
+    base = list(f.columns)
+    own = [s.name for s in f.settings if (s.datasets or s.type is bool) and s.name in frame
+           and judged != f.headline]
+    at = base.index("seed") + 1
+    base[at:at] = own
+    return [*base, *([judged.name] if judged.name not in base else []), *(m.name for m in f.measures)]
+
+
 def judged_by(task: str, dataset: str) -> Metric:
     """What a comparison on ``dataset`` is judged by: the engine's headline, or the dataset's
     own measure where the engine says (Tree-NeighborsMatch: training accuracy)."""
@@ -138,7 +150,7 @@ def run(args) -> int:
     pairs = paired_differences(frame, judged.name, order(frame["model"]))
     if args.out:
         # The smoothness of the reported epoch too, where the runs measured it (as sweep --out).
-        columns = [*f.columns, *(m.name for m in f.measures)]
+        columns = out_columns(f, judged, frame)
         common.write_csv(frame[[c for c in columns if c in frame]], args.out)
     if args.pairs_out:
         common.write_csv(for_csv(pairs, f.headline.fraction), args.pairs_out, "--pairs-out")
@@ -158,7 +170,7 @@ def run(args) -> int:
                                  for r in results], ignore_index=True)
             common.write_csv(weights[list(WEIGHT_COLUMNS)], args.weights_out, "--weights-out")
             written[args.weights_out] = len(weights)
-    print(summary_text(frame, list(f.metrics), list(f.costs)))
+    print(summary_text(frame, list(dict.fromkeys([*f.metrics, judged])), list(f.costs)))
     folded = "fold" in frame and frame["fold"].notna().any()
     for _, row in pairs.iterrows():
         print("  " + verdict(row, fraction=judged.fraction, unit="fold" if folded else "seed",

@@ -109,6 +109,7 @@ def summary_text(frame: pd.DataFrame, kind: str, knob: sweep.Knob) -> str:
     from gnncore import sweep
     from gnncore.charts.stats import pm
     from gnncore.charts.theme import display_name
+    from gnncore.cli.gnn import judged_by
     from gnncore.runs import facts, metric
 
     first = frame.iloc[0]
@@ -116,7 +117,8 @@ def summary_text(frame: pd.DataFrame, kind: str, knob: sweep.Knob) -> str:
     if "fold" in frame and frame["fold"].notna().any():
         spread += f" x {frame['fold'].nunique()} folds"
     lines = [f"{first['dataset']} ({kind}), {spread}, sweeping {knob.name}: mean +- std"]
-    tables = list(dict.fromkeys([metric(sweep.headline(kind)), *(m for m in facts(kind).metrics if m.name in frame),
+    judged = judged_by(kind, str(first["dataset"]))
+    tables = list(dict.fromkeys([metric(sweep.headline(kind)), *([judged] if judged.name in frame else []),
                                  *(m for m in facts(kind).measures if m.name in frame)]))
     for m in tables:
         stats = sweep.summary(frame, knob.name, m.name)
