@@ -23,10 +23,10 @@ def test_section_offers_message_passing_models_and_counts_the_runs(pages):
     pages.no_exceptions(at)
     models = at.multiselect(key="oversquashing:models")
     assert models.value == ["gcn", "gin", "gat"] and "mlp" not in models.options
-    assert at.multiselect(key="oversquashing:depths").value == [2, 3]
-    assert any("18 runs: 3 models x 2 depths x 3 seeds" in m.value for m in at.markdown)
+    assert at.multiselect(key="oversquashing:depths").value == [2, 3, 4]
+    assert any("27 runs: 3 models x 3 depths x 3 seeds" in m.value for m in at.markdown)
     at.toggle(key="oversquashing:fa").set_value(True).run()
-    assert any("36 runs: 3 models x 2 depths x 3 seeds x 2 last layers" in m.value for m in at.markdown)
+    assert any("54 runs: 3 models x 3 depths x 3 seeds x 2 last layers" in m.value for m in at.markdown)
 
 
 def test_training_draws_both_last_layers_from_the_stored_runs(pages):

@@ -152,7 +152,7 @@ def test_oversquashing_section_trains_depth_two_in_the_browser(server, browser_p
     page.goto(server)
     main = page.get_by_test_id("stMainBlockContainer")
     main.get_by_text("Over-squashing: Tree-NeighborsMatch").wait_for()
-    for chip in ("Remove GIN", "Remove GAT", "Remove 3"):
+    for chip in ("Remove GIN", "Remove GAT", "Remove 3", "Remove 4"):
         main.get_by_role("button", name=chip).click()
     box = page.get_by_label("Seeds", exact=True)
     box.fill("1")
