@@ -165,6 +165,7 @@ def test_oversquashing_section_trains_depth_two_in_the_browser(server, browser_p
                            timeout=60_000)
     shots = Path(os.environ.get("GNNCORE_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(2000)  # the rerun after the job ended has settled (no faded elements)
     main.screenshot(path=str(shots / "oversquashing.png"))
     assert main.get_by_test_id("stDataFrame").count() == 1  # the table by depth
     assert page.get_by_test_id("stException").count() == 0
