@@ -63,6 +63,8 @@ def test_defaults_follow_the_depth_and_validation_speaks_one_sentence():
         grid("graph", "NeighborsMatch", ["mlp"], 1, fully_adjacent=True)
     with pytest.raises(SpecError, match="Trees must be at least 64"):
         grid("graph", "NeighborsMatch", ["gcn"], 1, tree_depth=5, trees=20)
+    with pytest.raises(SpecError, match="32,000 trees of depth 8 need 33 GB .* give --trees 3,"):
+        grid("graph", "NeighborsMatch", ["gcn"], 1, tree_depth=8)
 
 
 @pytest.mark.parametrize("model", ["gcn", "gat"])

@@ -133,12 +133,25 @@ def _split(y: torch.Tensor, options: dict):
     return split(y)
 
 
+MAX_FEATURE_GB = 4.0  # node features held in memory; the paper's r = 8 set would need 33 GB
+
+
+def feature_gb(depth: int, count: int) -> float:
+    """Memory of the dataset's node features (float32): trees x nodes x 2 * 2^depth."""
+    return count * (2 ** (depth + 1) - 1) * 2 ** (depth + 1) * 4 / 1e9
+
+
 def _check(params: dict) -> None:
-    """Enough trees that every label has one to train on."""
+    """Enough trees that every label has one to train on, few enough to fit in memory."""
     count, depth = params.get(TREES.name), params.get(TREE_DEPTH.name, DEFAULTS[TREE_DEPTH.name])
     if count is not None and count < 2 ** depth * 2:
         raise SpecError(f"Trees must be at least {2 ** depth * 2} at depth {depth} (two per label, so each "
                         f"of its {2 ** depth} labels has a tree to train on and one to test); got {count}.")
+    wanted = paper_trees(depth) if count is None else count
+    if feature_gb(depth, wanted) > MAX_FEATURE_GB:
+        most = int(MAX_FEATURE_GB / feature_gb(depth, 1))
+        raise SpecError(f"{wanted:,} trees of depth {depth} need {feature_gb(depth, wanted):.0f} GB of node "
+                        f"features, more than the {MAX_FEATURE_GB:g} GB allowed; give --trees {most:,} or fewer.")
 
 
 def training(params: dict) -> dict:
