@@ -29,6 +29,7 @@ from functools import lru_cache
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
+from torch_geometric.utils import dense_to_sparse
 
 from gnncore import config
 from gnncore.gnn.tasks import reported as r
@@ -181,9 +182,7 @@ def _graphs(name: str, data_root: str, options: tuple = ()) -> tuple[list, torch
 def complete_graph(num_nodes: int) -> torch.Tensor:
     """``edge_index`` joining every ordered pair of distinct nodes (the architectures add
     their self-loops)."""
-    nodes = torch.arange(num_nodes)
-    pairs = torch.cartesian_prod(nodes, nodes).t()
-    return pairs[:, pairs[0] != pairs[1]]
+    return dense_to_sparse(torch.ones(num_nodes, num_nodes) - torch.eye(num_nodes))[0]
 
 
 class Graphs:
