@@ -161,6 +161,8 @@ class Setting:
         """What a valid value is, as the end of "<Name> must be ..."."""
         if self.choices is not None:
             return f"one of {', '.join(self.choices)}"
+        if self.type is bool:
+            return "true or false"
         if self.type is str:
             return "text"
         if self.type is int:
@@ -177,6 +179,8 @@ class Setting:
         """Raise SpecError with one sentence when ``value`` is not valid."""
         if self.choices is not None:
             ok = value in self.choices
+        elif self.type is bool:
+            ok = isinstance(value, bool)
         elif self.type is str:  # its format is the engine's to check
             ok = isinstance(value, str)
         elif self.type is int:

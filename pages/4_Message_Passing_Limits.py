@@ -1,9 +1,9 @@
 """Where message passing fails: the 1-WL test on pairs of graphs, CSL with and without graph
-encodings, GPS beside the message-passing models, and how trained models embed a pair."""
+encodings, GPS beside the message-passing models, how trained models embed a pair, and over-squashing on Tree-NeighborsMatch."""
 
 import streamlit as st
 
-from gnncore.app import limits, setup_page, training
+from gnncore.app import limits, oversquashing, setup_page, training
 
 setup_page("Where message passing fails", "🧩")
 training.restore_from_url(limits.restore)  # after a browser refresh: the job it was training
@@ -13,3 +13,5 @@ st.caption(limits.INTRO)
 pair = limits.wl_section()
 st.divider()
 limits.csl_section(pair)
+st.divider()
+oversquashing.render()

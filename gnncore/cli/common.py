@@ -90,11 +90,25 @@ def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts],
             if setting.cli and setting.name not in added:
                 added[setting.name] = setting
                 kind = {"type": setting.type} if setting.choices is None else {"choices": list(setting.choices)}
+                if setting.type is bool:  # a switch: given, it is on; absent, the spec leaves it unset
+                    kind = {"action": "store_true", "default": None}
                 only = f" Only for {', '.join(setting.datasets)}." if setting.datasets else ""
                 parser.add_argument(setting.flag, dest=setting.name, **kind,
                                     help=f"{setting.help} Must be {setting.wanted}; default: "
                                          f"{default(setting)}.{only}".replace("%", "%%"))  # argparse formats help
     return list(added.values())
+
+
+def infer_task(args: argparse.Namespace, command: str | None = None) -> str:
+    """``--task`` as given; unset, the first task (of ``command``) that offers ``--dataset``
+    (NeighborsMatch: graph), else the first task. Sets ``args.task`` and returns it."""
+    from gnncore.runs import facts, kinds
+
+    if args.task is None:
+        tasks = kinds(command)
+        wanted = str(getattr(args, "dataset", None) or "").lower()
+        args.task = next((k for k in tasks if wanted in {d.lower() for d in facts(k).datasets}), tasks[0])
+    return args.task
 
 
 def settings_from_args(args: argparse.Namespace, settings: list[Setting], facts: Facts) -> dict:

@@ -33,7 +33,7 @@ def register(sub) -> None:
     p.add_argument("--task", choices=tasks,
                    help="; ".join(f"{k}: {f.title.lower()} ({', '.join(f.datasets)})"
                                   for k, f in zip(tasks, every))
-                   + f"; default: {tasks[0]}, or the task of a dataset that has only one (CSL, MUTAG: graph)")
+                   + f"; default: the first task that has the dataset, else {tasks[0]}")
     p.add_argument("--dataset", required=True, help="dataset name as PyG spells it, e.g. Cora")
     p.add_argument("--models", type=common.csv_list,
                    help=f"comma-separated, from {','.join(models)} (not every task has each); "
@@ -63,30 +63,49 @@ def register(sub) -> None:
     p.set_defaults(func=run, settings=settings)
 
 
-def task_of(args) -> str:
-    """--task, or without it the first task whose datasets include --dataset (CSL and the TU
-    datasets are graph classification's only), else the first task."""
-    from gnncore.runs import facts, kinds
-
-    if args.task is None:
-        tasks = kinds(COMMAND)
-        named = str(args.dataset).lower()
-        args.task = next((k for k in tasks if named in {d.lower() for d in facts(k).datasets}), tasks[0])
-    return args.task
-
 
 def specs_from_args(args) -> list:
     from gnncore.runs import facts
 
-    task_of(args)
-    f = facts(args.task)
+    f = facts(common.infer_task(args, COMMAND))
     given = {**common.settings_from_args(args, args.settings, f), **common.device_setting(args, f)}
     if args.folds is not None and not f.folds:
         raise common.UsageError(f"--folds does not apply to {' '.join(f.command)}.")
     models = list(f.default_models) if args.models is None else args.models
     seeds = f.seeds if args.seeds is None else args.seeds
     folds = common.dataset_folds(args.dataset, f.folds) if args.folds is None else args.folds
+    if args.folds is not None and folds_for(args.task, args.dataset, folds) != folds:
+        raise common.UsageError(f"--folds does not apply to {args.dataset}: it comes with its own split.")
     return common.grid(args.task, args.dataset, models, seeds, folds, **given)
+
+
+def out_columns(f, judged: Metric, frame: pd.DataFrame) -> list[str]:
+    """``--out``'s columns: the engine's; for a dataset judged by a measure of its own
+    (Tree-NeighborsMatch), its settings after the seed (the tree's depth, the fully-adjacent
+    switch where runs had it) and that measure; then the measures."""
+    base = list(f.columns)
+    own = [s.name for s in f.settings if (s.datasets or s.type is bool) and s.name in frame
+           and judged != f.headline]
+    at = base.index("seed") + 1
+    base[at:at] = own
+    return [*base, *([judged.name] if judged.name not in base else []), *(m.name for m in f.measures)]
+
+
+def judged_by(task: str, dataset: str) -> Metric:
+    """What a comparison on ``dataset`` is judged by: the engine's headline, or the dataset's
+    own measure where the engine says (Tree-NeighborsMatch: training accuracy)."""
+    from gnncore.runs import engine, facts
+
+    mod = engine(task)
+    return mod.judged_by(dataset) if hasattr(mod, "judged_by") else facts(task).headline
+
+
+def folds_for(task: str, dataset: str, folds: int) -> int:
+    """The folds the engine runs on ``dataset`` (none where the dataset brings its own split)."""
+    from gnncore.runs import engine
+
+    mod = engine(task)
+    return mod.folds_for(dataset, folds) if hasattr(mod, "folds_for") else folds
 
 
 def check_inside(args) -> None:
@@ -114,7 +133,7 @@ def run(args) -> int:
     from gnncore.runs import RunStore, facts, runs_frame
     from gnncore.spec import DatasetUnavailable, SpecError
 
-    f = facts(task_of(args))
+    f = facts(common.infer_task(args, COMMAND))
     specs = specs_from_args(args)
     check_inside(args)
     if args.node is not None:
@@ -128,10 +147,11 @@ def run(args) -> int:
                              executor=args.executor, ray_address=args.ray_address)
     frame = runs_frame(results)
     frame["task"] = frame["kind"]
-    pairs = paired_differences(frame, f.headline.name, order(frame["model"]))
+    judged = judged_by(args.task, args.dataset)
+    pairs = paired_differences(frame, judged.name, order(frame["model"]))
     if args.out:
         # The smoothness of the reported epoch too, where the runs measured it (as sweep --out).
-        columns = [*f.columns, *(m.name for m in f.measures)]
+        columns = out_columns(f, judged, frame)
         common.write_csv(frame[[c for c in columns if c in frame]], args.out)
     if args.pairs_out:
         common.write_csv(for_csv(pairs, f.headline.fraction), args.pairs_out, "--pairs-out")
@@ -151,10 +171,11 @@ def run(args) -> int:
                                  for r in results], ignore_index=True)
             common.write_csv(weights[list(WEIGHT_COLUMNS)], args.weights_out, "--weights-out")
             written[args.weights_out] = len(weights)
-    print(summary_text(frame, list(f.metrics), list(f.costs)))
-    unit = "fold" if f.folds else "seed"
+    print(summary_text(frame, list(dict.fromkeys([*f.metrics, judged])), list(f.costs)))
+    folded = "fold" in frame and frame["fold"].notna().any()
     for _, row in pairs.iterrows():
-        print("  " + verdict(row, fraction=f.headline.fraction, unit=unit, most=f.max_folds if f.folds else None))
+        print("  " + verdict(row, fraction=judged.fraction, unit="fold" if folded else "seed",
+                             most=f.max_folds if folded else None))
     for path, rows in written.items():
         if path:
             print(f"wrote {rows} rows to {path}")

@@ -35,8 +35,9 @@ def register(sub) -> None:
                        description="Train every model at every value of one setting (--vary), over "
                                    "several seeds; prints mean +- std per value and model. Each point "
                                    "is an ordinary run, stored and read back like any other.")
-    p.add_argument("--task", default=tasks[0], choices=tasks,
-                   help="; ".join(f"{k}: {f.title.lower()}" for k, f in zip(tasks, every)) + f"; default {tasks[0]}")
+    p.add_argument("--task", choices=tasks,
+                   help="; ".join(f"{k}: {f.title.lower()}" for k, f in zip(tasks, every))
+                   + f"; default: the first task that has --dataset, else {tasks[0]}")
     p.add_argument("--dataset", help="dataset (or, for posenc, sequence task); default: "
                    + ", ".join(f"{f.default_dataset} for {k}" for k, f in zip(tasks, every)))
     p.add_argument("--vary", required=True, metavar="NAME=VALUES",
@@ -64,7 +65,7 @@ def specs_from_args(args) -> tuple[sweep.Knob, list]:
     from gnncore.runs import facts
     from gnncore.spec import DatasetUnavailable, SpecError
 
-    f = facts(args.task)
+    f = facts(common.infer_task(args))
     dataset = args.dataset or f.default_dataset
     given = common.settings_from_args(args, args.settings, f)
     if args.folds is not None and not f.folds:
@@ -108,6 +109,7 @@ def summary_text(frame: pd.DataFrame, kind: str, knob: sweep.Knob) -> str:
     from gnncore import sweep
     from gnncore.charts.stats import pm
     from gnncore.charts.theme import display_name
+    from gnncore.cli.gnn import judged_by
     from gnncore.runs import facts, metric
 
     first = frame.iloc[0]
@@ -115,7 +117,9 @@ def summary_text(frame: pd.DataFrame, kind: str, knob: sweep.Knob) -> str:
     if "fold" in frame and frame["fold"].notna().any():
         spread += f" x {frame['fold'].nunique()} folds"
     lines = [f"{first['dataset']} ({kind}), {spread}, sweeping {knob.name}: mean +- std"]
-    tables = [metric(sweep.headline(kind))] + [m for m in facts(kind).measures if m.name in frame]
+    judged = judged_by(kind, str(first["dataset"]))
+    tables = list(dict.fromkeys([metric(sweep.headline(kind)), *([judged] if judged.name in frame else []),
+                                 *(m for m in facts(kind).measures if m.name in frame)]))
     for m in tables:
         stats = sweep.summary(frame, knob.name, m.name)
         models = list(dict.fromkeys(stats["model"]))

@@ -104,6 +104,8 @@ def grid(kind: str, dataset: str, models: Sequence[str], seeds: int | Sequence[i
     one sentence on bad input, before anything trains.
     """
     f = facts(kind)
+    if folds and hasattr(engine(kind), "folds_for"):  # a dataset with a split of its own has no folds
+        folds = engine(kind).folds_for(dataset, folds)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if isinstance(seeds, int) and not 1 <= seeds <= f.max_seeds:
         raise SpecError(f"Seeds must be a whole number from 1 to {f.max_seeds}; got {seeds}.")

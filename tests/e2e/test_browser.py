@@ -38,8 +38,10 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path):
-    """``streamlit run app.py`` on a free port, with the test's offline environment."""
+def server(tmp_path, request):
+    """``streamlit run app.py`` (or the script a test names as the fixture's ``param``) on a
+    free port, with the test's offline environment."""
+    script = getattr(request, "param", "app.py")
     port = free_port()
     # Two worker processes, as a user's server has: the one test of spawning them from a
     # real Streamlit server (the other tests train in-process).
@@ -48,7 +50,7 @@ def server(tmp_path):
     log_path = tmp_path / "server.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
              "--server.port", str(port), "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],  # the address is the project's config
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -140,6 +142,32 @@ def test_train_three_models_in_the_browser_download_the_csv_and_look_inside(serv
         " && e.getBoundingClientRect().height > 100))", timeout=60_000)
     page.wait_for_timeout(500)
     section.screenshot(path=str(shots / "inside_how_the_representations_move.png"))
+    assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.mark.parametrize("server", ["tests/app/oversquashing_script.py"], indirect=True)
+def test_oversquashing_section_trains_depth_two_in_the_browser(server, browser_page, tmp_path):
+    page = browser_page
+    page.set_default_timeout(STARTUP * 1000)
+    page.goto(server)
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_text("Over-squashing: Tree-NeighborsMatch").wait_for()
+    for chip in ("Remove GIN", "Remove GAT", "Remove 3", "Remove 4"):
+        main.get_by_role("button", name=chip).click()
+    box = page.get_by_label("Seeds", exact=True)
+    box.fill("1")
+    box.press("Enter")
+    page.get_by_text("Also with a fully-adjacent last layer").click()
+    main.get_by_text("2 runs: 1 model x 1 depth x 1 seed x 2 last layers").wait_for()
+    main.get_by_role("button", name="Train 2 runs").click()
+    main.get_by_text(re.compile(r"^Done: 2 runs trained")).wait_for(timeout=TRAINING * 1000)
+    page.wait_for_function("document.querySelectorAll('.vega-embed canvas, .vega-embed svg').length >= 1",
+                           timeout=60_000)
+    shots = Path(os.environ.get("GNNCORE_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(2000)  # the rerun after the job ended has settled (no faded elements)
+    main.screenshot(path=str(shots / "oversquashing.png"))
+    assert main.get_by_test_id("stDataFrame").count() == 1  # the table by depth
     assert page.get_by_test_id("stException").count() == 0
 
 

@@ -158,7 +158,7 @@ def test_same_seed_same_history_and_progress_and_cancel():
 
 
 @pytest.mark.parametrize("hp, phrase", [
-    ({"readout": "avg"}, r"Readout \(readout\) must be one of mean, sum, max; got 'avg'"),
+    ({"readout": "avg"}, r"Readout \(readout\) must be one of mean, sum, max, root; got 'avg'"),
     ({"fold": 10}, "Fold must be a whole number from 0 to 9"),
     ({"folds": 1, "fold": 0}, r"Folds \(folds\) must be"),
     ({"batch_size": 0}, r"Batch size \(batch_size\) must be a whole number from 2"),

@@ -10,7 +10,7 @@ import torch
 from torch_geometric.utils import degree, to_networkx
 
 from gnncore.gnn.data import csl, encodings as enc
-from gnncore.gnn.data.datasets import load_tu
+from gnncore.gnn.data.datasets import load_graphs
 from gnncore.gnn.inside import wl
 from gnncore.gnn.inside.pair_embeddings import pair_distance
 from gnncore.gnn.tasks import graph, node
@@ -36,7 +36,7 @@ def spec(kind="graph", dataset="CSL", model="gin", **hp):
 # ---- CSL ----
 
 def test_csl_is_150_four_regular_circulants_in_ten_classes():
-    graphs = load_tu("CSL")
+    graphs = load_graphs("CSL")
     assert len(graphs) == 150 and graphs.num_classes == 10 and graphs.num_features == 1
     y = torch.tensor([int(g.y) for g in graphs])
     assert torch.equal(torch.bincount(y), torch.full((10,), 15))
@@ -98,7 +98,7 @@ def test_encoding_is_part_of_the_key_and_none_is_unset():
 
 
 def test_encoding_widens_the_input_and_flips_only_eigenvector_signs():
-    g = load_tu("CSL")[0]
+    g = load_graphs("CSL")[0]
     for params, width in (({"graph_encoding": "laplacian", "laplacian_k": 6}, 6),
                           ({"graph_encoding": "random-walk", "walk_length": 5}, 5)):
         assert enc.with_encoding(g.clone(), params).x.shape == (41, 1 + width)

@@ -23,9 +23,20 @@ from torch_geometric.nn.dense.linear import Linear
 from gnncore.gnn.architectures.base import Architecture, Layer, architecture, placeholder
 from gnncore.gnn.architectures.inputs import feature_dropout
 
-__all__ = ["ConvStack", "GraphModel", "READOUTS", "Stacked", "count_parameters"]
+__all__ = ["ConvStack", "GraphModel", "READOUTS", "Stacked", "count_parameters", "root_readout"]
 
-READOUTS = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool}
+
+
+def root_readout(x: torch.Tensor, batch: torch.Tensor, size: int) -> torch.Tensor:
+    """Each graph's first node, where a rooted dataset puts its root (Tree-NeighborsMatch
+    asks its question there, Alon & Yahav 2021): [B, F] out, as the pools give.
+    Written here because PyG has no readout that picks one node per graph."""
+    nodes = torch.arange(batch.numel(), device=batch.device)
+    first = torch.full((size,), batch.numel(), device=batch.device).scatter_reduce(0, batch, nodes, "amin")
+    return x[first]
+
+
+READOUTS = {"mean": global_mean_pool, "sum": global_add_pool, "max": global_max_pool, "root": root_readout}
 
 
 class Stacked(Architecture):
@@ -128,7 +139,10 @@ class GraphModel(nn.Module):
 
     Inputs: ``x`` [N, F], ``graph`` as gnncore.gnn.architectures.inputs.graph_input builds it
     for the batch's ``edge_index`` with ``graph_level`` (gnncore.gnn.tasks.graph.Graphs joins
-    it from each graph's), ``batch`` [N] (graph of each node), ``num_graphs``. Output: [B, C].
+    it from each graph's), ``batch`` [N] (graph of each node), ``num_graphs``; ``last``, in
+    the same form, the graph the last layer runs over instead of ``graph`` (the
+    fully-adjacent layer of Alon & Yahav 2021: every pair of nodes of a graph joined).
+    Output: [B, C].
     """
 
     def __init__(self, arch: str, in_channels: int, out_channels: int, settings: Mapping):
@@ -150,18 +164,20 @@ class GraphModel(nn.Module):
                                   nn.Dropout(settings["dropout"]), Linear(width, out_channels))
 
     def forward(self, x: torch.Tensor, graph: torch.Tensor, batch: torch.Tensor,
-                num_graphs: int) -> torch.Tensor:
-        return self.head(self.embed(x, graph, batch, num_graphs))
+                num_graphs: int, last: torch.Tensor | None = None) -> torch.Tensor:
+        return self.head(self.embed(x, graph, batch, num_graphs, last))
 
     def embed(self, x: torch.Tensor, graph: torch.Tensor, batch: torch.Tensor,
-              num_graphs: int) -> torch.Tensor:
-        """Each graph's pooled embedding, the head's input: [B, width * layers]."""
+              num_graphs: int, last: torch.Tensor | None = None) -> torch.Tensor:
+        """Each graph's pooled embedding, the head's input: [B, width * layers]; ``last``:
+        the graph the last layer runs over instead (the fully-adjacent layer)."""
         layers = []
-        for conv, norm in zip(self.convs, self.norms):
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms)):
+            over = last if last is not None and i == len(self.convs) - 1 else graph
             if self._arch.takes_batch:  # attention within each graph of the batch (GPS)
-                x = conv(x, graph, batch)
+                x = conv(x, over, batch)
             else:
-                x = conv(x, graph) if self._arch.uses_graph else conv(x)
+                x = conv(x, over) if self._arch.uses_graph else conv(x)
             x = self._arch.act(norm(x))
             layers.append(x)
         return self.pool(torch.cat(layers, dim=-1), batch, num_graphs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch_geometric.transforms as T
 
-from gnncore.gnn.data import csl, splits, synthetic
+from gnncore.gnn.data import csl, splits, synthetic, trees
 from gnncore.gnn.data.entry import DatasetInfo
 from gnncore.gnn.data.loaders import karate_club, published_graph
 
@@ -93,4 +93,5 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
     _tu("IMDB-BINARY", 1000, 19773, 193062, 136, 2, 4.7, ("A", "graph_indicator", "graph_labels"),
         pre_transform=T.OneHotDegree(135)),
     csl.ENTRY,
+    trees.ENTRY,
 ]}

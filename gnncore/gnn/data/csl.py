@@ -68,7 +68,7 @@ def _graphs() -> GraphList:
     return GraphList(out, 1, len(SKIPS))
 
 
-def csl_graphs(d: DatasetInfo | None = None, seed: int = 0, options: dict | None = None) -> GraphList:
+def csl_graphs(d: DatasetInfo | None = None, options: dict | None = None) -> GraphList:
     """The 150 graphs (the same whatever the seed), each a copy the caller may change."""
     graphs = _graphs()
     return GraphList([g.clone() for g in graphs], graphs.num_features, graphs.num_classes)
@@ -79,4 +79,4 @@ ENTRY = DatasetInfo(
     4 * NODES * PER_CLASS * len(SKIPS), 1, len(SKIPS),
     f"stratified {FOLDS}-fold cross-validation (Dwivedi et al. 2020)",
     "Murphy et al. 2019 (Relational Pooling); generated with networkx", graphs=PER_CLASS * len(SKIPS),
-    loader=csl_graphs, folds=FOLDS)
+    graph_loader=csl_graphs, folds=FOLDS)

@@ -21,7 +21,7 @@ from gnncore.protocol import Setting
 from gnncore.spec import DatasetUnavailable, SpecError
 
 __all__ = ["DATASETS", "DatasetInfo", "DatasetNames", "DatasetUnavailable", "all_datasets", "availability",
-           "clear_cache", "dataset_names", "find", "info", "knobs", "load_node_data", "load_tu",
+           "clear_cache", "dataset_names", "find", "info", "knobs", "load_graphs", "load_node_data", "load_tu",
            "raw_features"]
 
 
@@ -108,7 +108,16 @@ def raw_features(name: str):
 
 
 def load_tu(name: str):
-    """A graph-classification dataset: a TU dataset with the node features Errica et al. (2020)
-    used, or a built-in one's graphs (CSL) from its loader."""
+    """A TU graph-classification dataset, with the node features Errica et al. (2020) used."""
+    return tu_dataset(info(name, "graph"))
+
+
+def load_graphs(name: str, **options) -> list[Data]:
+    """A graph-classification dataset as a list of graphs: a TU dataset's (``load_tu``), or
+    those its entry makes in code (``graph_loader``: CSL's circulants, Tree-NeighborsMatch's trees);
+    ``options`` are the dataset's knobs."""
     d = info(name, "graph")
-    return d.loader(d, 0, {}) if d.builtin else tu_dataset(d)
+    if d.graph_loader is not None:
+        return d.graph_loader(d, options)
+    dataset = tu_dataset(d)
+    return [dataset[i] for i in range(len(dataset))]

@@ -16,12 +16,16 @@ from torch_geometric.data import Data
 from gnncore.protocol import Setting
 from gnncore.spec import SpecError
 
-__all__ = ["DatasetInfo", "Loader", "SplitRule"]
+__all__ = ["DatasetInfo", "GraphLoader", "GraphSplit", "Loader", "SplitRule"]
 
 # (entry, seed, knob values) -> the graph, with the masks it ships (if any).
 Loader = Callable[["DatasetInfo", int, dict], Data]
 # (graph, seed, knob values) -> (train, validation, test) masks.
 SplitRule = Callable[[Data, int, dict], tuple]
+# Graph classification on graphs made in code: (entry, knob values) -> the graphs, and
+# (their labels, knob values) -> (train, validation, test) indices, one split for every run.
+GraphLoader = Callable[["DatasetInfo", dict], list]
+GraphSplit = Callable[[Any, dict], tuple]
 
 # PyG classes that hold one dataset and take no name.
 UNNAMED = ("Actor", "Reddit", "Flickr")
@@ -46,7 +50,8 @@ class DatasetInfo:
     # (Shchur et al. 2018: the largest connected component, features as published, their
     # per-model settings and early stopping) or "geom" (the baselines of Zhu et al. 2020 on
     # the Geom-GCN splits) or
-    # "published" (the large graphs: features as published, the split shipped with them).
+    # "published" (the large graphs: features as published, the split shipped with them) or
+    # "fit" (Alon & Yahav 2021: how well the training graphs are fitted is the measure).
     # How each trains: gnncore.gnn.tasks.node.PROTOCOL_TRAINING and each architecture's
     # ``node/<protocol>`` defaults.
     protocol: str = ""
@@ -65,6 +70,15 @@ class DatasetInfo:
     folds: int = 0
     # Keyword arguments of the PyG class beyond its root and name.
     pyg_options: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Graph classification on graphs made in code (not a TU file): their loader, and the
+    # split they come with instead of cross-validation folds (None: folds, as TU datasets).
+    graph_loader: GraphLoader | None = field(default=None, compare=False, repr=False)
+    graph_split: GraphSplit | None = field(default=None, compare=False, repr=False)
+    # Each graph's first node is where its answer is read (the ``root`` readout applies).
+    rooted: bool = False
+    # The settings its protocol trains with, given the knobs' values (the trees' layers
+    # follow their depth); over the task's and the architecture's defaults.
+    task_defaults: Callable[[dict], dict] | None = field(default=None, compare=False, repr=False)
 
     @property
     def largest_component(self) -> bool:
@@ -89,6 +103,11 @@ class DatasetInfo:
         if self.family == "OGB":  # ogb's own folder, split files beside raw/
             return f"OGB/{self.name.replace('-', '_')}"
         return f"{self.family}/{self.name}/raw"
+
+    @property
+    def folds_apply(self) -> bool:
+        """Cross-validation folds split it (a TU dataset), not a split of its own."""
+        return self.graph_split is None
 
     def knobs_for(self, task: str) -> tuple[Setting, ...]:
         return tuple(self.knobs.get(task, ()))

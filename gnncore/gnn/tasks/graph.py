@@ -11,6 +11,14 @@ accuracy over the folds.
 What we leave out of Errica et al.'s protocol, for time: their model selection is a
 grid search on the inner split and the final model is retrained three times per fold; we
 train one fixed setting (``DEFAULTS``) once per fold.
+
+A dataset made in code may bring its own split instead of folds, its own training settings
+and its own protocol (its entry's ``graph_split``, ``task_defaults``, ``protocol``). Under
+the ``fit`` protocol (Tree-NeighborsMatch, Alon & Yahav 2021) the measure is how well the
+training set is fitted: the reported epoch is the one of best training accuracy (the
+running accuracy over the epoch's batches, as the authors count it) and training stops at
+100%. The authors train up to 50,000 epochs with a patience of 2,000; the ``epochs`` and
+``patience`` settings say where a run here stops.
 """
 
 from __future__ import annotations
@@ -21,13 +29,14 @@ from functools import lru_cache
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
+from torch_geometric.utils import dense_to_sparse
 
 from gnncore import config
 from gnncore.gnn.tasks import reported as r
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.kernels import sparse
 from gnncore.gnn.data import encodings as enc
-from gnncore.gnn.data.datasets import dataset_names, info, load_tu
+from gnncore.gnn.data.datasets import dataset_names, find, info, knobs, load_graphs
 from gnncore.gnn.architectures import (architecture, architectures, build, count_parameters, graph_input,
                                       state_bytes)
 from gnncore.gnn.tasks.training import SELECT
@@ -58,11 +67,12 @@ FACTS = Facts(
     default_models=tuple(name for name, a in architectures("graph").items() if a.in_defaults),
     metrics=(r.TEST_ACCURACY,),
     curves=r.ACCURACY_CURVES,
-    costs=(r.MS_PER_EPOCH, r.PARAMS), others=(r.BEST_EPOCH, r.EPOCHS_RUN),
+    costs=(r.MS_PER_EPOCH, r.PARAMS), others=(r.BEST_EPOCH, r.EPOCHS_RUN, r.TRAIN_ACCURACY),
     file_prefix="gnn_graph",
     columns=("dataset", "task", "model", "fold", "seed", "test_accuracy", "val_accuracy", "best_epoch",
              "epochs_run", "ms_per_epoch", "params"),
-    settings=gs.for_task("graph", gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD, gs.DEVICE, *enc.SETTINGS),
+    settings=gs.for_task("graph", gs.BATCH_SIZE, gs.READOUT, FOLDS, FOLD, gs.FULLY_ADJACENT, *knobs("graph"),
+                         gs.DEVICE, *enc.SETTINGS),
     # Every fold is run and the folds give the spread, so one seed per fold.
     seeds=1, folds=DEFAULTS["folds"],  # Errica et al. 2020 use 10 folds
     # The weights of the reported epoch: how the trained model embeds a pair of graphs
@@ -82,10 +92,23 @@ FACTS = Facts(
 
 def defaults(spec: RunSpec) -> dict:
     """DEFAULTS, then the architecture's own (GAT's heads, GIN's and the baseline's sum), then
+    the dataset's: its knobs' defaults and the settings it trains with (a dataset with a
+    split of its own has no folds), then the architecture's for the dataset's protocol, then
     the knob of the graph encoding asked for."""
     out = {**DEFAULTS}
-    if spec.model in FACTS.models:
-        out.update(architecture(spec.model).defaults_for("graph"))
+    arch = architecture(spec.model) if spec.model in FACTS.models else None
+    if arch is not None:
+        out.update(arch.defaults_for("graph"))
+    d = find(spec.dataset)
+    if d is None:
+        return {**out, **enc.defaults(spec.params)}
+    if not d.folds_apply:
+        out = {k: v for k, v in out.items() if k not in (FOLDS.name, FOLD.name)}
+    out.update(d.knob_defaults)
+    if d.task_defaults is not None:
+        out.update(d.task_defaults({**d.knob_defaults, **spec.params}))
+    if arch is not None and d.protocol:
+        out.update(arch.defaults.get(f"graph/{d.protocol}", {}))
     return {**out, **enc.defaults(spec.params)}
 
 
@@ -94,12 +117,38 @@ def validate(spec: RunSpec) -> None:
     gs.validate(spec, FACTS)
     gs.check_device(spec)
     enc.validate(spec.params)
-    folds, fold = spec.params["folds"], spec.params["fold"]
+    p, d = spec.params, info(spec.dataset, "graph")
+    if p.get("readout") == "root" and not d.rooted:
+        rooted = ", ".join(name for name in FACTS.datasets if info(name).rooted)
+        raise SpecError(f"The root readout reads each graph's root node, which only {rooted} marks; "
+                        f"choose mean, sum or max for {d.name}.")
+    if p.get(gs.FULLY_ADJACENT.name) and not architecture(spec.model).uses_graph:
+        raise SpecError(f"The fully-adjacent last layer is for message-passing models; "
+                        f"{architecture(spec.model).label} sees no edges, so leave it off.")
+    if not d.folds_apply:
+        if FOLDS.name in p or FOLD.name in p:
+            raise SpecError(f"{d.title} comes with its own split ({d.split}); leave folds unset.")
+        return
+    folds, fold = p["folds"], p["fold"]
     if fold >= folds:
         raise SpecError(f"Fold must be a whole number from 0 to {folds - 1}; got {fold}.")
-    graphs = info(spec.dataset, "graph").graphs
+    graphs = d.graphs
     if folds > graphs:
         raise SpecError(f"Folds must be at most the number of graphs ({graphs}); got {folds}.")
+
+
+def judged_by(dataset: str):
+    """The metric a comparison on ``dataset`` is judged by: training accuracy under the
+    ``fit`` protocol (over-squashing keeps a model from fitting), else test accuracy."""
+    d = find(dataset)
+    return r.TRAIN_ACCURACY if d is not None and d.protocol == "fit" else FACTS.headline
+
+
+def folds_for(dataset: str, folds: int) -> int:
+    """The folds a comparison on ``dataset`` runs: ``folds``, or none where the dataset
+    comes with a split of its own."""
+    d = find(dataset)
+    return folds if d is None or d.folds_apply else 0
 
 
 def stratified_folds(y: torch.Tensor, folds: int, seed: int) -> torch.Tensor:
@@ -130,12 +179,18 @@ def fold_split(y: torch.Tensor, folds: int, fold: int) -> tuple[torch.Tensor, to
 
 
 @lru_cache(maxsize=4)
-def _graphs(name: str, data_root: str) -> tuple[list, torch.Tensor, int, int]:
-    """The dataset as a list of graphs, kept in memory across the folds of one process."""
-    dataset = load_tu(name)
-    graphs = [dataset[i] for i in range(len(dataset))]
+def _graphs(name: str, data_root: str, options: tuple = ()) -> tuple[list, torch.Tensor, int, int]:
+    """The dataset as a list of graphs (``options``: its knobs' values, as sorted items),
+    kept in memory across the folds of one process."""
+    graphs = load_graphs(name, **dict(options))
     y = torch.tensor([int(g.y) for g in graphs])
-    return graphs, y, dataset.num_features, dataset.num_classes
+    return graphs, y, graphs[0].num_features, int(y.max()) + 1
+
+
+def complete_graph(num_nodes: int) -> torch.Tensor:
+    """``edge_index`` joining every ordered pair of distinct nodes (the architectures add
+    their self-loops)."""
+    return dense_to_sparse(torch.ones(num_nodes, num_nodes) - torch.eye(num_nodes))[0]
 
 
 class Graphs:
@@ -145,7 +200,8 @@ class Graphs:
     by ``graph_input`` on the batch gives, in a few calls instead of a collation and a
     sort per batch."""
 
-    def __init__(self, arch: str, data_list, device: torch.device | str = "cpu", encoding: tuple = ()):
+    def __init__(self, arch: str, data_list, device: torch.device | str = "cpu", encoding: tuple = (),
+                 fully_adjacent: bool = False):
         self.edge_index = architecture(arch).edge_index
         params = dict(encoding)  # the spec's graph encoding and its knob (gnncore.gnn.data.encodings)
         pes = [enc.encode(g, params) for g in data_list]
@@ -153,24 +209,33 @@ class Graphs:
                   for g, pe in zip(data_list, pes)]
         self.graph = [sparse.fix(graph_input(arch, g.edge_index.to(device), g.num_nodes, graph_level=True))
                       for g in data_list]
+        # The fully-adjacent last layer's graph: one per size, as graphs of a size share it.
+        complete = {n: sparse.fix(graph_input(arch, complete_graph(n).to(device), n, graph_level=True))
+                    for n in {g.num_nodes for g in data_list}} if fully_adjacent else {}
+        self.complete = [complete[g.num_nodes] for g in data_list] if fully_adjacent else None
         self.device = device
 
+    def _join(self, parts, sizes):
+        return sparse.joined_edges(parts, sizes) if self.edge_index else sparse.block_diagonal(parts)
+
     def batch(self, ids, flips: torch.Tensor | None = None) -> tuple:
-        """The model's inputs for the graphs ``ids``: (x, graph, batch, num_graphs); ``flips``
-        [len(ids), k]: the signs of each graph's Laplacian eigenvectors (training)."""
+        """The model's inputs for the graphs ``ids``: (x, graph, batch, num_graphs), and the
+        last layer's complete graphs where it is fully adjacent; ``flips`` [len(ids), k]: the
+        signs of each graph's Laplacian eigenvectors (training)."""
         ids = list(ids)
         sizes = [self.x[i].size(0) for i in ids]
-        parts = [self.graph[i] for i in ids]
-        graph = sparse.joined_edges(parts, sizes) if self.edge_index else sparse.block_diagonal(parts)
+        graph = self._join([self.graph[i] for i in ids], sizes)
         batch = torch.repeat_interleave(torch.arange(len(ids), device=self.device),
                                         torch.tensor(sizes, device=self.device))
         x = torch.cat([self.x[i] for i in ids])
-        return (x if flips is None else enc.flip_signs(x, flips, batch)), graph, batch, len(ids)
+        out = ((x if flips is None else enc.flip_signs(x, flips, batch)), graph, batch, len(ids))
+        return out if self.complete is None else (*out, self._join([self.complete[i] for i in ids], sizes))
 
 
 @lru_cache(maxsize=8)  # every graph model of a dataset, for the folds one process trains
-def _prepared(name: str, data_root: str, arch: str, device: str, encoding: tuple = ()) -> Graphs:
-    return Graphs(arch, _graphs(name, data_root)[0], device, encoding)
+def _prepared(name: str, data_root: str, arch: str, device: str, options: tuple = (), encoding: tuple = (),
+              fully_adjacent: bool = False) -> Graphs:
+    return Graphs(arch, _graphs(name, data_root, options)[0], device, encoding, fully_adjacent)
 
 
 def encoding_of(params: dict) -> tuple:
@@ -178,15 +243,27 @@ def encoding_of(params: dict) -> tuple:
     return tuple(sorted((s.name, params[s.name]) for s in enc.SETTINGS if s.name in params))
 
 
+def _select(protocol: str):
+    """What orders a run's epochs: validation accuracy, or under the ``fit`` protocol (where
+    the training set is the measure) training accuracy, ties to the lower training loss."""
+    return (lambda row: (row["train_accuracy"], -row["loss"])) if protocol == "fit" else SELECT["accuracy"]
+
+
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
     p = spec.params
     device = torch.device(p.get("device", "cpu"))
-    name, root = info(spec.dataset, "graph").name, str(config.data_dir())
-    _, y, num_features, num_classes = _graphs(name, root)
-    graphs = _prepared(name, root, spec.model, str(device), encoding_of(p))
-    train_idx, val_idx, test_idx = fold_split(y, p["folds"], p["fold"])
+    d, root = info(spec.dataset, "graph"), str(config.data_dir())
+    name, options = d.name, tuple(sorted(d.options(p).items()))
+    _, y, num_features, num_classes = _graphs(name, root, options)
+    graphs = _prepared(name, root, spec.model, str(device), options, encoding_of(p),
+                       bool(p.get(gs.FULLY_ADJACENT.name)))
+    if d.folds_apply:
+        train_idx, val_idx, test_idx = fold_split(y, p["folds"], p["fold"])
+    else:
+        train_idx, val_idx, test_idx = d.graph_split(y, dict(options))
     # Validation and test sets are evaluated every epoch: collate each once, as one batch.
-    val_in, test_in = graphs.batch(val_idx.tolist()), graphs.batch(test_idx.tolist())
+    val_in = graphs.batch(val_idx.tolist()) if len(val_idx) else None
+    test_in = graphs.batch(test_idx.tolist())
     y = y.to(device)
     torch.manual_seed(spec.seed)
     model = build(spec, num_features + enc.width(p), num_classes).to(device)
@@ -200,7 +277,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
                         drop_last=len(train_idx) % p["batch_size"] == 1, collate_fn=list)
 
     elapsed, best_state = 0.0, None
-    selection = BestEpoch(SELECT["accuracy"], p["patience"])
+    selection = BestEpoch(_select(d.protocol), p["patience"])
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
         start = time.perf_counter()
@@ -218,9 +295,11 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
             seen += len(ids)
         model.eval()
         with torch.inference_mode():
-            val_logits, test_logits = model(*val_in), model(*test_in)
-        val_loss = float(F.cross_entropy(val_logits, y[val_idx]))
-        val_acc = float((val_logits.argmax(-1) == y[val_idx]).float().mean())
+            val_logits = model(*val_in) if val_in is not None else None
+            test_logits = model(*test_in)
+        # No validation set (a dataset whose measure is the training fit): NaN, not a number made up.
+        val_loss = float(F.cross_entropy(val_logits, y[val_idx])) if val_in is not None else float("nan")
+        val_acc = float((val_logits.argmax(-1) == y[val_idx]).float().mean()) if val_in is not None else float("nan")
         test_acc = float((test_logits.argmax(-1) == y[test_idx]).float().mean())
         elapsed += time.perf_counter() - start
         # train_accuracy: running accuracy over the epoch's batches, in training mode.
@@ -231,7 +310,8 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         stop = selection.update(row)
         if selection.row is row:  # the reported epoch's weights: the pair embeddings view reads them
             best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-        if stop:
+        # Under ``fit`` a run that fits every training graph has nothing left to show (the authors stop there).
+        if stop or (d.protocol == "fit" and row["train_accuracy"] == 1.0):
             break
 
     metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),

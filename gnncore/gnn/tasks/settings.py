@@ -62,6 +62,13 @@ FANOUT = Setting("fanout", "Fanout", type=str, scope="run", shown=False,
 DEVICE = Setting("device", "Device", type=str, scope="run", shown=False, cli=False,
                  choices={"cpu": "CPU", "cuda": "CUDA GPU"},
                  help="Where the run trains; unset, the CPU.")
+# Alon & Yahav (2021, Sec. 4.2): the last layer joins every pair of nodes of a graph, so
+# that no long-range message has to squash through the graph's bottlenecks. Unset (off),
+# a spec keeps the key it always had; it is in the key only when on.
+FULLY_ADJACENT = Setting("fully_adjacent", "Fully-adjacent last layer", type=bool, scope="run", shown=False,
+                         help="The last layer runs over the complete graph within each graph (every pair "
+                              "of its nodes joined) instead of its edges (Alon & Yahav 2021); for every "
+                              "message-passing model.")
 # What a device moves: every tensor of a run is made on it or moved to it once, so that no
 # step assumes CPU tensors (gnncore.gnn.tasks.node, .link, .graph).
 
