@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch_geometric.transforms as T
 
-from gnncore.gnn.data import splits, synthetic
+from gnncore.gnn.data import motifs, splits, synthetic
 from gnncore.gnn.data.entry import DatasetInfo
 from gnncore.gnn.data.loaders import karate_club, published_graph
 
@@ -83,6 +83,7 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
                 "4 labelled nodes train; the rest split in half, validation / test",
                 "Zachary 1977", loader=karate_club, split_rule=splits.halves),
     synthetic.ENTRY,
+    *motifs.ENTRIES.values(),
     _tu("MUTAG", 188, 3371, 7442, 7, 2, 0.1, ("A", "graph_indicator", "graph_labels", "node_labels")),
     _tu("PROTEINS", 1113, 43471, 162088, 3, 2, 2.8, ("A", "graph_indicator", "graph_labels", "node_labels")),
     # ENZYMES keeps its 18 continuous node attributes beside the 3 one-hot labels (PyG drops

@@ -1,0 +1,148 @@
+"""The explain engine: why a trained node model predicted what it did, by each explainer,
+scored against the planted motif (where the dataset has one) and against the model itself.
+
+One run is one model, one explainer and one seed on one dataset: it trains the model as
+the node engine does (the same spec a node run of that model and seed has, so the same
+numbers; trained once per process for all its explainers), explains ``nodes`` nodes drawn
+from the seed (nodes of a planted motif where there is one, as Ying et al. 2019 explain
+them, else test nodes), ranking the edges of each one's computation subgraph (``layers``
+hops: all the model sees), and reports the mean scores (gnncore.gnn.explain.scores) with every edge's importance
+as the ``masks`` table and the features' summed importance as the ``features`` table.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+import torch
+from torch_geometric.utils import k_hop_subgraph
+
+from gnncore.gnn.architectures import architectures, restore
+from gnncore.gnn.data.datasets import DatasetNames, info, load_node_data
+from gnncore.gnn.explain import scores as sc
+from gnncore.gnn.explain.explainers import EXPLAINERS, explain, explainable, refusal
+from gnncore.gnn.tasks import node
+from gnncore.gnn.tasks import settings as gs
+from gnncore.protocol import Facts, Setting, check_settings
+from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
+
+__all__ = ["FACTS", "MASK_COLUMNS", "defaults", "explained_nodes", "model_spec", "train", "validate"]
+
+EXPLAINER = Setting("explainer", "Explainer", type=str, scope="run", cli=False,
+                    choices={e.name: e.title for e in EXPLAINERS.values()},
+                    help="Which explainer gives the edge importances.")
+NODES = Setting("nodes", "Nodes explained", type=int, low=1, high=2000, step=10, scope="run",
+                help="How many nodes each run explains, drawn from the seed: nodes of a planted motif where "
+                     "the dataset has one, else test nodes.")
+TOP_EDGES = Setting("top_edges", "Edges kept", type=int, low=1, high=1000, step=1, scope="run",
+                    help="How many of the most important edges make the hard explanation fidelity is "
+                         "measured on; 12 is one house motif's 6 edges, both ways.")
+DEFAULTS = dict(nodes=100, top_edges=12)
+MASK_COLUMNS = ("node", "source", "target", "importance", "ground_truth")
+
+FACTS = Facts(
+    kind="explain", title="Explanations", command=("explain",),
+    datasets=DatasetNames("node"), default_dataset="BAShapes",
+    models=architectures("node"), default_models=("gcn",),
+    metrics=sc.METRICS, curves=(),
+    costs=(sc.MS_PER_NODE,), others=(sc.MODEL_ACCURACY,),
+    columns=("dataset", "model", "explainer", "seed", "ground_truth_auc", "fidelity_plus", "fidelity_minus",
+             "characterization", "model_accuracy", "nodes", "ms_per_node"),
+    settings=(EXPLAINER, NODES, TOP_EDGES),
+    seeds=3, max_seeds=20,
+    selected_by="", reported="mean over the explained nodes; mean ± standard deviation over seeds.",
+    intro="Why a trained model predicted what it did: each explainer's edge importances, scored against the "
+          "planted motif and against the model itself.",
+    file_prefix="explain",
+)
+
+
+def defaults(spec: RunSpec) -> dict:
+    return dict(DEFAULTS)
+
+
+def validate(spec: RunSpec) -> None:
+    """Raise SpecError with one sentence when the spec cannot be run."""
+    info(spec.dataset, "node").check_seed(spec.seed)
+    if spec.model not in FACTS.models:
+        raise SpecError(f"Unknown model '{spec.model}' for node tasks; choose one of {', '.join(FACTS.models)}.")
+    if "explainer" not in spec.params:
+        raise SpecError(f"Name an explainer: one of {', '.join(EXPLAINERS)}.")
+    check_settings(spec, FACTS.settings)
+    said = refusal(spec.params["explainer"], spec.model)
+    if said:
+        raise SpecError(said)
+
+
+def model_spec(spec: RunSpec) -> RunSpec:
+    """The node run whose trained model an explain run explains: its model and seed, the
+    node engine's defaults (as the arena and ``gnn`` train it)."""
+    bare = RunSpec("node", info(spec.dataset, "node").name, spec.model, spec.seed)
+    resolved = RunSpec.make("node", bare.dataset, spec.model, spec.seed, **node.defaults(bare))
+    node.validate(resolved)
+    return resolved.as_resolved()
+
+
+@functools.lru_cache(maxsize=4)
+def _trained(node_spec: RunSpec) -> RunResult:
+    """The node run, once per process for every explainer of it."""
+    return node.train(node_spec)
+
+
+def explained_nodes(data, count: int, seed: int) -> torch.Tensor:
+    """``count`` nodes drawn from ``seed``: in a planted motif where the data has one, else test nodes."""
+    pool = (data.node_mask > 0) if "node_mask" in data else data.test_mask
+    ids = pool.nonzero().view(-1)
+    g = torch.Generator().manual_seed(seed)
+    return ids[torch.randperm(len(ids), generator=g)[:count]].sort().values
+
+
+def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
+    p = spec.params
+    node_spec = model_spec(spec)
+    trained = _trained(node_spec)
+    data = load_node_data(node_spec.dataset, node_spec.seed, **gs.dataset_options(node_spec))
+    model = explainable(restore(node_spec, trained.artifacts["model"], data.num_features, data.num_classes))
+    truth = data.edge_mask if "edge_mask" in data else None
+    targets = explained_nodes(data, p["nodes"], spec.seed)
+    aucs, plus, minus, masks = [], [], [], []
+    features = torch.zeros(data.num_features)
+    elapsed = 0.0
+    torch.manual_seed(spec.seed)  # GNNExplainer's and the random explainer's draws
+    for i, target in enumerate(targets.tolist()):
+        check_stop(should_stop)
+        # The whole graph goes in (a subgraph would change the degrees GCN normalises by),
+        # and only the edges within the model's reach are ranked and scored.
+        _, _, _, reach = k_hop_subgraph(target, node_spec.params["layers"], data.edge_index,
+                                        num_nodes=data.num_nodes)
+        start = time.perf_counter()
+        explainer, explanation = explain(p["explainer"], model, data.x, data.edge_index, target)
+        elapsed += time.perf_counter() - start
+        explanation.edge_mask = explanation.edge_mask.detach() * reach
+        importance = explanation.edge_mask[reach]
+        gt = truth[reach] if truth is not None else None
+        if gt is not None:
+            aucs.append(sc.mask_auc(importance, gt))
+        fp, fm = sc.node_fidelity(explainer, explanation, min(p["top_edges"], int(reach.sum())))
+        plus.append(fp)
+        minus.append(fm)
+        if explanation.get("node_mask") is not None:
+            features += explanation.node_mask.detach().abs().sum(0)
+        ends = data.edge_index[:, reach]
+        masks += [dict(node=target, source=s, target=t, importance=w, ground_truth=g)
+                  for s, t, w, g in zip(ends[0].tolist(), ends[1].tolist(), importance.tolist(),
+                                        gt.long().tolist() if gt is not None else [None] * len(importance))]
+        if on_progress:
+            on_progress(Progress(spec, i + 1, len(targets)))
+    fid_plus, fid_minus = sc.mean(plus), sc.mean(minus)
+    metrics = {"ground_truth_auc": sc.mean(aucs) if truth is not None else math.nan,
+               "fidelity_plus": fid_plus, "fidelity_minus": fid_minus,
+               "characterization": sc.characterization(fid_plus, fid_minus),
+               "model_accuracy": trained.metrics["test_accuracy"], "nodes": len(targets),
+               "ms_per_node": 1000 * elapsed / max(1, len(targets))}
+    ranked = features.argsort(descending=True)[:20].tolist() if features.any() else []
+    tables = {"masks": masks,
+              "features": [dict(feature=f, importance=float(features[f])) for f in ranked]}
+    return RunResult(spec, metrics, tables=tables)
