@@ -111,18 +111,21 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     features = torch.zeros(data.num_features)
     elapsed = 0.0
     torch.manual_seed(spec.seed)  # GNNExplainer's and the random explainer's draws
+    layers = node_spec.params["layers"]
     for i, target in enumerate(targets.tolist()):
         check_stop(should_stop)
-        # The whole graph goes in (a subgraph would change the degrees GCN normalises by),
-        # and only the edges within the model's reach are ranked and scored.
-        _, _, _, reach = k_hop_subgraph(target, node_spec.params["layers"], data.edge_index,
-                                        num_nodes=data.num_nodes)
+        # One hop more than the model sees: every node it sees keeps all its neighbours, so its
+        # degree (GCN's normalisation, SAGE's mean, GAT's softmax) and the prediction are the
+        # whole graph's; only the edges within the model's reach are ranked and scored.
+        subset, edges, (centre,), inside = k_hop_subgraph(target, layers + 1, data.edge_index, relabel_nodes=True,
+                                                          num_nodes=data.num_nodes)
+        reach = k_hop_subgraph(int(centre), layers, edges, num_nodes=len(subset))[3]
         start = time.perf_counter()
-        explainer, explanation = explain(p["explainer"], model, data.x, data.edge_index, target)
+        explainer, explanation = explain(p["explainer"], model, data.x[subset], edges, int(centre))
         elapsed += time.perf_counter() - start
         explanation.edge_mask = explanation.edge_mask.detach() * reach
         importance = explanation.edge_mask[reach]
-        gt = truth[reach] if truth is not None else None
+        gt = truth[inside][reach] if truth is not None else None
         if gt is not None:
             aucs.append(sc.mask_auc(importance, gt))
         fp, fm = sc.node_fidelity(explainer, explanation, min(p["top_edges"], int(reach.sum())))
@@ -130,7 +133,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         minus.append(fm)
         if explanation.get("node_mask") is not None:
             features += explanation.node_mask.detach().abs().sum(0)
-        ends = data.edge_index[:, reach]
+        ends = subset[edges[:, reach]]
         masks += [dict(node=target, source=s, target=t, importance=w, ground_truth=g)
                   for s, t, w, g in zip(ends[0].tolist(), ends[1].tolist(), importance.tolist(),
                                         gt.long().tolist() if gt is not None else [None] * len(importance))]

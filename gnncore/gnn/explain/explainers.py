@@ -41,7 +41,9 @@ class ExplainerEntry:
     title: str           # one line: what it is and whose paper
     color: str
     make: Callable[[], object]   # the PyG algorithm
-    features: bool = True        # gives a feature importance beside the edge mask
+    # how it gives a feature importance beside the edge mask (PyG's node_mask_type): per node
+    # and feature, one per feature, or none
+    features: str | None = "attributes"
     attention_only: bool = False  # needs a model whose layers compute attention
 
 
@@ -69,14 +71,14 @@ def _random():
 
 EXPLAINERS: dict[str, ExplainerEntry] = {e.name: e for e in [
     ExplainerEntry("gnnexplainer", "GNNExplainer", "GNNExplainer (Ying et al. 2019): a learned soft mask",
-                   "#4C78A8", _gnnexplainer),
+                   "#4C78A8", _gnnexplainer, features="common_attributes"),
     ExplainerEntry("integrated-gradients", "Integrated Gradients",
                    "Integrated Gradients (Sundararajan et al. 2017), through Captum", "#F58518",
                    _captum("IntegratedGradients")),
     ExplainerEntry("saliency", "Saliency", "Saliency (Simonyan et al. 2014): the gradient's size, through Captum",
                    "#E45756", _captum("Saliency")),
     ExplainerEntry("attention", "Attention", "The model's own attention, mean over layers and heads",
-                   "#54A24B", _attention, features=False, attention_only=True),
+                   "#54A24B", _attention, features=None, attention_only=True),
     ExplainerEntry("random", "Random", "Uniform noise: the floor every score is read against", "#9D9D9D",
                    _random),
 ]}
@@ -143,7 +145,7 @@ def explain(name: str, model: Explainable, x: torch.Tensor, edge_index: torch.Te
         module._parameters.pop("_edge_mask", None)
     explainer = Explainer(
         model=model, algorithm=entry.make(), explanation_type="model",
-        node_mask_type="attributes" if entry.features else None, edge_mask_type="object",
+        node_mask_type=entry.features, edge_mask_type="object",
         model_config=dict(mode="multiclass_classification", task_level=level, return_type="raw"))
     try:
         return explainer, explainer(x, edge_index, index=index)
