@@ -39,6 +39,9 @@ NODES = Setting("nodes", "Nodes explained", type=int, low=1, high=2000, step=10,
 TOP_EDGES = Setting("top_edges", "Edges kept", type=int, low=1, high=1000, step=1, scope="run",
                     help="How many of the most important edges make the hard explanation fidelity is "
                          "measured on; 12 is one house motif's 6 edges, both ways.")
+EPOCHS = Setting("epochs", "Model's epochs", type=int, low=1, high=5000, step=10, scope="run",
+                 help="Train the explained model this many epochs instead of its node run's (short runs "
+                      "for a quick look and for tests); unset, the model is exactly its node run's.")
 DEFAULTS = dict(nodes=100, top_edges=12)
 MASK_COLUMNS = ("node", "source", "target", "importance", "ground_truth")
 
@@ -50,7 +53,7 @@ FACTS = Facts(
     costs=(sc.MS_PER_NODE,), others=(sc.MODEL_ACCURACY,),
     columns=("dataset", "model", "explainer", "seed", "ground_truth_auc", "fidelity_plus", "fidelity_minus",
              "characterization", "model_accuracy", "nodes", "ms_per_node"),
-    settings=(EXPLAINER, NODES, TOP_EDGES),
+    settings=(EXPLAINER, NODES, TOP_EDGES, EPOCHS),
     seeds=3, max_seeds=20,
     selected_by="", reported="mean over the explained nodes; mean ± standard deviation over seeds.",
     intro="Why a trained model predicted what it did: each explainer's edge importances, scored against the "
@@ -80,7 +83,8 @@ def model_spec(spec: RunSpec) -> RunSpec:
     """The node run whose trained model an explain run explains: its model and seed, the
     node engine's defaults (as the arena and ``gnn`` train it)."""
     bare = RunSpec("node", info(spec.dataset, "node").name, spec.model, spec.seed)
-    resolved = RunSpec.make("node", bare.dataset, spec.model, spec.seed, **node.defaults(bare))
+    epochs = {"epochs": spec.params["epochs"]} if "epochs" in spec.params else {}
+    resolved = RunSpec.make("node", bare.dataset, spec.model, spec.seed, **{**node.defaults(bare), **epochs})
     node.validate(resolved)
     return resolved.as_resolved()
 
