@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import time
+from dataclasses import dataclass
 
 import torch
 from torch_geometric.utils import k_hop_subgraph
@@ -28,7 +29,8 @@ from gnncore.gnn.tasks import settings as gs
 from gnncore.protocol import Facts, Setting, check_settings
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
-__all__ = ["FACTS", "MASK_COLUMNS", "defaults", "explained_nodes", "model_spec", "train", "validate"]
+__all__ = ["FACTS", "MASK_COLUMNS", "NodeExplanation", "defaults", "explain_node", "explained_nodes", "model_spec",
+           "train", "validate"]
 
 EXPLAINER = Setting("explainer", "Explainer", type=str, scope="run", cli=False,
                     choices={e.name: e.title for e in EXPLAINERS.values()},
@@ -103,6 +105,49 @@ def explained_nodes(data, count: int, seed: int) -> torch.Tensor:
     return ids[torch.randperm(len(ids), generator=g)[:count]].sort().values
 
 
+@dataclass
+class NodeExplanation:
+    """One node's explanation: the importance of each edge within the model's reach
+    (``ends``: their source and target ids in the whole graph), the planted motif's edges
+    among them (None without one), the features' summed importance, and PyG's objects."""
+
+    node: int
+    ends: torch.Tensor
+    importance: torch.Tensor
+    truth: torch.Tensor | None
+    features: torch.Tensor | None
+    explainer: object
+    explanation: object
+    seconds: float
+
+    def rows(self) -> list[dict]:
+        """:data:`MASK_COLUMNS` rows."""
+        truth = self.truth.long().tolist() if self.truth is not None else [None] * len(self.importance)
+        return [dict(node=self.node, source=s, target=t, importance=w, ground_truth=g)
+                for s, t, w, g in zip(self.ends[0].tolist(), self.ends[1].tolist(), self.importance.tolist(), truth)]
+
+
+def explain_node(explainer: str, model, data, target: int, layers: int) -> NodeExplanation:
+    """Explain ``model``'s (:func:`explainable`) prediction at ``target`` by ``explainer``.
+
+    One hop more than the model sees goes in: every node it sees keeps all its neighbours, so
+    its degree (GCN's normalisation, SAGE's mean, GAT's softmax) and the prediction are the
+    whole graph's; only the edges within the model's reach are ranked and scored.
+    """
+    subset, edges, (centre,), inside = k_hop_subgraph(target, layers + 1, data.edge_index, relabel_nodes=True,
+                                                      num_nodes=data.num_nodes)
+    reach = k_hop_subgraph(int(centre), layers, edges, num_nodes=len(subset))[3]
+    start = time.perf_counter()
+    algorithm, explanation = explain(explainer, model, data.x[subset], edges, int(centre))
+    seconds = time.perf_counter() - start
+    explanation.edge_mask = explanation.edge_mask.detach() * reach
+    node_mask = explanation.get("node_mask")
+    return NodeExplanation(
+        target, subset[edges[:, reach]], explanation.edge_mask[reach],
+        data.edge_mask[inside][reach] if "edge_mask" in data else None,
+        node_mask.detach().abs().sum(0) if node_mask is not None else None, algorithm, explanation, seconds)
+
+
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
     p = spec.params
     node_spec = model_spec(spec)
@@ -118,29 +163,16 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     layers = node_spec.params["layers"]
     for i, target in enumerate(targets.tolist()):
         check_stop(should_stop)
-        # One hop more than the model sees: every node it sees keeps all its neighbours, so its
-        # degree (GCN's normalisation, SAGE's mean, GAT's softmax) and the prediction are the
-        # whole graph's; only the edges within the model's reach are ranked and scored.
-        subset, edges, (centre,), inside = k_hop_subgraph(target, layers + 1, data.edge_index, relabel_nodes=True,
-                                                          num_nodes=data.num_nodes)
-        reach = k_hop_subgraph(int(centre), layers, edges, num_nodes=len(subset))[3]
-        start = time.perf_counter()
-        explainer, explanation = explain(p["explainer"], model, data.x[subset], edges, int(centre))
-        elapsed += time.perf_counter() - start
-        explanation.edge_mask = explanation.edge_mask.detach() * reach
-        importance = explanation.edge_mask[reach]
-        gt = truth[inside][reach] if truth is not None else None
-        if gt is not None:
-            aucs.append(sc.mask_auc(importance, gt))
-        fp, fm = sc.node_fidelity(explainer, explanation, min(p["top_edges"], int(reach.sum())))
+        one = explain_node(p["explainer"], model, data, target, layers)
+        elapsed += one.seconds
+        if truth is not None:
+            aucs.append(sc.mask_auc(one.importance, one.truth))
+        fp, fm = sc.node_fidelity(one.explainer, one.explanation, min(p["top_edges"], len(one.importance)))
         plus.append(fp)
         minus.append(fm)
-        if explanation.get("node_mask") is not None:
-            features += explanation.node_mask.detach().abs().sum(0)
-        ends = subset[edges[:, reach]]
-        masks += [dict(node=target, source=s, target=t, importance=w, ground_truth=g)
-                  for s, t, w, g in zip(ends[0].tolist(), ends[1].tolist(), importance.tolist(),
-                                        gt.long().tolist() if gt is not None else [None] * len(importance))]
+        if one.features is not None:
+            features += one.features
+        masks += one.rows()
         if on_progress:
             on_progress(Progress(spec, i + 1, len(targets)))
     fid_plus, fid_minus = sc.mean(plus), sc.mean(minus)

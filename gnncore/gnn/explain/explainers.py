@@ -93,6 +93,8 @@ def explainer_entry(name: str) -> ExplainerEntry:
 def refusal(explainer: str, model: str) -> str:
     """One sentence where ``explainer`` does not apply to ``model``; "" where it does."""
     entry = explainer_entry(explainer)
+    if not architecture(model).uses_graph:
+        return f"{architecture(model).label} never looks at the edges, so no edge explains its predictions."
     if entry.attention_only and not architecture(model).edge_index:
         return (f"{entry.label} explains only models that compute attention (GAT); "
                 f"{architecture(model).label} weighs its neighbours without any.")
