@@ -29,11 +29,13 @@ def _explainer_scale(names) -> alt.Scale:
     return alt.Scale(domain=[_label(n) for n in names], range=[EXPLAINERS[n].color for n in names])
 
 
-def mask_chart(nodes: pd.DataFrame, edges: pd.DataFrame, masks: pd.DataFrame, centre: int) -> alt.TopLevelMixin:
+def mask_chart(nodes: pd.DataFrame, edges: pd.DataFrame, masks: pd.DataFrame, centre: int | None,
+               heading: str | None = None) -> alt.TopLevelMixin:
     """One panel per model and explainer (rows: models, columns: explainers): every edge of the
-    neighbourhood as thick and dark as the explainer's importance for ``centre``'s prediction,
-    scaled to the panel's largest; a planted motif's edges dashed where the masks know them.
-    ``nodes`` may carry ``text`` (an atom type): drawn on each node."""
+    neighbourhood as thick and dark as the explainer's importance for ``centre``'s prediction
+    (None: the whole graph's), scaled to the panel's largest; a planted motif's edges dashed
+    where the masks know them. ``nodes`` may carry ``text`` (an atom type): drawn on each
+    node and coloured by it."""
     require(nodes, ["node", "label", "x", "y"], "mask_chart")
     require(masks, ["model", "explainer", "source", "target", "importance"], "mask_chart")
     pos = nodes.set_index("node")
@@ -46,10 +48,12 @@ def mask_chart(nodes: pd.DataFrame, edges: pd.DataFrame, masks: pd.DataFrame, ce
     columns = max(1, masks.groupby("model")["explainer"].nunique().max())
     grid = alt.concat(*panels, columns=int(columns), spacing=14) if len(panels) > 3 else _grid(panels, 14)
     return style(grid.resolve_scale(color="shared", strokeWidth="shared").properties(
-        title=title(f"Why node {centre} got its prediction",
+        title=title(heading or f"Why node {centre} got its prediction",
                     ["Each edge is as thick as its importance to the explainer (scaled to each panel's largest); "
-                     f"the ringed node is {centre}, colours are true classes.",
-                     "Dashed: an edge of the planted motif (the ground truth), where there is one."])))
+                     + (f"the ringed node is {centre}, colours are true classes." if centre is not None
+                        else "colours are atom types." if "text" in nodes else "colours are node classes."),
+                     *(["Dashed: an edge of the planted motif (the ground truth)."]
+                       if "ground_truth" in masks and masks["ground_truth"].notna().any() else [])])))
 
 
 def _mask_panel(model, explainer, masks, nodes, edges, pos, centre) -> alt.LayerChart:
@@ -74,11 +78,14 @@ def _mask_panel(model, explainer, masks, nodes, edges, pos, centre) -> alt.Layer
         strokeDash=alt.condition("datum.motif", alt.value([4, 2]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("source:Q", title="From node"), alt.Tooltip("target:Q", title="To node"),
                  alt.Tooltip("importance:Q", title="Importance (of the largest)", format=".2f")])
-    data = nodes.assign(true_class=[class_name(c) for c in nodes["label"]], centre=nodes["node"] == centre)
+    atoms = "text" in nodes
+    data = nodes.assign(true_class=nodes["text"] if atoms else [class_name(c) for c in nodes["label"]],
+                        centre=nodes["node"] == centre)
     dots = alt.Chart(data).mark_circle(opacity=1, stroke="white", strokeWidth=1).encode(
         x=alt.X("x:Q", **axis), y=alt.Y("y:Q", **axis),
-        color=alt.Color("true_class:N", title="True class", scale=_class_scale(nodes["label"])),
-        size=alt.condition("datum.centre", alt.value(240), alt.value(70)),
+        color=alt.Color("true_class:N", title="Atom" if atoms else "True class",
+                        scale=alt.Scale(scheme="set2") if atoms else _class_scale(nodes["label"])),
+        size=alt.condition("datum.centre", alt.value(240), alt.value(170 if atoms else 70)),
         tooltip=[alt.Tooltip("node:Q", title="Node"), alt.Tooltip("true_class:N", title="True class")]
         + ([alt.Tooltip("text:N", title="Atom")] if "text" in data else []))
     ring = alt.Chart(data[data["centre"]]).mark_point(size=480, color=INK, strokeWidth=2.5).encode(
@@ -89,7 +96,8 @@ def _mask_panel(model, explainer, masks, nodes, edges, pos, centre) -> alt.Layer
             x=alt.X("x:Q", **axis), y=alt.Y("y:Q", **axis), text="text:N"))
     return alt.layer(*layers).properties(
         width=PANEL * 0.8, height=PANEL * 0.8,
-        title=alt.TitleParams(f"{display_name(model)} · {_label(explainer)}", fontSize=12, color=INK,
+        title=alt.TitleParams(f"{display_name(model)} · {_label(explainer)}" if model else _label(explainer),
+                              fontSize=12, color=INK,
                               anchor="middle"))
 
 

@@ -61,6 +61,8 @@ class DatasetInfo:
     check_knobs: Callable[[dict], None] | None = field(default=None, compare=False, repr=False)
     # Each seed draws a graph of its own (so seeds cannot share a batch).
     graph_per_seed: bool = False
+    # What each one-hot node feature means, where the dataset says (MUTAG's atom types).
+    node_names: tuple[str, ...] = ()
     # Keyword arguments of the PyG class beyond its root and name.
     pyg_options: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -31,7 +31,7 @@ from torch_geometric.datasets.motif_generator import CycleMotif, GridMotif, Hous
 from gnncore.gnn.data.entry import DatasetInfo
 from gnncore.gnn.data.splits import per_class_fractions
 
-__all__ = ["ENTRIES", "FEATURES", "ba_2motifs", "planted"]
+__all__ = ["BA_2MOTIFS", "ENTRIES", "FEATURES", "Graphs", "ba_2motifs", "planted"]
 
 FEATURES = 10  # Ying et al.'s constant input: 10 ones per node
 SOURCE = "Ying et al. 2019 (GNNExplainer), made by PyG's ExplainerDataset"
@@ -105,3 +105,25 @@ def _node_entry(name: str) -> DatasetInfo:
 
 
 ENTRIES = {name: _node_entry(name) for name in NODE_BENCHMARKS}
+
+
+class Graphs(list):
+    """Generated graphs, read as the graph task reads a PyG dataset."""
+
+    @property
+    def num_features(self) -> int:
+        return int(self[0].num_features)
+
+    @property
+    def num_classes(self) -> int:
+        return int(max(int(g.y) for g in self)) + 1
+
+
+def _graphs_loader(d: DatasetInfo, seed: int, options: dict) -> Graphs:
+    return Graphs(ba_2motifs(d.graphs, seed=0))  # one fixed set: the folds are the graph task's
+
+
+BA_2MOTIFS = DatasetInfo(
+    "BA2Motifs", "BA-2Motifs (a house or a 5-cycle on a BA graph)", "builtin", ("graph",), 25000, 48000, FEATURES, 2,
+    "stratified 10-fold cross-validation (Errica et al. 2020)", "Luo et al. 2020 (PGExplainer), made by PyG's "
+    "generators", graphs=1000, loader=_graphs_loader)

@@ -27,7 +27,8 @@ from gnncore.gnn.tasks import reported as r
 from gnncore.gnn.tasks import settings as gs
 from gnncore.gnn.kernels import sparse
 from gnncore.gnn.data.datasets import dataset_names, info, load_tu
-from gnncore.gnn.architectures import architecture, architectures, build, count_parameters, graph_input
+from gnncore.gnn.architectures import (architecture, architectures, build, count_parameters, graph_input,
+                                      state_bytes)
 from gnncore.gnn.tasks.training import SELECT
 from gnncore.gnn.tasks.selection import BestEpoch
 from gnncore.protocol import Facts, Setting
@@ -180,7 +181,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
     loader = DataLoader(train_idx.tolist(), batch_size=p["batch_size"], shuffle=True,
                         drop_last=len(train_idx) % p["batch_size"] == 1, collate_fn=list)
 
-    elapsed = 0.0
+    elapsed, best_state = 0.0, None
     selection = BestEpoch(SELECT["accuracy"], p["patience"])
     for epoch in range(1, p["epochs"] + 1):
         check_stop(should_stop)
@@ -209,10 +210,13 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
                    val_accuracy=val_acc, test_accuracy=test_acc)
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": val_acc, "loss": row["loss"]}))
-        if selection.update(row):
+        stop = selection.update(row)
+        if selection.row is row:  # the reported epoch's weights, for the explanations
+            best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        if stop:
             break
 
     metrics = {**selection.summary(elapsed, "test_accuracy", "val_accuracy", "train_accuracy"),
                "params": count_parameters(model), "train_graphs": len(train_idx),
                "val_graphs": len(val_idx), "test_graphs": len(test_idx)}
-    return RunResult(spec, metrics, selection.history)
+    return RunResult(spec, metrics, selection.history, artifacts={"model": state_bytes(best_state)})
