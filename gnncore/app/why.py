@@ -9,8 +9,6 @@ stored models), the scores from explain runs (a background job, stored), the cha
 
 from __future__ import annotations
 
-import copy
-
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +17,7 @@ from gnncore.app.comparison import draw_spec
 from gnncore.app.progress import progress_panel
 from gnncore.charts.explain import feature_chart, mask_chart, scores_chart
 from gnncore.charts.theme import display_name
+from gnncore.gnn.architectures import build
 from gnncore.gnn.explain.engine import FACTS, explain_node
 from gnncore.gnn.explain.explainers import EXPLAINERS, explainable, refusal
 from gnncore.gnn.inside.neighbourhood import Trained, neighbourhood
@@ -26,6 +25,7 @@ from gnncore.pairs import paired_differences, verdict
 from gnncore.runs import RunStore, grid, runs_frame
 
 SCORED_NODES = 100
+SCORED = tuple(EXPLAINERS)  # the explainers scored in the background
 
 
 def show_why(trained: list[Trained], store: RunStore, stem: str, seed: int) -> None:
@@ -38,7 +38,8 @@ def show_why(trained: list[Trained], store: RunStore, stem: str, seed: int) -> N
         node = int(st.number_input(f"Node id (0 to {data.num_nodes - 1})", min_value=0,
                                    max_value=data.num_nodes - 1, value=test_nodes[0] if test_nodes else 0,
                                    step=1, key="why_node", width=220))
-        default = [e for e in ("gnnexplainer", "saliency", "attention", "random") if e in EXPLAINERS]
+        # The quick ones: Streamlit draws every tab on each rerun, and GNNExplainer trains a mask.
+        default = [e for e in ("saliency", "attention", "random") if e in EXPLAINERS]
         chosen = st.multiselect("Explainers", list(EXPLAINERS), default=default, key="why_explainers",
                                 format_func=lambda e: EXPLAINERS[e].label, width=520)
     if not chosen:
@@ -68,7 +69,7 @@ def _scores(trained: list[Trained], store: RunStore, stem: str, seed: int) -> No
     st.markdown(f"**How faithful is each explainer?** Scored on {SCORED_NODES} nodes of seed {seed} "
                 "(models trained with their default settings), in the background.")
     specs = []
-    for e in EXPLAINERS:
+    for e in SCORED:
         fits = [t.spec.model for t in trained if not refusal(e, t.spec.model)]
         if fits:
             specs += grid("explain", trained[0].spec.dataset, fits, [seed], explainer=e, nodes=SCORED_NODES)
@@ -113,7 +114,9 @@ def _explained(keys: tuple, node: int, explainers: tuple, _trained: list[Trained
     model: the explainers need PyG's plain layers)."""
     masks, features = [], []
     for t in _trained:
-        model = explainable(copy.deepcopy(t.model))
+        fresh = build(t.spec, t.data.num_features, t.data.num_classes)  # the inside view keeps its own
+        fresh.load_state_dict(t.model.state_dict())
+        model = explainable(fresh.eval())
         for e in explainers:
             if refusal(e, t.spec.model):
                 continue
