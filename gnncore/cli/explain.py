@@ -174,10 +174,14 @@ def run(args) -> int:
           f"{common.plural(frame['seed'].nunique(), 'seed')}, mean +- std over seeds")
     for model, runs in frame.groupby("model", sort=False):
         print(f" {model} (test accuracy {100 * runs['model_accuracy'].mean():.1f}%)")
-        print("\n".join(common.summary_lines(runs, "explainer", metrics[:-1])))
+        for explainer, mine in runs.groupby("explainer", sort=False):
+            cells = [f"{m.name} {mine[m.name].mean():.3f} +- {mine[m.name].std(ddof=1) if len(mine) > 1 else 0:.3f}"
+                     for m in metrics[:-1]]
+            print(f"  {explainer:<21}" + "  ".join(cells) + f"  {mine['ms_per_node'].mean():.0f} ms/node")
     label = lambda name: EXPLAINERS[name].label if name in EXPLAINERS else name  # noqa: E731
+    # Scores run from 0 to 1: differences in hundredths ("points"), as accuracies are.
     for _, row in pairs.iterrows():
-        print(f"  {row['architecture']}, {row['metric']}: " + verdict(row, label, fraction=False))
+        print(f"  {row['architecture']}, {row['metric']}: " + verdict(row, label, fraction=True))
     for path, rows in written.items():
         print(f"wrote {rows} rows to {path}")
     return 0
