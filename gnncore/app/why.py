@@ -45,11 +45,9 @@ def show_why(trained: list[Trained], store: RunStore, stem: str, seed: int) -> N
     if not chosen:
         st.info("Choose at least one explainer.")
         return
-    for e in chosen:
-        for t in trained:
-            said = refusal(e, t.spec.model)
-            if said:
-                st.caption(said)
+    for said in dict.fromkeys(refusal(e, t.spec.model) for e in chosen for t in trained):
+        if said:
+            st.caption(said)
     masks, features = _explained(tuple(t.spec.key for t in trained), node, tuple(chosen), trained)
     if masks.empty:
         st.info("None of the chosen explainers applies to these models.")
@@ -60,6 +58,7 @@ def show_why(trained: list[Trained], store: RunStore, stem: str, seed: int) -> N
     file = f"{stem}why_node_{node}_seed_{seed}_"
     draw_spec(mask_chart(nodes, edges, near, node).to_dict(validate=False), masks, "why_masks", file + "masks",
               caption="The CSV holds every explainer's importance on every edge within the models' reach.")
+    features = features[features["explainer"] != "random"] if not features.empty else features  # noise
     if not features.empty:
         draw_spec(feature_chart(features).to_dict(validate=False), features, "why_features", file + "features")
     _scores(trained, store, stem, seed)
