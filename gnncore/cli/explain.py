@@ -62,7 +62,7 @@ def specs_from_args(args) -> tuple[list, list[str]]:
         raise common.UsageError(f"Unknown explainer '{(unknown or [''])[0]}'; choose from {', '.join(EXPLAINERS)}.")
     specs, said = [], []
     for explainer in dict.fromkeys(args.explainers):
-        fits = [m for m in models if m not in FACTS.models or not refusal(explainer, m)]
+        fits = [m for m in models if not refusal(explainer, m)]
         said += [refusal(explainer, m) for m in models if m not in fits]
         if fits:
             specs += common.grid("explain", args.dataset, fits, args.seeds, explainer=explainer, **given)
@@ -169,14 +169,14 @@ def run(args) -> int:
     if args.pairs_out:
         common.write_csv(pairs[["architecture"]].join(for_csv(pairs, False)), args.pairs_out, "--pairs-out")
         written[args.pairs_out] = len(pairs)
-    metrics = [m for m in (*FACTS.metrics, *FACTS.others) if frame[m.name].notna().any()]
+    metrics = [m for m in FACTS.metrics if frame[m.name].notna().any()]
     print(f"{frame['dataset'].iloc[0]}, explanations of {int(frame['nodes'].max())} nodes per run, "
           f"{common.plural(frame['seed'].nunique(), 'seed')}, mean +- std over seeds")
     for model, runs in frame.groupby("model", sort=False):
         print(f" {model} (test accuracy {100 * runs['model_accuracy'].mean():.1f}%)")
         for explainer, mine in runs.groupby("explainer", sort=False):
             cells = [f"{m.name} {mine[m.name].mean():.3f} +- {mine[m.name].std(ddof=1) if len(mine) > 1 else 0:.3f}"
-                     for m in metrics[:-1]]
+                     for m in metrics]
             print(f"  {explainer:<21}" + "  ".join(cells) + f"  {mine['ms_per_node'].mean():.0f} ms/node")
     label = lambda name: EXPLAINERS[name].label if name in EXPLAINERS else name  # noqa: E731
     # Scores run from 0 to 1: differences in hundredths ("points"), as accuracies are.

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch_geometric.utils import k_hop_subgraph
 
-from gnncore.gnn.architectures import architectures, restore
+from gnncore.gnn.architectures import Architectures, architectures, restore
 from gnncore.gnn.data.datasets import DatasetNames, info, load_node_data
 from gnncore.gnn.explain import scores as sc
 from gnncore.gnn.explain.explainers import EXPLAINERS, explain, explainable, refusal
@@ -44,15 +44,23 @@ TOP_EDGES = Setting("top_edges", "Edges kept", type=int, low=1, high=1000, step=
 EPOCHS = Setting("epochs", "Model's epochs", type=int, low=1, high=5000, step=10, scope="run",
                  help="Train the explained model this many epochs instead of its node run's (short runs "
                       "for a quick look and for tests); unset, the model is exactly its node run's.")
-DEFAULTS = dict(nodes=100, top_edges=12)
+DEFAULTS = dict(explainer="gnnexplainer", nodes=100, top_edges=12)
 MASK_COLUMNS = ("node", "source", "target", "importance", "ground_truth")
+
+class _Explained(Architectures):
+    """The node task's architectures that hear their neighbours (plugins included): an MLP
+    never looks at an edge, so no edge explains it."""
+
+    def _now(self) -> dict:
+        return {name: a for name, a in super()._now().items() if a.uses_graph}
+
 
 FACTS = Facts(
     kind="explain", title="Explanations", command=("explain",),
     datasets=DatasetNames("node"), default_dataset="BAShapes",
-    models=architectures("node"), default_models=("gcn",),
+    models=_Explained("node"), default_models=("gcn",),
     metrics=sc.METRICS, curves=(),
-    costs=(sc.MS_PER_NODE,), others=(sc.MODEL_ACCURACY,),
+    costs=(sc.MS_PER_NODE,), others=(sc.MODEL_ACCURACY, sc.NODES),
     columns=("dataset", "model", "explainer", "seed", "ground_truth_auc", "fidelity_plus", "fidelity_minus",
              "characterization", "model_accuracy", "nodes", "ms_per_node"),
     settings=(EXPLAINER, NODES, TOP_EDGES, EPOCHS),
@@ -72,9 +80,9 @@ def validate(spec: RunSpec) -> None:
     """Raise SpecError with one sentence when the spec cannot be run."""
     info(spec.dataset, "node").check_seed(spec.seed)
     if spec.model not in FACTS.models:
-        raise SpecError(f"Unknown model '{spec.model}' for node tasks; choose one of {', '.join(FACTS.models)}.")
-    if "explainer" not in spec.params:
-        raise SpecError(f"Name an explainer: one of {', '.join(EXPLAINERS)}.")
+        if spec.model in architectures("node"):
+            raise SpecError(refusal(spec.params["explainer"], spec.model))
+        raise SpecError(f"Unknown model '{spec.model}'; choose one of {', '.join(FACTS.models)}.")
     check_settings(spec, FACTS.settings)
     said = refusal(spec.params["explainer"], spec.model)
     if said:

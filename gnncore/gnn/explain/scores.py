@@ -21,7 +21,7 @@ from torch_geometric.explain.metric import characterization_score, fidelity
 from gnncore.protocol import Metric
 
 __all__ = ["CHARACTERIZATION", "FIDELITY_MINUS", "FIDELITY_PLUS", "GROUND_TRUTH_AUC", "METRICS", "MODEL_ACCURACY",
-           "MS_PER_NODE", "characterization", "hard", "mask_auc", "node_fidelity"]
+           "MS_PER_NODE", "NODES", "characterization", "hard", "mask_auc", "node_fidelity"]
 
 GROUND_TRUTH_AUC = Metric(
     "ground_truth_auc", "Explanation AUC", short="AUC", digits=3,
@@ -43,6 +43,7 @@ MODEL_ACCURACY = Metric("model_accuracy", "Model's test accuracy", short="Model 
                         help="The explained model's test accuracy (its node run's reported epoch).")
 MS_PER_NODE = Metric("ms_per_node", "Time per explanation", short="ms / node", unit="ms", digits=1,
                      higher_is_better=False, help="Wall time to explain one node, on one thread.")
+NODES = Metric("nodes", "Nodes explained", whole=True, digits=0, help="How many nodes the run explained.")
 METRICS = (CHARACTERIZATION, FIDELITY_PLUS, FIDELITY_MINUS, GROUND_TRUTH_AUC)
 
 
