@@ -153,7 +153,7 @@ def run(args) -> int:
     from gnncore.runs import table_frame
 
     specs, said = specs_from_args(args)
-    for sentence in said:
+    for sentence in dict.fromkeys(said):
         print(f"note: {sentence}", file=sys.stderr)
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers)
     frame = scores_frame(results)
