@@ -100,7 +100,7 @@ def test_reading_order_keeps_the_baseline_last_across_engines():
     assert theme.order(["mlp", "gin", "gcn"]) == ["gcn", "gin", "mlp"]
 
 
-IDENTITY = {"dataset", "task", "encoding", "model", "seed", "fold", "length", "in_distribution"}
+IDENTITY = {"dataset", "task", "encoding", "model", "explainer", "seed", "fold", "length", "in_distribution"}
 
 
 def test_every_number_a_csv_holds_is_a_declared_metric():

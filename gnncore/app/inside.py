@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from gnncore.app.comparison import draw_spec
+from gnncore.app.why import show_why
 from gnncore.charts.inside import class_name, embedding_chart, incoming_weights_chart, neighbourhood_chart
 from gnncore.charts.theme import display_name, order
 from gnncore.gnn.tasks import settings as gs
@@ -41,11 +42,13 @@ def show_inside(results: list[RunResult], store: RunStore, stem: str) -> None:
     except LookupError:  # the store lost them since the runs were read (moved aside, replaced)
         st.info("The run store no longer holds these runs' trained weights; train them again to look inside.")
         return
-    hears, moves = st.tabs(["What a node hears", "How the representations move"])
+    hears, moves, why = st.tabs(["What a node hears", "How the representations move", "Why this prediction"])
     with hears:
         _hears(trained, stem, seed)
     with moves:
         _moves(specs, store, stem, seed)
+    with why:
+        show_why(trained, store, stem, seed)
 
 
 def one_per_model(specs: list[RunSpec]) -> list[RunSpec]:

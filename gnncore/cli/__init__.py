@@ -16,7 +16,7 @@ import threading
 from gnncore.cli import common
 from gnncore.spec import DatasetUnavailable, SpecError
 
-SUBCOMMANDS = ("gnn", "posenc", "runs", "datasets", "sweep", "wl")  # each a module here with HELP and register()
+SUBCOMMANDS = ("gnn", "posenc", "runs", "datasets", "sweep", "wl", "explain")  # each a module here with HELP and register()
 
 
 def build_parser(argv: list[str] | None = None) -> common.Parser:

@@ -31,6 +31,7 @@ ENGINES = {
     "link": "gnncore.gnn.tasks.link",
     "graph": "gnncore.gnn.tasks.graph",
     "posenc": "gnncore.posenc.train",
+    "explain": "gnncore.gnn.explain.engine",
 }
 
 

@@ -426,3 +426,35 @@ def test_sampled_mini_batches_from_the_sidebar_train_and_show_peak_memory(pages)
     at.text_input(key="fanout").set_value("10,5,3")
     at = at.run()
     assert "3 entries for 2 layers" in " ".join(e.value for e in at.error)
+
+
+def test_why_this_prediction_draws_each_explainer_and_scores_them(pages, monkeypatch):
+    import gnncore.app.why as why  # the arena's "Why this prediction" view
+
+    monkeypatch.setattr(why, "SCORED_NODES", 3)  # the page's 100 nodes and five explainers, cut for time
+    monkeypatch.setattr(why, "SCORED", ("saliency", "attention", "random"))
+    at = train(pages, choose(pages.open(PAGE), "CSBM", ("gcn", "gat"), seeds=1, epochs=4))
+    pages.no_exceptions(at)
+    at.multiselect(key="why_explainers").set_value(["saliency", "attention", "random"]).run()
+    at.number_input(key="why_node").set_value(7).run()
+    pages.no_exceptions(at)
+    spec, rows = charts(at)["Why node 7 got its prediction"]
+    # a panel per model and explainer that applies: attention for GAT only, said for GCN
+    panels = {c["title"]["text"] for c in spec["concat"]}
+    assert panels == {"GCN · Saliency", "GCN · Random", "GAT · Saliency", "GAT · Attention", "GAT · Random"}
+    assert {"importance", "x", "y"} <= set().union(*rows)
+    assert any("GCN weighs its neighbours without any" in c.value for c in at.caption)
+    assert "Which input features the prediction leans on" in charts(at)
+
+    at.button(key="why_score").click().run()
+    def scored(a):
+        drawn = charts(a).get("How faithful each explainer is")
+        return drawn is not None and {r["explainer"] for r in drawn[1]} == {"saliency", "attention", "random"}
+
+    at = pages.run_until_idle(at, deadline=120, until=scored)
+    pages.no_exceptions(at)
+    _, rows = charts(at)["How faithful each explainer is"]
+    assert all(0 <= r["mean"] <= 1 for r in rows)
+    # attention, on GAT only: five runs of one seed, and the verdicts against the random floor said
+    assert {(r["model"], r["explainer"]) for r in rows if r["metric"] == "characterization"} == {
+        ("gcn", "saliency"), ("gcn", "random"), ("gat", "saliency"), ("gat", "attention"), ("gat", "random")}

@@ -136,13 +136,23 @@ def test_train_three_models_in_the_browser_download_the_csv_and_look_inside(serv
     assert page.get_by_test_id("stException").count() == 0
     page.get_by_role("tab", name="How the representations move").click()
     page.get_by_role("slider").first.wait_for()  # the epoch slider
-    page.wait_for_function(  # the embedding chart, drawn in the tab just shown
+    chart_in_shown_tab(page)  # the embedding chart
+    section.screenshot(path=str(shots / "inside_how_the_representations_move.png"))
+    assert page.get_by_test_id("stException").count() == 0
+    page.get_by_role("tab", name="Why this prediction").click()
+    page.get_by_role("button", name="Score the explainers on 100 nodes").wait_for()
+    chart_in_shown_tab(page)  # the explanations drawn on the neighbourhood
+    section.screenshot(path=str(shots / "inside_why_this_prediction.png"))
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def chart_in_shown_tab(page) -> None:
+    """Wait until the tab just shown has drawn a chart."""
+    page.wait_for_function(
         "[...document.querySelectorAll('[role=tabpanel]')].filter(p => p.offsetParent !== null)"
         ".some(p => [...p.querySelectorAll('.vega-embed')].some(e => e.querySelector('canvas, svg')"
         " && e.getBoundingClientRect().height > 100))", timeout=60_000)
     page.wait_for_timeout(500)
-    section.screenshot(path=str(shots / "inside_how_the_representations_move.png"))
-    assert page.get_by_test_id("stException").count() == 0
 
 
 @pytest.mark.parametrize("server", ["tests/app/oversquashing_script.py"], indirect=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch_geometric.transforms as T
 
-from gnncore.gnn.data import csl, splits, synthetic, trees
+from gnncore.gnn.data import csl, motifs, splits, synthetic, trees
 from gnncore.gnn.data.entry import DatasetInfo
 from gnncore.gnn.data.loaders import karate_club, published_graph
 
@@ -44,10 +44,10 @@ def _large(name, title, family, nodes, edges, features, classes, split, source, 
                        files, "published", loader=published_graph)
 
 
-def _tu(name, graphs, nodes, edges, features, classes, mb, files, **pyg_options):
+def _tu(name, graphs, nodes, edges, features, classes, mb, files, node_names=(), **pyg_options):
     return DatasetInfo(name, name, "TUDataset", ("graph",), nodes, edges, features, classes, _TU,
                        "Morris et al. 2020 (TUDataset)", mb, graphs, tuple(f"{name}_{f}.txt" for f in files),
-                       pyg_options=pyg_options)
+                       node_names=node_names, pyg_options=pyg_options)
 
 
 DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
@@ -83,7 +83,11 @@ DATASETS: dict[str, DatasetInfo] = {d.name: d for d in [
                 "4 labelled nodes train; the rest split in half, validation / test",
                 "Zachary 1977", loader=karate_club, split_rule=splits.halves),
     synthetic.ENTRY,
-    _tu("MUTAG", 188, 3371, 7442, 7, 2, 0.1, ("A", "graph_indicator", "graph_labels", "node_labels")),
+    *motifs.ENTRIES.values(),
+    # MUTAG's one-hot node labels are these atoms, in this order (its README in the TU collection).
+    _tu("MUTAG", 188, 3371, 7442, 7, 2, 0.1, ("A", "graph_indicator", "graph_labels", "node_labels"),
+        node_names=("C", "N", "O", "F", "I", "Cl", "Br")),
+    motifs.BA_2MOTIFS,
     _tu("PROTEINS", 1113, 43471, 162088, 3, 2, 2.8, ("A", "graph_indicator", "graph_labels", "node_labels")),
     # ENZYMES keeps its 18 continuous node attributes beside the 3 one-hot labels (PyG drops
     # them unless ``use_node_attr``), as Errica et al.'s baseline of 65.2 needs them.

@@ -68,6 +68,8 @@ class DatasetInfo:
     graph_per_seed: bool = False
     # Cross-validation folds its benchmark uses (CSL: 5); 0: the task's own (Errica et al.'s 10).
     folds: int = 0
+    # What each one-hot node feature means, where the dataset says (MUTAG's atom types).
+    node_names: tuple[str, ...] = ()
     # Keyword arguments of the PyG class beyond its root and name.
     pyg_options: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # Graph classification on graphs made in code (not a TU file): their loader, and the

@@ -308,7 +308,7 @@ def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = N
         if on_progress:
             on_progress(Progress(spec, epoch, p["epochs"], {"val_accuracy": val_acc, "loss": row["loss"]}))
         stop = selection.update(row)
-        if selection.row is row:  # the reported epoch's weights: the pair embeddings view reads them
+        if selection.row is row:  # the reported epoch's weights: the pair embeddings view and the explanations read them
             best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         # Under ``fit`` a run that fits every training graph has nothing left to show (the authors stop there).
         if stop or (d.protocol == "fit" and row["train_accuracy"] == 1.0):

@@ -43,7 +43,11 @@ COMMON_DEFAULTS = dict(epochs=200, layers=2, patience=0, select="accuracy")
 # (ogbn-arxiv, Flickr, Reddit) keeps the arena's training.
 PROTOCOL_TRAINING = {"shchur": dict(select="loss", patience=50, epochs=5000),
                      "geom": dict(epochs=1000, patience=100),
-                     "published": {}}
+                     "published": {},
+                     # Ying et al. 2019's benchmarks with planted motifs (gnncore.gnn.data.motifs):
+                     # their code's training (RexYing/gnn-model-explainer, configs.py): 3 layers,
+                     # 1000 epochs; the width, rate and decay are each architecture's "node/explain".
+                     "explain": dict(layers=3, epochs=1000)}
 
 FACTS = Facts(
     kind="node", title="Node classification", command=("gnn", "--task", "node"),
