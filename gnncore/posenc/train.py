@@ -90,6 +90,8 @@ OUT_TOKEN_ACCURACY = Metric("out_of_distribution_token_accuracy", "Out of distri
                             fraction=True)
 IN_EXACT_MATCH = Metric("in_distribution_exact_match", "In distribution exact match", fraction=True)
 OUT_EXACT_MATCH = Metric("out_of_distribution_exact_match", "Out of distribution exact match", fraction=True)
+# Each per-length score's mean past the trained lengths: what the seeds are paired on.
+OUT_OF_DISTRIBUTION = {TOKEN_ACCURACY.name: OUT_TOKEN_ACCURACY, EXACT_MATCH.name: OUT_EXACT_MATCH}
 # Per position of the answer (the ``position`` table).
 POSITION_ACCURACY = Metric("accuracy", "Token accuracy", fraction=True)
 MS_PER_STEP = Metric("ms_per_step", "Time per training step (ms)", unit="ms", digits=2, higher_is_better=False)

@@ -122,7 +122,7 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
     assert rope.sort_index().tolist() == pytest.approx(expected.sort_index().tolist())
     learned = lines[lines["name"] == "Learned absolute"].set_index("length")["mean"]
     assert learned[[4, 5]].isna().all() and learned[[1, 2, 3]].notna().all()  # a gap past its table
-    assert len(charts(at)) == 5  # with RoPE: the scaling chart too
+    assert len(charts(at)) == 7  # with RoPE: the scaling chart too; and the paired verdict's two
     assert {"Accuracy along the answer", "Training loss during training"} <= {
         h.split(" on the")[0] for h in charts(at)}
     scaled = drawn(at, "RoPE scaling at inference")
@@ -138,7 +138,9 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
     assert list(table["Encoding"]) == ["Learned absolute", "RoPE"]
     assert table.loc[0, "Token acc., longer (%)"] == "n/a"
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("PNG") == labels.count("SVG") == labels.count("HTML") == labels.count("CSV") == 5
+    assert labels.count("PNG") == labels.count("SVG") == labels.count("HTML") == labels.count("CSV") == 7
+    # Learned absolute has no answer past its table, so nothing to pair with RoPE there.
+    assert any("Learned absolute and RoPE: 0 paired seeds, too few" in m.value for m in at.markdown)
     assert "Summary table as CSV" in labels and "Download the comparison (zip)" in labels
 
     comparison = posenc_results.posenc_comparison(RunStore().results("posenc"))
@@ -147,6 +149,7 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
         headline, comparison.frames, [r.spec for r in RunStore().results("posenc")])()))
     names = set(archive.namelist())
     assert {"specs.json", "README.txt", "data/lengths.csv", "data/positions.csv", "data/history.csv",
+            "data/pairs.csv",
             "charts/accuracy_vs_length.png", "charts/accuracy_vs_length.svg",
             "charts/accuracy_vs_length.html"} <= names
     assert len(json.loads(archive.read("specs.json"))) == 2
@@ -167,6 +170,27 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
     at.run()
     assert at.segmented_control(key="pe:metric").value == "exact_match"
     assert any(h.startswith("Exact match by input length") for h in charts(at))
+
+
+def test_seeds_give_each_encoding_a_dot_per_seed_and_a_verdict_per_pair(pages):
+    at = choose(open_page(), encodings=("alibi", "nope"))
+    at.number_input(key="pe:seeds").set_value(2).run()
+    assert at.button(key="train").label == "Train 4 runs"
+    at.button(key="train").click()
+    at = pages.run_until_idle(at, deadline=90)
+    pages.no_exceptions(at)
+    runs = posenc_results.runs_frame(RunStore().results("posenc"))
+    ood = runs.set_index(["model", "seed"])["out_of_distribution_token_accuracy"]
+    dots = drawn(at, "Out of distribution token accuracy per model")
+    dots = dots.dropna(subset=["seed"]) if "seed" in dots else dots
+    assert sorted(dots["out_of_distribution_token_accuracy"].dropna()) == pytest.approx(sorted(ood))
+    sentence = next(m.value for m in at.markdown if "ALiBi" in m.value and "NoPE" in m.value and "2 paired" in m.value)
+    assert "2 paired seeds on copy" in sentence
+    table = next(d.value for d in at.dataframe if "Pair (a − b)" in d.value)
+    assert list(table["Pair (a − b)"]) == ["ALiBi − NoPE"]
+    diff = 100 * (ood["alibi"] - ood["nope"]).mean()
+    assert float(table["Mean difference (points)"].iloc[0]) == pytest.approx(diff, abs=0.006)
+    assert drawn(at, "Is the difference real?")["n_pairs"].dropna().tolist() == [2]  # and the zero line
 
 
 @pytest.mark.parametrize("settings, words", [

@@ -173,3 +173,21 @@ def test_one_seed_says_there_is_no_spread_instead_of_a_mean_over_one_seed():
         assert "mean over" not in subtitle and "standard deviation" not in subtitle, name
     two = " ".join(panels(accuracy_vs_length(lengths_like(seeds=2)).to_dict())[0]["title"]["subtitle"])
     assert "mean over 2 seeds; band: ± 1 standard deviation" in two
+
+
+def test_out_of_distribution_scores_draw_each_seed_and_the_95_percent_interval_of_the_mean():
+    from scipy import stats
+
+    from gnncore.charts import final_scores
+
+    ood = "out_of_distribution_token_accuracy"
+    runs = pd.DataFrame([{"kind": "posenc", "dataset": "copy", "model": m, "seed": s, ood: v}
+                         for m, values in {"alibi": [0.9, 0.8, 0.85], "t5": [0.6, 0.7, 0.65]}.items()
+                         for s, v in enumerate(values)])
+    spec = final_scores(runs, ood, interval=True).to_dict()
+    assert len(layer(spec, "circle")["values"]) == 6  # a dot per seed
+    band = layer(spec, "rule")["values"].set_index("model")
+    half = stats.t.ppf(0.975, 2) * 0.05 / np.sqrt(3)  # both have sd 0.05 over 3 seeds
+    assert band.loc["alibi", "lower"] == pytest.approx(0.85 - half)
+    assert band.loc["t5", "upper"] == pytest.approx(0.65 + half)
+    assert "95% confidence interval" in " ".join(panels(spec)[0]["title"]["subtitle"])

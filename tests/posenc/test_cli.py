@@ -107,3 +107,24 @@ def test_bad_new_flags_are_one_line_exit_2(args, words, capsys, store):
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and words in lines[0]
     assert not store.exists() or len(RunStore(store)) == 0
+
+
+def test_pairs_out_pairs_every_two_encodings_over_the_same_seeds(tmp_path, capsys):
+    from gnncore.pairs import CSV_COLUMNS
+
+    out, pairs_out = tmp_path / "results.csv", tmp_path / "pairs.csv"
+    assert main(["posenc", "--encodings", "alibi,nope,t5", "--train-length", "3", "--test-length", "5",
+                 "--seeds", "3", "--out", str(out), "--pairs-out", str(pairs_out), *FAST]) == 0
+    lengths, pairs = pd.read_csv(out), pd.read_csv(pairs_out)
+    assert list(pairs.columns) == CSV_COLUMNS and len(pairs) == 3
+    assert list(zip(pairs["model_a"], pairs["model_b"])) == [("t5", "alibi"), ("t5", "nope"), ("alibi", "nope")]
+    # Each seed's out-of-distribution token accuracy: its mean over the lengths past the trained ones.
+    ood = lengths[~lengths["in_distribution"]].groupby(["encoding", "seed"])["token_accuracy"].mean()
+    for row in pairs.itertuples():
+        diff = 100 * (ood[row.model_a] - ood[row.model_b])
+        assert row.n_pairs == 3 and row.metric == "out_of_distribution_token_accuracy"
+        assert row.mean_diff_points == pytest.approx(diff.mean())
+        assert row.ci_low_points <= row.mean_diff_points <= row.ci_high_points
+    stdout = capsys.readouterr().out
+    assert "Is the difference real?" in stdout and stdout.count("3 paired seeds on copy") == 3
+    assert f"wrote 3 rows to {pairs_out}" in stdout
