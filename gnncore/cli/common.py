@@ -90,6 +90,8 @@ def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts],
             if setting.cli and setting.name not in added:
                 added[setting.name] = setting
                 kind = {"type": setting.type} if setting.choices is None else {"choices": list(setting.choices)}
+                if list(setting.choices or ()) == ["off", "on"]:  # a switch: the flag alone turns it on
+                    kind.update(nargs="?", const="on")
                 only = f" Only for {', '.join(setting.datasets)}." if setting.datasets else ""
                 parser.add_argument(setting.flag, dest=setting.name, **kind,
                                     help=f"{setting.help} Must be {setting.wanted}; default: "

@@ -52,9 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "longest test example / longest trained one), with a scaling column (none for "
                         "the other rows)")
     defaults = {}
-    for name in f.models:  # every setting has a default in the encodings it applies to
-        defaults = {**runs.engine(KIND).defaults(RunSpec.make(KIND, f.default_dataset, name)), **defaults}
-    settings = common.add_settings(p, [f], lambda s: f"{defaults[s.name]:g}")
+    for task in f.datasets:  # every setting has a default in the encodings and tasks it applies to
+        for name in f.models:
+            defaults = {**runs.engine(KIND).defaults(RunSpec.make(KIND, task, name)), **defaults}
+    settings = common.add_settings(p, [f], lambda s: f"{defaults[s.name]}" if isinstance(defaults[s.name], str)
+                                   else f"{defaults[s.name]:g}")
     p.add_argument("--no-cache", action="store_true", help="train again even if stored")
     common.add_workers(p)
     common.add_executor(p)

@@ -63,6 +63,12 @@ SETTINGS = (
     Setting("eval_examples", "Examples per test length", **_RUN, high=4096, cli=False, shown=False,
             help="Every run is scored on the same examples."),
 )
+# A setting of the addition task only (in its specs alone).
+INDEX_HINTS = Setting(
+    "index_hints", "Index hints", type=str, choices={"off": "digits alone", "on": "a hint before every digit"},
+    scope="run", datasets=("addition",),
+    help="Addition: every digit follows a hint symbol naming its place, the same in both operands and the "
+         "answer (Zhou et al. 2024), so the model can match digits by content instead of by position.")
 # Settings of some encodings only: in their specs (and keys) alone, so adding one changes no
 # other encoding's stored runs.
 MAX_POSITION = Setting(
@@ -111,7 +117,7 @@ FACTS = Facts(
     columns=("task", "encoding", "seed", "length", "in_distribution", "token_accuracy", "exact_match"),
     run_columns=("task", "encoding", "seed", IN_TOKEN_ACCURACY.name, OUT_TOKEN_ACCURACY.name,
                  IN_EXACT_MATCH.name, OUT_EXACT_MATCH.name, MS_PER_STEP.name, PARAMS.name),
-    settings=SETTINGS + ENCODING_SETTINGS,
+    settings=SETTINGS + (INDEX_HINTS,) + ENCODING_SETTINGS,
     # One seed by default: a run takes tens of seconds on a CPU; the page and the CLI add more.
     seeds=1, max_seeds=20,
     noun="encoding", dataset_flag="--task", model_flag="--encodings",
@@ -152,7 +158,14 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
         "warmup": max(1, steps // 20) if _is_int(steps) else 100,
         "weight_decay": 0.1, "eval_examples": 128,
         **({"max_position": 512} if MAX_POSITION in encoding_settings(spec.model) else {}),
+        **({"index_hints": "off"} if INDEX_HINTS.applies_to(spec.dataset) else {}),
     }
+
+
+def task_of(spec: RunSpec) -> Task:
+    """The spec's task, with index hints where it asks for them."""
+    task = TASKS[spec.dataset]
+    return task.hinted() if spec.params.get("index_hints") == "on" else task
 
 
 def encoding_settings(encoding: str) -> tuple[Setting, ...]:
@@ -177,7 +190,11 @@ def validate(spec: RunSpec) -> None:
             takers = ", ".join(e for e in ENCODINGS if setting in encoding_settings(e))
             raise SpecError(f"{setting.label} ({setting.name}) applies only to {takers}, not to "
                             f"{spec.model}.")
-    check_settings(spec, SETTINGS + own)
+    check_settings(spec, SETTINGS + (INDEX_HINTS,) + own)
+    if ENCODINGS[spec.model].structured and not TASKS[spec.dataset].structured:
+        takers = ", ".join(name for name, task in TASKS.items() if task.structured)
+        raise SpecError(f"{ENCODINGS[spec.model].label} numbers the digits of a number, so it needs a task with "
+                        f"numbers ({takers}), not {spec.dataset}.")
     p = spec.params
     if "warmup" in p and p["warmup"] > p.get("steps", p["warmup"]):
         raise SpecError(f"Warmup must lie between 0 and the number of steps, not {p['warmup']}.")
@@ -196,7 +213,7 @@ def validate(spec: RunSpec) -> None:
         raise SpecError(f"RoPE rotates pairs of dimensions, so d_model / heads must be even, "
                         f"not {d_model // heads}.")
     if "max_position" in p:
-        longest = TASKS[spec.dataset].sequence_length(test)
+        longest = task_of(spec).sequence_length(test)
         if p["max_position"] < longest:
             raise SpecError(f"max_position ({p['max_position']}) must cover the longest test example, "
                             f"{longest} tokens at test length {test}; choose at least {longest}.")
@@ -205,7 +222,7 @@ def validate(spec: RunSpec) -> None:
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
     """Train one model of a resolved spec, evaluate it at every length; metrics, history, tables."""
     hp = spec.params
-    task = TASKS[spec.dataset]
+    task = task_of(spec)
     model = build_model(spec)
     start = time.perf_counter()
     history = fit(model, task, spec, on_progress, should_stop)
@@ -237,13 +254,16 @@ def build_model(spec: RunSpec) -> Transformer:
     """The untrained model of a resolved spec, initialised from its seed (a transformer, or
     the GRU baseline). The learned absolute table covers the longest training example and
     nothing more."""
-    hp, task = spec.params, TASKS[spec.dataset]
+    hp, task = spec.params, task_of(spec)
+    # The structured encodings' table: every place of the longest test number (its answer has
+    # one digit more), the operator's and no place's ids, and a margin, as Cho et al. size theirs.
+    places = hp["test_length"] + 4 if ENCODINGS[spec.model].structured else None
     with torch.random.fork_rng():  # leave the caller's random state alone
         torch.manual_seed(spec.seed)
         return build(ModelConfig(
             task.vocab_size, spec.model, hp["d_model"], hp["layers"], hp["heads"], hp["ffn"],
             max_length=task.sequence_length(hp["train_length"]),
-            max_position=hp.get("max_position", ModelConfig.max_position)))
+            max_position=places or hp.get("max_position", ModelConfig.max_position)))
 
 
 def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
@@ -272,7 +292,7 @@ def train_step(model: Transformer, optimizer: torch.optim.Optimizer, batches: li
     total = 0.0
     for batch in batches:
         start = int(batch.lengths.min()) + 1
-        logits = model(batch.tokens[:, :-1], start, generator=generator)
+        logits = model(batch.tokens[:, :-1], start, generator=generator, structure=batch.significance)
         loss = F.cross_entropy(logits.flatten(0, 1), batch.targets[:, start:-1].flatten(),
                                ignore_index=IGNORE, reduction="sum") / scored
         loss.backward()
