@@ -70,7 +70,7 @@ class Task:
     @property
     def structured(self) -> bool:
         """Whether examples carry the places of their digits (see :class:`Batch`)."""
-        return self.draw is not None
+        return self.draw is _addition
 
     def hinted(self) -> "Task":
         """This task with index hints (addition only): a hint before every digit doubles the
@@ -87,7 +87,7 @@ class Task:
 
     def batch(self, lengths: Tensor, generator: torch.Generator) -> Batch:
         """Random examples, one per entry of ``lengths`` (input lengths, 1 or more)."""
-        if self.draw is not None:
+        if self.draw is not None:  # draw: inputs, answers and digit places (None: no numbers)
             x, y, places = self.draw(lengths, generator, self)
             return self.layout(x, self.input_length(lengths), y, self.output_length(lengths), places)
         width = int(lengths.max())
@@ -210,11 +210,45 @@ def _addition(lengths: Tensor, generator: torch.Generator, task: Task):
     return x, y, (x_places, y_places)
 
 
+COUNTS = 256  # counting's numbers: a start and the counts after it, up to twice the longest test
+
+
+def _counting(lengths: Tensor, generator: torch.Generator, task: Task):
+    """Count on: a start number s, then n marks; the answer s + 1, ..., s + n, one number per
+    mark. The start is drawn so that every number is trained as an answer (as Chang & Bisk
+    2024 shift their counts), so a longer input asks only to keep counting, not for an
+    unseen word."""
+    batch, width = len(lengths), int(lengths.max())
+    start = torch.randint(COUNTS - width, (batch, 1), generator=generator)
+    j = torch.arange(width).unsqueeze(0)
+    x = torch.cat([start, torch.full((batch, width), COUNTS)], dim=1)  # symbol COUNTS: the mark
+    return x, start + 1 + j, None
+
+
+def _flip_flop(lengths: Tensor, generator: torch.Generator, task: Task):
+    """Flip-flop (Liu et al. 2023): instructions write 0, write 1, ignore 0, ignore 1, the first
+    always a write; the answer is the bit the memory holds after each instruction, the last
+    one written. Writes are rare (each instruction one with probability 0.2, as the paper's
+    sparse sequences), so the bit to repeat often lies far back."""
+    batch, width = len(lengths), int(lengths.max())
+    write = torch.rand(batch, width, generator=generator) < 0.2
+    write[:, 0] = True
+    bit = torch.randint(2, (batch, width), generator=generator)
+    x = torch.where(write, bit, 2 + bit)  # 0, 1: write; 2, 3: ignore (the bit is a distractor)
+    j = torch.arange(width).unsqueeze(0).expand(batch, -1)
+    last = torch.where(write, j, 0).cummax(dim=1).values  # the latest write at or before each step
+    return x, bit.gather(1, last), None
+
+
 def _addition_input(n):
     return 2 * n + 1
 
 
 def _addition_output(n):
+    return n + 1
+
+
+def _plus_one(n):
     return n + 1
 
 
@@ -237,6 +271,10 @@ TASKS: dict[str, Task] = {t.name: t for t in [
     Task("mode", 8, "the most frequent symbol (ties: the smallest): answer independent of order",
          _mode, _one),
     # Lengths count digits per operand; input and answer least significant digit first.
+    Task("counting", COUNTS + 1, "count on from the start number, one number per mark",
+         None, _same, _plus_one, _counting),
+    Task("flip-flop", 4, "after each instruction (write 0/1, ignore 0/1), the bit last written",
+         None, _same, _same, _flip_flop),
     Task("addition", DIGITS + 1 + HINTS, "a + b, n digits each, every number written units first; "
          "exact match needs every digit", None, _addition_output, _addition_input, _addition),
 ]}
