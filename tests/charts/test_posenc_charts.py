@@ -191,3 +191,26 @@ def test_out_of_distribution_scores_draw_each_seed_and_the_95_percent_interval_o
     assert band.loc["alibi", "lower"] == pytest.approx(0.85 - half)
     assert band.loc["t5", "upper"] == pytest.approx(0.65 + half)
     assert "95% confidence interval" in " ".join(panels(spec)[0]["title"]["subtitle"])
+
+
+def test_length_heatmap_is_the_mean_over_seeds_per_trained_and_tested_length():
+    from gnncore.charts.posenc import length_heatmap
+
+    frames = []
+    for trained in (2, 4):
+        frame = lengths_like(seeds=3).query("model != 'learned'")
+        frames.append(frame.assign(train_length=trained, in_distribution=frame["length"] <= trained))
+    lengths = pd.concat(frames, ignore_index=True)
+    spec = length_heatmap(lengths).to_dict()
+    assert spec["facet"]["field"] == "name" and spec["facet"]["sort"] == ["RoPE", "NoPE"]
+    cells = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert len(cells) == 2 * 2 * TEST  # encodings x trained lengths x tested lengths
+    got = cells.set_index(["model", "train_length", "length"])["mean"].sort_index()
+    expected = lengths.groupby(["model", "train_length", "length"])["token_accuracy"].mean().sort_index()
+    assert np.allclose(got, expected)
+    assert cells["runs"].eq(3).all()
+    assert (cells["trained"] == (cells["length"] <= cells["train_length"])).all()
+    layers = spec["spec"]["layer"]
+    assert layers[0]["encoding"]["color"]["scale"]["domain"] == [0, 1]
+    assert layers[1]["transform"] == [{"filter": "datum.trained"}]  # the outline of the trained range
+    assert "mean over 3 seeds" in " ".join(spec["title"]["subtitle"])
