@@ -41,8 +41,9 @@ def open_page() -> AppTest:
     return AppTest.from_file(str(PAGE), default_timeout=60).run()
 
 
-def choose(at: AppTest, encodings=("rope", "learned"), **settings) -> AppTest:
+def choose(at: AppTest, encodings=("rope", "learned"), seeds=1, **settings) -> AppTest:
     at.multiselect(key="pe:encodings").set_value(list(encodings))
+    at.number_input(key="pe:seeds").set_value(seeds)
     for name, value in {**TINY, **settings}.items():
         at.number_input(key=f"pe:{name}").set_value(value)
     return at.run()
@@ -86,10 +87,10 @@ def test_sidebar_starts_at_the_engine_defaults_and_says_what_it_will_cost(pages)
     assert "pe:max_position" not in [w.key for w in at.number_input]  # no randomised encoding chosen
     for name in ("train_length", "test_length", "steps", "d_model", "layers", "heads"):
         assert at.number_input(key=f"pe:{name}").value == defaults[name], name
-    assert at.number_input(key="pe:seeds").value == 1
-    assert at.button(key="train").label == "Train 6 runs"
+    assert at.number_input(key="pe:seeds").value == 3  # every pair of encodings gets a verdict
+    assert at.button(key="train").label == "Train 18 runs"
     plan = at.markdown[0].value
-    assert "6 runs" in plan and "Expected time: at least **" in plan  # a lower bound, and says so
+    assert "18 runs" in plan and "Expected time: at least **" in plan  # a lower bound, and says so
     assert "when idle; longer while other programs use its cores" in plan
     assert len(at.info) == 1 and "Learned absolute" in at.info[0].value  # past its table
     assert [t.label for t in at.tabs] == ["Results", "Look inside"]
@@ -173,8 +174,7 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
 
 
 def test_seeds_give_each_encoding_a_dot_per_seed_and_a_verdict_per_pair(pages):
-    at = choose(open_page(), encodings=("alibi", "nope"))
-    at.number_input(key="pe:seeds").set_value(2).run()
+    at = choose(open_page(), encodings=("alibi", "nope"), seeds=2)
     assert at.button(key="train").label == "Train 4 runs"
     at.button(key="train").click()
     at = pages.run_until_idle(at, deadline=90)
@@ -303,3 +303,22 @@ def test_look_inside_shows_the_bias_trained_fire_and_kerple_models_learned(pages
     frequencies = drawn(at, "RoPE's frequencies")
     assert frequencies["scale"].tolist() == pytest.approx([13 / 9] * len(frequencies))
     assert len(frequencies) == 4 * 2  # d_head 16 / 4 = 4: two pairs, four scalings
+
+
+def test_addition_has_its_index_hints_switch_and_abacus_needs_a_task_with_numbers(pages):
+    at = open_page()
+    assert "pe:index_hints" not in [w.key for w in at.selectbox]  # copy has no digits to hint
+    at = choose(at, encodings=("position-coupling", "abacus"), steps=10)
+    assert "needs a task with numbers (addition), not copy" in at.error[0].value
+    at.selectbox(key="pe:task").set_value("addition").run()
+    hints = at.selectbox(key="pe:index_hints")
+    assert hints.value == "off" and hints.options == ["digits alone", "a hint before every digit"]
+    hints.set_value("on").run()
+    assert not at.error and at.button(key="train").label == "Train 2 runs"
+    at.button(key="train").click()
+    at = pages.run_until_idle(at, deadline=90)
+    pages.no_exceptions(at)
+    stored = {r.spec.model: r.spec.params for r in RunStore().results("posenc")}
+    assert set(stored) == {"position-coupling", "abacus"}
+    assert all(p["index_hints"] == "on" and p["test_length"] == TINY["test_length"] for p in stored.values())
+    assert any(h.startswith("Token accuracy by input length on the addition task") for h in charts(at))
