@@ -34,6 +34,7 @@ KEEP = "session"  # widget values survive a visit to another page
 STEP_MS = 9.0
 TOKENS_MS = 3.5
 EVAL_SECONDS = 1.5
+EVAL_EXAMPLES = 128  # the examples per length EVAL_SECONDS was measured with
 
 
 def _shown(advanced: bool):
@@ -151,6 +152,7 @@ def run_seconds(spec: RunSpec) -> float:
     width = (s["d_model"] / ModelConfig.d_model) ** 1.5
     step_ms = (s["layers"] / ModelConfig.layers) * (STEP_MS + TOKENS_MS * tokens * width)
     eval_s = EVAL_SECONDS * (s["test_length"] * longer_test / 48) ** 2 * width * s["layers"] / ModelConfig.layers
+    eval_s *= s["eval_examples"] / EVAL_EXAMPLES
     if spec.model in engine.RESCALED:  # scored once more under each RoPE scaling
         eval_s *= len(SCALINGS)
     return s["steps"] * step_ms / 1000 + eval_s
