@@ -141,7 +141,7 @@ def test_tiny_run_trains_in_the_background_and_every_chart_shows_its_numbers(pag
     labels = [b.label for b in at.get("download_button")]
     assert labels.count("PNG") == labels.count("SVG") == labels.count("HTML") == labels.count("CSV") == 7
     # Learned absolute has no answer past its table, so nothing to pair with RoPE there.
-    assert any("Learned absolute and RoPE: 0 paired seeds, too few" in m.value for m in at.markdown)
+    assert any("Learned absolute and RoPE: no seed has a value for both" in m.value for m in at.markdown)
     assert "Summary table as CSV" in labels and "Download the comparison (zip)" in labels
 
     comparison = posenc_results.posenc_comparison(RunStore().results("posenc"))
