@@ -251,7 +251,7 @@ def test_refresh_puts_the_sidebar_back_and_finds_the_runs(pages):
     assert refreshed.multiselect(key="pe:encodings").value == ["alibi", "nope"]
     assert refreshed.number_input(key="pe:steps").value == 20
     assert refreshed.number_input(key="pe:train_length").value == TINY["train_length"]
-    assert len(charts(refreshed)) == 4 and not refreshed.error
+    assert len(charts(refreshed)) == 6 and not refreshed.error  # with the paired verdict's two
 
 
 def test_expected_time_counts_the_worker_processes():
