@@ -107,7 +107,7 @@ FACTS = Facts(
     kind="posenc", title="Positional encodings", command=("posenc",), by_length=True,
     datasets=tuple(TASKS), default_dataset="copy",
     # The six anchors by default: with the newer ones the default comparison would take
-    # longer than its 90 s on the 2-core machine.
+    # longer than its 4 minutes (3 seeds) on the 2-core machine.
     models=ENCODINGS, default_models=ANCHORS,
     metrics=(TOKEN_ACCURACY, EXACT_MATCH),
     curves=(LOSS,),
