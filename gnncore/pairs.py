@@ -102,6 +102,8 @@ def verdict(row: pd.Series, label=str, fraction: bool = True, unit: str = "seed"
     a, b, n = label(row["model_a"]), label(row["model_b"]), int(row["n_pairs"])
     scale, what = (100.0, "points") if fraction else (1.0, "")
     pairs = f"{n} paired {unit}{'s' if n != 1 else ''}"
+    if n == 0:  # one of them has no value of the metric at all (no answer past its table)
+        return f"{a} and {b}: no {unit} has a value for both, so there is nothing to compare."
     if n < 2:
         return f"{a} and {b}: {pairs}, too few to say anything; train more {unit}s."
     mean, low, high = (row[k] * scale for k in ("mean_diff", "ci_low", "ci_high"))

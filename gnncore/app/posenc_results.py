@@ -13,11 +13,14 @@ import streamlit as st
 
 from gnncore.app import export_ui
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
-from gnncore.charts import accuracy_by_position, accuracy_vs_length, in_vs_out, loss_curves
+from gnncore.app.results import show_verdicts
+from gnncore.charts import (accuracy_by_position, accuracy_vs_length, difference_chart, final_scores, in_vs_out,
+                            loss_curves)
 from gnncore.charts.posenc import rope_scaling_vs_length
 from gnncore.charts.stats import mean_std, pm
 from gnncore.charts.theme import display_name, metric_label, order
-from gnncore.posenc.train import RESCALED
+from gnncore.pairs import paired_differences
+from gnncore.posenc.train import OUT_OF_DISTRIBUTION, RESCALED
 from gnncore.runs import facts, history_frame, metric as declared, runs_frame, table_frame
 from gnncore.spec import RunResult, RunSpec
 
@@ -44,6 +47,11 @@ CAPTIONS = {
         "relative bias and no encoding at all (NoPE) generalise better than the absolute ones. "
         "A small model and a short run will not match those numbers, but the ordering is "
         "what to compare."),
+    "ood_scores": (
+        "**What to look for:** whether the lines overlap. Each dot is one seed's accuracy on the inputs "
+        "longer than trained, averaged over those lengths; length generalisation varies a lot from seed "
+        "to seed (Zhou et al. 2024), so a ranking read off one seed can be an accident. The verdicts "
+        "below compare every two encodings on the same seeds."),
     "in_vs_out": (
         "**What to look for:** the drop from the dark bar (lengths seen in training) to the pale "
         "one (longer inputs) is each encoding's length-generalisation gap. A tall dark bar only "
@@ -75,17 +83,22 @@ def posenc_comparison(results: list[RunResult], metric: str | None = None,
     positions, history = table_frame(results, "position"), history_frame(results)
     longest = int(lengths["length"].max())
     position_length = min(position_length or longest, longest)
+    ood = OUT_OF_DISTRIBUTION[metric].name
+    pairs = paired_differences(runs, ood, order(runs["model"]))
     charts = {
         "accuracy_vs_length": accuracy_vs_length(lengths, metric),
+        "ood_scores": final_scores(runs, ood, interval=True),
         "in_vs_out": in_vs_out(lengths, metric),
         "accuracy_by_position": accuracy_by_position(positions, length=position_length),
         "loss_curves": loss_curves(history),
     }
+    if len(pairs):
+        charts["paired_differences"] = difference_chart(pairs)
     frames = {"summary": summary_frame(lengths), "runs": runs, "lengths": lengths,
-              "positions": positions, "history": history}
+              "positions": positions, "history": history, "pairs": pairs}
     at_length = positions[positions["length"] == position_length] if len(positions) else positions
     data = {"loss_curves": history, "accuracy_by_position": at_length,
-            "accuracy_vs_length": lengths, "in_vs_out": lengths}
+            "accuracy_vs_length": lengths, "in_vs_out": lengths, "paired_differences": pairs}
     scaled = table_frame(results, "rope_scaling")
     if len(scaled):  # RoPE runs only, each scored again under every scaling
         charts["rope_scaling"] = rope_scaling_vs_length(scaled, metric)
@@ -169,6 +182,10 @@ def show_posenc_comparison(results: list[RunResult], specs: list[RunSpec], train
                f"{p.get('test_length')}. Mean ± standard deviation over seeds; each run's accuracy is "
                "first averaged over its input lengths. n/a: the encoding cannot represent inputs that long.")
     export_ui.table_download(comparison.summary, stem + "summary", "Summary table as CSV", key="pe_summary")
+
+    draw(comparison, "ood_scores", stem + "ood_scores", "pe_ood_scores", CAPTIONS["ood_scores"])
+    if "paired_differences" in comparison.charts:
+        show_verdicts(comparison, stem, over="test inputs")
 
     draw(comparison, "in_vs_out", stem + "in_vs_out", "pe_in_vs_out", CAPTIONS["in_vs_out"])
 

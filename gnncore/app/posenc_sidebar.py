@@ -34,6 +34,7 @@ KEEP = "session"  # widget values survive a visit to another page
 STEP_MS = 9.0
 TOKENS_MS = 3.5
 EVAL_SECONDS = 1.5
+EVAL_EXAMPLES = 128  # the examples per length EVAL_SECONDS was measured with
 
 
 def _shown(advanced: bool):
@@ -50,7 +51,10 @@ def posenc_sidebar() -> Choice:
         task = st.selectbox("Task", list(f.datasets), key="pe:task", persist_state=KEEP,
                             format_func=task_label,
                             help="Copy and reverse need positions; sort and mode have answers that "
-                                 "do not depend on the order of the input (Kazemnejad et al. 2023).")
+                                 "do not depend on the order of the input (Kazemnejad et al. 2023). "
+                                 "Addition: lengths count digits per operand, every number written "
+                                 "units first; counting and flip-flop: where recurrent networks "
+                                 "generalise and transformers struggle (Chang & Bisk 2024, Liu et al. 2023).")
         st.caption(f"The answer: {TASKS[task].description}.")
         ss.setdefault("pe:encodings", list(f.default_models))
         encodings = st.multiselect("Positional encodings", list(f.models), key="pe:encodings",
@@ -58,9 +62,12 @@ def posenc_sidebar() -> Choice:
                                    placeholder="Pick at least one encoding", help=f.model_help)
         settings, per_model = {}, {}
         for s in _shown(advanced=False):
+            if not s.applies_to(task):  # a task's own setting (addition's index hints)
+                continue
             ss.setdefault(f"pe:{s.name}", defaults[s.name])
+            default = defaults[s.name] if isinstance(defaults[s.name], str) else f"{defaults[s.name]:,}"
             settings[s.name] = setting_widget(s, key=f"pe:{s.name}", persist_state=KEEP,
-                                              help=f"{s.help} Default {defaults[s.name]:,}.")
+                                              help=f"{s.help} Default {default}.")
         ss.setdefault("pe:seeds", f.seeds)
         seeds = int(st.number_input("Seeds per encoding", 1, f.max_seeds, step=1, key="pe:seeds",
                                     persist_state=KEEP,
@@ -99,8 +106,12 @@ def _summary(task: str, encodings: list[str], seeds: int, settings: dict) -> str
 def model_defaults(task: str | None = None) -> dict:
     """The engine's defaults for the settings this sidebar shows."""
     f, out = facts(KIND), {}
-    for name in f.models:  # a setting of some encodings only has its default in theirs
-        out = {**engine.defaults(RunSpec.make(KIND, task or f.default_dataset, name)), **out}
+    for dataset in f.datasets:  # a setting of some tasks or encodings only has its default in theirs
+        for name in f.models:
+            out = {**engine.defaults(RunSpec.make(KIND, dataset, name)), **out}
+    if task is not None:
+        for name in f.models:
+            out.update(engine.defaults(RunSpec.make(KIND, task, name)))
     return {s.name: out[s.name] for s in facts(KIND).settings if s.shown}
 
 
@@ -141,6 +152,7 @@ def run_seconds(spec: RunSpec) -> float:
     width = (s["d_model"] / ModelConfig.d_model) ** 1.5
     step_ms = (s["layers"] / ModelConfig.layers) * (STEP_MS + TOKENS_MS * tokens * width)
     eval_s = EVAL_SECONDS * (s["test_length"] * longer_test / 48) ** 2 * width * s["layers"] / ModelConfig.layers
+    eval_s *= s["eval_examples"] / EVAL_EXAMPLES
     if spec.model in engine.RESCALED:  # scored once more under each RoPE scaling
         eval_s *= len(SCALINGS)
     return s["steps"] * step_ms / 1000 + eval_s

@@ -111,7 +111,7 @@ def show_gnn_comparison(results: list[RunResult], specs: list[RunSpec], training
     final, cost = list(comparison.charts)[:2]
     draw(comparison, final, stem + final)
     if "paired_differences" in comparison.charts:
-        _verdicts(comparison, stem)
+        show_verdicts(comparison, stem)
     draw(comparison, cost, stem + cost)
     st.selectbox("Learning curve", curves, key="curve_metric", format_func=metric_label, width=260)
     draw(comparison, "learning_curves", stem + "learning_curves")
@@ -146,12 +146,14 @@ def _one_dataset(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _verdicts(comparison: Comparison, stem: str) -> None:
-    """Is the difference real? One sentence per pair, the table, the chart."""
+def show_verdicts(comparison: Comparison, stem: str, over: str = "splits") -> None:
+    """Is the difference real? One sentence per pair, the table, the chart (both pages: the
+    comparison's ``pairs`` frame and its ``paired_differences`` chart); ``over``: what else
+    the pairs share besides the seeds."""
     pairs = comparison.pairs
-    fraction = declared(comparison.metric).fraction
+    fraction = declared(str(pairs["metric"].iloc[0])).fraction
     unit = "fold" if "fold" in comparison.runs and comparison.runs["fold"].notna().any() else "seed"
-    st.markdown(f"**Is the difference real?** Paired over the same {unit}s and splits (paired t-test, scipy):")
+    st.markdown(f"**Is the difference real?** Paired over the same {unit}s and {over} (paired t-test, scipy):")
     st.markdown("\n".join(f"- {verdict(row, display_name, fraction, unit)}" for _, row in pairs.iterrows()))
     table = pairs_table(pairs)
     st.dataframe(_one_dataset(table), hide_index=True, key="pairs_table")

@@ -23,14 +23,16 @@ from gnncore.app import export_ui, jobs, training
 from gnncore.app.choice import Choice
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
 from gnncore.charts.stats import pm
+from gnncore.charts.posenc import length_heatmap
 from gnncore.charts.sweep import sweep_chart
 from gnncore.charts.theme import display_name
-from gnncore.runs import engine, facts, metric as declared, run_all
+from gnncore.runs import engine, facts, metric as declared, run_all, table_frame
 from gnncore.runs import ray as ray_executor
 from gnncore.spec import RunResult, RunSpec
 
 MODES = ("Compare", "Sweep")
 KNOB, VALUES, EXECUTOR, ADDRESS = "sweep:knob", "sweep:values", "sweep:executor", "sweep:address"
+HEATMAP = "train_vs_test_length"
 
 
 @dataclass(frozen=True)
@@ -184,8 +186,12 @@ def sweep_comparison(results: list[RunResult], knob: str) -> Comparison:
                         knob_label=setting.label if setting else knob)
     table = summary_table(frame, knob, metric)
     out = sweep.out_frame(frame, first.kind, knob)
-    return Comparison({f"sweep_{knob}": chart}, {"summary": table, "runs": out}, metric,
-                      data={f"sweep_{knob}": out})
+    charts, frames, data = {f"sweep_{knob}": chart}, {"summary": table, "runs": out}, {f"sweep_{knob}": out}
+    lengths = table_frame(results, "length") if knob == "train_length" else pd.DataFrame()
+    if len(lengths):  # a sweep of the trained length: every tested length of every run, as a heatmap
+        charts[HEATMAP] = length_heatmap(lengths)
+        frames["lengths"] = data[HEATMAP] = lengths
+    return Comparison(charts, frames, metric, data=data)
 
 
 def summary_table(frame: pd.DataFrame, knob: str, metric: str) -> pd.DataFrame:
@@ -206,6 +212,11 @@ def show_results(results: list[RunResult], specs: list[RunSpec], knob: str, trai
     stem = f"sweep_{first.kind}_{first.dataset}_{knob}"
     comparison = memo("_sweep", (knob, results_key(results)), lambda: sweep_comparison(results, knob))
     draw(comparison, f"sweep_{knob}", stem)
+    if HEATMAP in comparison.charts:
+        draw(comparison, HEATMAP, f"{stem}_{HEATMAP}", caption=(
+            "**What to look for:** how far right of its outline each row stays bright. An encoding that "
+            "generalises keeps its accuracy past the lengths it was trained on; one that does not goes "
+            "dark at the outline's edge, whatever the trained length."))
     m = declared(comparison.metric)
     label = m.label + (" (%)" if m.fraction else "")
     st.caption(f"{label}, mean ± standard deviation over seeds, per value and model:")

@@ -26,7 +26,7 @@ from gnncore.charts._layers import (ONE_RUN, band_stats, color_by_name, fold_cou
 from gnncore.charts.protocols import Protocol, protocol
 from gnncore.charts.published import (lookup, matching_references, ours_under_columns, ours_under_protocols,
                                       published_text)
-from gnncore.charts.stats import datasets_of, mean_std, numeric, pm, require, sort_models
+from gnncore.charts.stats import datasets_of, mean_ci, mean_std, numeric, pm, require, sort_models
 from gnncore.charts.theme import (MUTED, REFERENCE_COLOR, color_scale, display_name, metric_label, order,
                                   percent_axis, style, title, value_format)
 from gnncore.protocol import Metric
@@ -44,8 +44,10 @@ def learning_curves(history: pd.DataFrame, metric: str = "val_accuracy") -> alt.
 
 def final_scores(runs: pd.DataFrame, metric: str = "test_accuracy",
                  references: pd.DataFrame | None = None,
-                 history: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+                 history: pd.DataFrame | None = None, interval: bool = False) -> alt.TopLevelMixin:
     """Final ``metric`` per model: a dot per seed (or per fold), mean ± std, published mark.
+    With ``interval``, the line spans the 95% confidence interval of the mean over seeds
+    instead (:func:`gnncore.charts.stats.mean_ci`).
 
     references: published rows as :func:`gnncore.runs.references` gives them; None draws
     no published marks. history: the runs' :func:`gnncore.runs.history_frame`, to score
@@ -56,7 +58,7 @@ def final_scores(runs: pd.DataFrame, metric: str = "test_accuracy",
     refs = refs.merge(ours_under_protocols(refs, history, metric), on=["dataset", "model", "protocol"],
                       how="left")
     colors = color_scale(runs["model"])
-    return style(per_dataset(runs, lambda f, d: _scores(f, metric, colors, refs, d)))
+    return style(per_dataset(runs, lambda f, d: _scores(f, metric, colors, refs, d, interval)))
 
 
 def cost_vs_score(runs: pd.DataFrame, metric: str = "test_accuracy") -> alt.TopLevelMixin:
@@ -157,7 +159,7 @@ def _curves(frame: pd.DataFrame, metric: str, colors: alt.Scale, dataset: str | 
 # ---- final scores ----
 
 def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFrame,
-            dataset: str | None):
+            dataset: str | None, interval: bool = False):
     label, fmt = metric_label(metric), value_format(metric)
     folds = fold_count(frame) > 0
     seeds = "seed" in frame and frame["seed"].nunique() > 1
@@ -170,7 +172,7 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
     dots["jitter"] = (position + 0.5) / size - 0.5
     keep = ["model", "name", metric, "jitter"] + [c for c in ("seed", "fold", "dataset") if c in dots]
     dots = dots[keep]
-    stats = mean_std(frame, ["model"], metric)
+    stats = (mean_ci if interval else mean_std)(frame, ["model"], metric)
     models = [display_name(m) for m in order(frame["model"])]
     # No padding between rows: each row is exactly ROW pixels, so the jitter below can
     # centre the dots on the row's line.
@@ -191,6 +193,8 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
     stat_tooltip = [alt.Tooltip("name:N", title="Model"),
                     alt.Tooltip("mean:Q", title=f"{label}, mean", format=fmt),
                     alt.Tooltip("std:Q", title="Standard deviation", format=fmt),
+                    *([alt.Tooltip("lower:Q", title="95% CI from", format=fmt),
+                       alt.Tooltip("upper:Q", title="95% CI to", format=fmt)] if interval else []),
                     alt.Tooltip("runs:Q", title="Folds" if folds and not seeds else "Runs")]
     spread = alt.Chart(stats).mark_rule(strokeWidth=3).encode(
         x=alt.X("lower:Q", title=label, axis=x_axis, scale=x_scale), x2="upper:Q", y=y,
@@ -201,8 +205,9 @@ def _scores(frame: pd.DataFrame, metric: str, colors: alt.Scale, refs: pd.DataFr
     layers = [spread, seed_dots, mean]
 
     subtitle = [f"Each dot is one run: {ONE_RUN}." if single_run(frame) else
-                f"Each dot is one {unit}; the line spans the mean ± 1 standard deviation, "
-                "the tick marks the mean."]
+                f"Each dot is one {unit}; the line spans "
+                + ("the 95% confidence interval of the mean (t over seeds)" if interval
+                   else "the mean ± 1 standard deviation") + ", the tick marks the mean."]
     here = refs[refs["dataset"].astype(str) == str(dataset)] if dataset is not None else refs
     here = sort_models(here[here["model"].isin(frame["model"].unique()) & here["comparable"]])
     like = here[here["like"]]

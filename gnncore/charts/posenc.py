@@ -235,3 +235,37 @@ def rope_scaling_vs_length(scaled: pd.DataFrame, metric: str = "token_accuracy")
                         f"{_task(dataset)}", subtitle, offset=24))
 
     return style(per_dataset(frame, build))
+
+
+def length_heatmap(lengths: pd.DataFrame, metric: str = "token_accuracy") -> alt.TopLevelMixin:
+    """Trained length against tested length, one panel per encoding: each cell the ``metric``
+    at that input length of the runs trained up to that length, mean over seeds; a black
+    outline marks the cells inside the trained range. Built from the ``length`` tables of a
+    sweep over ``train_length`` (each run's rows carry its own train length)."""
+    require(lengths, ["model", "train_length", "length", metric], "length_heatmap")
+    data = numeric(lengths, [metric, "train_length", "length"])
+    cells = data.groupby(["model", "train_length", "length"], sort=False)[metric].agg(["mean", "count"])
+    cells = cells.reset_index().rename(columns={"count": "runs"})
+    cells["name"] = cells["model"].map(display_name)
+    cells["trained"] = cells["length"] <= cells["train_length"]
+    names = [display_name(m) for m in order(cells["model"])]
+    label, fmt = metric_label(metric), value_format(metric)
+    seeds = int(data.groupby(["model", "train_length", "length"])["seed"].nunique().max()) if "seed" in data else 1
+    base = alt.Chart(cells).encode(
+        x=alt.X("length:O", title="Tested input length", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+        y=alt.Y("train_length:O", title="Trained up to length", sort="descending"),
+        tooltip=[alt.Tooltip("name:N", title=LEGEND), alt.Tooltip("train_length:O", title="Trained up to"),
+                 alt.Tooltip("length:O", title="Tested at"), alt.Tooltip("mean:Q", title=label, format=fmt),
+                 alt.Tooltip("runs:Q", title="Runs")])
+    heat = base.mark_rect().encode(color=alt.Color(
+        "mean:Q", title=label, scale=alt.Scale(domain=[0, 1], scheme="viridis"),
+        legend=alt.Legend(format=".0%", orient="right")))
+    trained = base.transform_filter("datum.trained").mark_rect(fill=None, stroke="black", strokeWidth=0.6)
+    task = str(data["dataset"].iloc[0]) if "dataset" in data and len(data) else None
+    subtitle = [f"Each row: models trained on inputs of length 1 to that length; each cell: {label.lower()} "
+                f"at one tested length, {'one run' if seeds == 1 else f'mean over {seeds} seeds'}.",
+                "Outlined: lengths seen in training. Bright to the right of the outline: the encoding "
+                "generalises past what it was trained on."]
+    return style(alt.layer(heat, trained).properties(width=WIDTH // 2, height=140).facet(
+        facet=alt.Facet("name:N", title=None, sort=names, header=alt.Header(labelFontSize=13, labelFontWeight="bold")),
+        columns=2).properties(title=title(f"Trained length × tested length{_task(task)}", subtitle)))

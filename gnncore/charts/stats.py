@@ -27,6 +27,17 @@ def mean_std(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
     return sort_models(runs.mean_std(frame, by, value))
 
 
+def mean_ci(frame: pd.DataFrame, by: list[str], value: str, level: float = 0.95) -> pd.DataFrame:
+    """:func:`mean_std` with ``lower`` and ``upper`` the ``level`` confidence interval of the
+    mean over seeds (Student's t, scipy), not mean ± std; a single run's interval is its value."""
+    from scipy import stats
+
+    out = mean_std(frame, by, value)
+    n = out["runs"].clip(lower=1)
+    half = (stats.t.ppf(0.5 + level / 2, (n - 1).clip(lower=1)) * out["std"] / n ** 0.5).where(n > 1, 0.0)
+    return out.assign(lower=out["mean"] - half, upper=out["mean"] + half)
+
+
 def pm(mean: float, std: float, n: int, scale: float = 1.0, digits: int = 1, sep: str = " ± ",
        missing: str = "–") -> str:
     """``81.5 ± 0.6``; the mean alone for one run or no spread; ``missing`` for no value."""

@@ -92,6 +92,8 @@ def add_settings(parser: argparse.ArgumentParser, facts: Iterable[Facts],
                 kind = {"type": setting.type} if setting.choices is None else {"choices": list(setting.choices)}
                 if setting.type is bool:  # a switch: given, it is on; absent, the spec leaves it unset
                     kind = {"action": "store_true", "default": None}
+                elif list(setting.choices or ()) == ["off", "on"]:  # a switch: the flag alone turns it on
+                    kind.update(nargs="?", const="on")
                 only = f" Only for {', '.join(setting.datasets)}." if setting.datasets else ""
                 parser.add_argument(setting.flag, dest=setting.name, **kind,
                                     help=f"{setting.help} Must be {setting.wanted}; default: "

@@ -27,6 +27,7 @@ HELP = "positional encodings: train short, test long"
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from gnncore import runs
+    from gnncore.pairs import CSV_COLUMNS as PAIR_COLUMNS
     from gnncore.posenc.scaling import SCALINGS
     from gnncore.runs import facts
     from gnncore.spec import RunSpec
@@ -42,15 +43,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"comma-separated, from {','.join(f.models)} (default {','.join(f.default_models)})")
     p.add_argument("--seeds", type=int, default=f.seeds, help=f"seeds 0..N-1 per encoding (default {f.seeds})")
     common.add_output(p, "--out", help="CSV with one row per (encoding, seed, length)")
+    common.add_output(p, "--pairs-out", help="CSV with the paired difference of out-of-distribution "
+                      f"{f.headline.label.lower()} for every pair of encodings (a minus b, over the same seeds, "
+                      "in percentage points): " + ",".join(PAIR_COLUMNS))
     p.add_argument("--rope-scaling", type=common.csv_list,
                    help=f"comma-separated, from {','.join(SCALINGS)}: for every rope run, add its rows "
                         "scored again under these RoPE scalings at evaluation (same trained model, scale = "
                         "longest test example / longest trained one), with a scaling column (none for "
                         "the other rows)")
     defaults = {}
-    for name in f.models:  # every setting has a default in the encodings it applies to
-        defaults = {**runs.engine(KIND).defaults(RunSpec.make(KIND, f.default_dataset, name)), **defaults}
-    settings = common.add_settings(p, [f], lambda s: f"{defaults[s.name]:g}")
+    for task in f.datasets:  # every setting has a default in the encodings and tasks it applies to
+        for name in f.models:
+            defaults = {**runs.engine(KIND).defaults(RunSpec.make(KIND, task, name)), **defaults}
+    settings = common.add_settings(p, [f], lambda s: f"{defaults[s.name]}" if isinstance(defaults[s.name], str)
+                                   else f"{defaults[s.name]:g}")
     p.add_argument("--no-cache", action="store_true", help="train again even if stored")
     common.add_workers(p)
     common.add_executor(p)
@@ -58,7 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gnncore.runs import facts
+    from gnncore.charts.theme import order
+    from gnncore.pairs import for_csv, paired_differences, verdict
+    from gnncore.posenc.train import OUT_OF_DISTRIBUTION
+    from gnncore.runs import facts, runs_frame
 
     f = facts(KIND)
     given = common.settings_from_args(args, args.settings, f)
@@ -67,11 +76,22 @@ def run(args: argparse.Namespace) -> int:
     results = common.execute(specs, use_cache=not args.no_cache, workers=args.workers,
                              executor=args.executor, ray_address=args.ray_address)
     frame = length_frame(results, scalings)
+    runs = runs_frame(results)
+    # Paired over seeds on the inputs longer than trained: what the lab is about.
+    ood = OUT_OF_DISTRIBUTION[f.headline.name]
+    pairs = paired_differences(runs, ood.name, order(runs["model"]))
     if args.out:
         common.write_csv(frame, args.out)
+    if args.pairs_out:
+        common.write_csv(for_csv(pairs, ood.fraction), args.pairs_out, "--pairs-out")
     print(summary_text(frame, results))
-    if args.out:
-        print(f"wrote {len(frame)} rows to {args.out}")
+    if len(pairs):
+        print(f"Is the difference real? {ood.label}, paired over the same seeds:")
+    for _, row in pairs.iterrows():
+        print("  " + verdict(row, fraction=ood.fraction))
+    for path, rows in ((args.out, len(frame)), (args.pairs_out, len(pairs))):
+        if path:
+            print(f"wrote {rows} rows to {path}")
     return 0
 
 

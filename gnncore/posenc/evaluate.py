@@ -70,7 +70,7 @@ def _correct(model: Transformer, batch: Batch, generator: torch.Generator | None
     """(B, m + 1) booleans, prediction right at each scored position (outputs, then EOS).
     All rows of an evaluation batch share one length, so the scored columns line up."""
     start = int(batch.lengths[0]) + 1  # the SEP position: the first one scored
-    predicted = model(batch.tokens, start, generator=generator).argmax(dim=-1)[:, :-1]
+    predicted = model(batch.tokens, start, generator=generator, structure=batch.significance).argmax(dim=-1)[:, :-1]
     return predicted == batch.targets[:, start:-1]
 
 
@@ -109,8 +109,8 @@ def attention_rows(model: Transformer, task: Task, train_length: int, test_lengt
     for example, n in (("train", train_length), ("test", test_length)):
         if not fits(model, task, n):
             continue
-        tokens = eval_batch(task, n, 1).tokens
-        for layer, w in enumerate(model.attention_weights(tokens, position_generator(n))):
+        one = eval_batch(task, n, 1)
+        for layer, w in enumerate(model.attention_weights(one.tokens, position_generator(n), one.significance)):
             top, key = w[0].topk(min(keep, w.shape[-1]), dim=-1)  # (heads, T, keep)
             for head, query, k in (top >= floor).nonzero().tolist():
                 rows.append({"example": example, "length": n, "layer": layer, "head": head,

@@ -151,7 +151,7 @@ class Transformer(nn.Module):
         return None if bias is None else (bias + causal_mask(length)).unsqueeze(0)
 
     def forward(self, tokens: Tensor, start: int = 0, weights: Optional[list] = None,
-                generator: Optional[torch.Generator] = None) -> Tensor:
+                generator: Optional[torch.Generator] = None, structure: Optional[Tensor] = None) -> Tensor:
         """tokens (B, T) -> logits (B, T - start, vocab) for the positions start..T-1.
 
         Only the last layer is cut to those positions: every earlier layer must run at all
@@ -161,8 +161,9 @@ class Transformer(nn.Module):
         computed explicitly instead of by SDPA.
         generator: draws the randomised encodings' positions (the global one if None);
         right padding does not count as tokens there.
+        structure: (B, >= T) the digits' places of a task with numbers (Batch.significance).
         """
-        positions = self.encoding.positions((tokens != PAD).sum(dim=1), tokens.shape[1], generator)
+        positions = self.encoding.positions((tokens != PAD).sum(dim=1), tokens.shape[1], generator, structure)
         x = self.encoding.embed(self.tokens(tokens), positions)
         mask = self.attention_mask(tokens.shape[1])
         for i, block in enumerate(self.blocks):
@@ -171,10 +172,11 @@ class Transformer(nn.Module):
         return self.head(self.norm(x))
 
     @torch.no_grad()
-    def attention_weights(self, tokens: Tensor, generator: Optional[torch.Generator] = None) -> list[Tensor]:
+    def attention_weights(self, tokens: Tensor, generator: Optional[torch.Generator] = None,
+                          structure: Optional[Tensor] = None) -> list[Tensor]:
         """Per layer, the attention weights (B, heads, T, T) for a few examples."""
         weights: list[Tensor] = []
-        self(tokens, weights=weights, generator=generator)
+        self(tokens, weights=weights, generator=generator, structure=structure)
         return weights
 
 
@@ -198,7 +200,7 @@ class Recurrent(nn.Module):
         self.head = nn.Linear(self.hidden, config.vocab_size)
 
     def forward(self, tokens: Tensor, start: int = 0, weights: Optional[list] = None,
-                generator: Optional[torch.Generator] = None) -> Tensor:
+                generator: Optional[torch.Generator] = None, structure: Optional[Tensor] = None) -> Tensor:
         """tokens (B, T) -> logits (B, T - start, vocab), as :meth:`Transformer.forward`."""
         out, _ = self.gru(self.tokens(tokens))
         return self.head(out[:, start:])

@@ -15,8 +15,8 @@ hierarchy") found transformers fail past the trained lengths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Callable, Optional
 
 import torch
 from torch import Tensor
@@ -29,12 +29,16 @@ IGNORE = -100  # target value that cross_entropy skips
 @dataclass(frozen=True)
 class Batch:
     """tokens (B, T); targets (B, T): the next token where it is scored, IGNORE elsewhere;
-    lengths (B,): input lengths; output_lengths (B,): output lengths without EOS."""
+    lengths (B,): input lengths in tokens; output_lengths (B,): output lengths without EOS.
+    significance (B, T), tasks with numbers only: each digit's place in its number (1 = units),
+    0 for every other token, -1 for the operators that close an operand ('+', SEP); what
+    the encodings built on task structure (Abacus, position coupling) read."""
 
     tokens: Tensor
     targets: Tensor
     lengths: Tensor
     output_lengths: Tensor
+    significance: Optional[Tensor] = None
 
 
 @dataclass(frozen=True)
@@ -44,13 +48,34 @@ class Task:
     answer(x, n): x (B, W) symbol ids, n (B,) the used length of each row; returns the
     answers (B, W'), each row valid up to its output length.
     output_length(n): the answer's length for input length n (int or tensor).
+    draw(lengths, generator, task): for a task whose size n is not its input's token count
+    (addition: n digits per operand), the input tokens, answers and significance of random
+    examples; ``input_length(n)`` is then the input's token count.
+    index_hints: addition only, every digit preceded by a hint naming its place (Zhou et al. 2024).
     """
 
     name: str
     symbols: int
     description: str
-    answer: Callable[[Tensor, Tensor], Tensor]
+    answer: Optional[Callable[[Tensor, Tensor], Tensor]]
     output_length: Callable
+    input_length: Callable = None  # type: ignore[assignment]
+    draw: Optional[Callable] = None
+    index_hints: bool = False
+
+    def __post_init__(self):
+        if self.input_length is None:
+            object.__setattr__(self, "input_length", _same)
+
+    @property
+    def structured(self) -> bool:
+        """Whether examples carry the places of their digits (see :class:`Batch`)."""
+        return self.draw is _addition
+
+    def hinted(self) -> "Task":
+        """This task with index hints (addition only): a hint before every digit doubles the
+        input's digits and the answer."""
+        return replace(self, index_hints=True, input_length=_hinted_input, output_length=_hinted_output)
 
     @property
     def vocab_size(self) -> int:
@@ -58,18 +83,24 @@ class Task:
 
     def sequence_length(self, n: int) -> int:
         """Tokens in a whole example with input length n: BOS, input, SEP, output, EOS."""
-        return n + int(self.output_length(n)) + 3
+        return int(self.input_length(n)) + int(self.output_length(n)) + 3
 
     def batch(self, lengths: Tensor, generator: torch.Generator) -> Batch:
         """Random examples, one per entry of ``lengths`` (input lengths, 1 or more)."""
+        if self.draw is not None:  # draw: inputs, answers and digit places (None: no numbers)
+            x, y, places = self.draw(lengths, generator, self)
+            return self.layout(x, self.input_length(lengths), y, self.output_length(lengths), places)
         width = int(lengths.max())
         x = torch.randint(self.symbols, (len(lengths), width), generator=generator)
         return self.layout(x, lengths)
 
-    def layout(self, x: Tensor, lengths: Tensor) -> Batch:
-        """Lay out inputs x (B, W), used up to ``lengths``, as ``[BOS] x [SEP] y [EOS] PAD...``."""
-        y = self.answer(x, lengths)
-        out_lengths = torch.as_tensor(self.output_length(lengths)).expand_as(lengths)
+    def layout(self, x: Tensor, lengths: Tensor, y: Optional[Tensor] = None, out_lengths=None,
+               places: Optional[tuple[Tensor, Tensor]] = None) -> Batch:
+        """Lay out inputs x (B, W), used up to ``lengths``, as ``[BOS] x [SEP] y [EOS] PAD...``.
+        ``places``: the significance of each input and answer symbol (see :class:`Batch`)."""
+        y = self.answer(x, lengths) if y is None else y
+        out_lengths = torch.as_tensor(self.output_length(lengths) if out_lengths is None else out_lengths
+                                      ).expand_as(lengths)
         total = int((lengths + out_lengths).max()) + 3
         j = torch.arange(total).unsqueeze(0)
         n, m = lengths.unsqueeze(1), out_lengths.unsqueeze(1)
@@ -84,7 +115,16 @@ class Task:
         # Position i predicts token i + 1: the scored positions run from SEP to the last output.
         scored = (j >= n + 1) & (j <= n + 1 + m)
         targets = torch.where(scored, tokens.roll(-1, dims=1), IGNORE)
-        return Batch(tokens, targets, lengths, out_lengths)
+        significance = None
+        if places is not None:
+            x_places, y_places = places
+            significance = torch.zeros_like(tokens)
+            significance = torch.where((j >= 1) & (j <= n), x_places.gather(
+                1, (j - 1).clamp(0, x.shape[1] - 1).expand(len(x), -1)), significance)
+            significance = torch.where(j == n + 1, -1, significance)  # SEP closes the second operand
+            significance = torch.where((j >= n + 2) & (j <= n + 1 + m), y_places.gather(
+                1, (j - n - 2).clamp(0, y.shape[1] - 1)), significance)
+        return Batch(tokens, targets, lengths, out_lengths, significance)
 
 
 def _copy(x: Tensor, n: Tensor) -> Tensor:
@@ -127,6 +167,99 @@ def _one(n):
     return 1
 
 
+DIGITS = 10
+PLUS = DIGITS  # the symbol '+'
+HINTS = 130  # index-hint symbols: the places 1..n + 1 of up to 128 digits, from a random start
+HINT = PLUS + 1  # the first hint symbol
+
+
+def _addition(lengths: Tensor, generator: torch.Generator, task: Task):
+    """a + b with n random digits each (leading zeros allowed: the papers' zero padding), both
+    written least significant digit first, the answer too, with its carry digit always
+    written (n + 1 digits), as McLeish et al. 2024 and Cho et al. 2024 write them. With index
+    hints, every digit follows a hint symbol for its place, the same in both operands and the
+    answer, counted from a random start so that every hint is trained (Zhou et al. 2024)."""
+    batch, width = len(lengths), int(lengths.max())
+    j = torch.arange(width + 1).unsqueeze(0)
+    n = lengths.unsqueeze(1)
+    a, b = (torch.randint(DIGITS, (batch, width), generator=generator).masked_fill(j[:, :width] >= n, 0)
+            for _ in range(2))
+    total = torch.nn.functional.pad(a + b, (0, 1))
+    carry = torch.zeros(batch, dtype=torch.long)
+    answer = torch.zeros_like(total)
+    for k in range(width + 1):  # the schoolbook carry, one place at a time
+        column = total[:, k] + carry
+        answer[:, k], carry = column % DIGITS, column // DIGITS
+    place = (j + 1).expand(batch, -1)  # 1 = units
+    x_parts, x_places, y, y_places = [], [], answer, place
+    if task.index_hints:
+        start = torch.randint(HINTS - width, (batch, 1), generator=generator)
+        hints = HINT + start + j
+        a, b, y = (torch.stack([hints[:, :v.shape[1]], v], dim=2).flatten(1) for v in (a, b, answer))
+        place = torch.stack([torch.zeros_like(place), place], dim=2).flatten(1)  # a hint is no digit
+        y_places = place
+    step = 2 if task.index_hints else 1
+    # Operand b goes right after a's n digits (and hints): gather per row.
+    used = step * n
+    k = torch.arange(2 * step * width + 1).unsqueeze(0)
+    from_a = k < used
+    x = torch.where(from_a, a.gather(1, k.clamp(max=a.shape[1] - 1).expand(batch, -1)),
+                    torch.where(k == used, PLUS, b.gather(1, (k - used - 1).clamp(0, b.shape[1] - 1))))
+    x_places = torch.where(from_a, place.gather(1, k.clamp(max=place.shape[1] - 1).expand(batch, -1)),
+                           torch.where(k == used, -1, place.gather(1, (k - used - 1).clamp(0, place.shape[1] - 1))))
+    return x, y, (x_places, y_places)
+
+
+COUNTS = 256  # counting's numbers: a start and the counts after it, up to twice the longest test
+
+
+def _counting(lengths: Tensor, generator: torch.Generator, task: Task):
+    """Count on: a start number s, then n marks; the answer s + 1, ..., s + n, one number per
+    mark. The start is drawn so that every number is trained as an answer (as Chang & Bisk
+    2024 shift their counts), so a longer input asks only to keep counting, not for an
+    unseen word."""
+    batch, width = len(lengths), int(lengths.max())
+    start = torch.randint(COUNTS - width, (batch, 1), generator=generator)
+    j = torch.arange(width).unsqueeze(0)
+    x = torch.cat([start, torch.full((batch, width), COUNTS)], dim=1)  # symbol COUNTS: the mark
+    return x, start + 1 + j, None
+
+
+def _flip_flop(lengths: Tensor, generator: torch.Generator, task: Task):
+    """Flip-flop (Liu et al. 2023): instructions write 0, write 1, ignore 0, ignore 1, the first
+    always a write; the answer is the bit the memory holds after each instruction, the last
+    one written. Writes are rare (each instruction one with probability 0.2, as the paper's
+    sparse sequences), so the bit to repeat often lies far back."""
+    batch, width = len(lengths), int(lengths.max())
+    write = torch.rand(batch, width, generator=generator) < 0.2
+    write[:, 0] = True
+    bit = torch.randint(2, (batch, width), generator=generator)
+    x = torch.where(write, bit, 2 + bit)  # 0, 1: write; 2, 3: ignore (the bit is a distractor)
+    j = torch.arange(width).unsqueeze(0).expand(batch, -1)
+    last = torch.where(write, j, 0).cummax(dim=1).values  # the latest write at or before each step
+    return x, bit.gather(1, last), None
+
+
+def _addition_input(n):
+    return 2 * n + 1
+
+
+def _addition_output(n):
+    return n + 1
+
+
+def _plus_one(n):
+    return n + 1
+
+
+def _hinted_input(n):
+    return 4 * n + 1
+
+
+def _hinted_output(n):
+    return 2 * (n + 1)
+
+
 TASKS: dict[str, Task] = {t.name: t for t in [
     Task("copy", 32, "repeat the input (32 symbols)", _copy, _same),
     Task("reverse", 32, "the input backwards (32 symbols)", _reverse, _same),
@@ -137,4 +270,11 @@ TASKS: dict[str, Task] = {t.name: t for t in [
     Task("sort", 32, "the input in ascending order: answer independent of order", _sort, _same),
     Task("mode", 8, "the most frequent symbol (ties: the smallest): answer independent of order",
          _mode, _one),
+    # Lengths count digits per operand; input and answer least significant digit first.
+    Task("counting", COUNTS + 1, "count on from the start number, one number per mark",
+         None, _same, _plus_one, _counting),
+    Task("flip-flop", 4, "after each instruction (write 0/1, ignore 0/1), the bit last written",
+         None, _same, _same, _flip_flop),
+    Task("addition", DIGITS + 1 + HINTS, "a + b, n digits each, every number written units first; "
+         "exact match needs every digit", None, _addition_output, _addition_input, _addition),
 ]}

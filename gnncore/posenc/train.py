@@ -24,6 +24,7 @@ from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
 from gnncore.protocol import LOSS, PARAMS, Facts, Metric, Setting, check_settings
 from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
 
+STEPS = 2000  # training steps by default: 1000 left ALiBi unlearned on a seed (docs/decisions.md)
 MAX_TEST_LENGTH = 128  # keeps evaluation to seconds and the position table to ~8k rows
 PROGRESS_EVERY = 10  # steps between progress reports
 HISTORY_POINTS = 100  # logged steps per run, whatever the number of steps
@@ -63,6 +64,12 @@ SETTINGS = (
     Setting("eval_examples", "Examples per test length", **_RUN, high=4096, cli=False, shown=False,
             help="Every run is scored on the same examples."),
 )
+# A setting of the addition task only (in its specs alone).
+INDEX_HINTS = Setting(
+    "index_hints", "Index hints", type=str, choices={"off": "digits alone", "on": "a hint before every digit"},
+    scope="run", datasets=("addition",),
+    help="Addition: every digit follows a hint symbol naming its place, the same in both operands and the "
+         "answer (Zhou et al. 2024), so the model can match digits by content instead of by position.")
 # Settings of some encodings only: in their specs (and keys) alone, so adding one changes no
 # other encoding's stored runs.
 MAX_POSITION = Setting(
@@ -90,6 +97,8 @@ OUT_TOKEN_ACCURACY = Metric("out_of_distribution_token_accuracy", "Out of distri
                             fraction=True)
 IN_EXACT_MATCH = Metric("in_distribution_exact_match", "In distribution exact match", fraction=True)
 OUT_EXACT_MATCH = Metric("out_of_distribution_exact_match", "Out of distribution exact match", fraction=True)
+# Each per-length score's mean past the trained lengths: what the seeds are paired on.
+OUT_OF_DISTRIBUTION = {TOKEN_ACCURACY.name: OUT_TOKEN_ACCURACY, EXACT_MATCH.name: OUT_EXACT_MATCH}
 # Per position of the answer (the ``position`` table).
 POSITION_ACCURACY = Metric("accuracy", "Token accuracy", fraction=True)
 MS_PER_STEP = Metric("ms_per_step", "Time per training step (ms)", unit="ms", digits=2, higher_is_better=False)
@@ -98,7 +107,7 @@ FACTS = Facts(
     kind="posenc", title="Positional encodings", command=("posenc",), by_length=True,
     datasets=tuple(TASKS), default_dataset="copy",
     # The six anchors by default: with the newer ones the default comparison would take
-    # longer than its 90 s on the 2-core machine.
+    # longer than its 4 minutes (3 seeds) on the 2-core machine.
     models=ENCODINGS, default_models=ANCHORS,
     metrics=(TOKEN_ACCURACY, EXACT_MATCH),
     curves=(LOSS,),
@@ -109,9 +118,10 @@ FACTS = Facts(
     columns=("task", "encoding", "seed", "length", "in_distribution", "token_accuracy", "exact_match"),
     run_columns=("task", "encoding", "seed", IN_TOKEN_ACCURACY.name, OUT_TOKEN_ACCURACY.name,
                  IN_EXACT_MATCH.name, OUT_EXACT_MATCH.name, MS_PER_STEP.name, PARAMS.name),
-    settings=SETTINGS + ENCODING_SETTINGS,
-    # One seed by default: a run takes tens of seconds on a CPU; the page and the CLI add more.
-    seeds=1, max_seeds=20,
+    settings=SETTINGS + (INDEX_HINTS,) + ENCODING_SETTINGS,
+    # Three seeds by default, so that every pair of encodings gets a verdict (docs/decisions.md:
+    # the six anchors x 3 seeds and what they cost).
+    seeds=3, max_seeds=20,
     noun="encoding", dataset_flag="--task", model_flag="--encodings",
     intro="Small transformers that differ only in how they are told where each token is, and a "
           "recurrent baseline that needs no such thing. Each learns a sequence task on short inputs "
@@ -133,24 +143,33 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
         and 4 x d_model).
     steps 2000, batch_size 32, lr 7e-3, warmup steps / 20: tuned on copy at train length 16
         so that every encoding but NoPE learns the task in distribution, with the schedule
-        of ``learning_rate`` (docs/decisions.md has the seeds and the alternatives tried).
+        of ``learning_rate`` (docs/decisions.md has the seeds and the alternatives tried;
+        1000 steps left ALiBi at 69% in distribution on seed 1).
     weight_decay 0.1: nanoGPT's and GPT-3's value, on weight matrices only.
-    eval_examples 128: examples per test length; every run is scored on the same ones.
+    eval_examples 64: examples per test length; every run is scored on the same ones (64 x 32
+        longer lengths is 2048 examples out of distribution; 128 doubled the evaluation's cost).
     max_position 512 (randomised encodings only): Ruoss et al. 2023 draw from 2048 positions
         for tests up to 500 tokens, about 4x; 512 is about 5x the default test's 99 tokens and
         covers the longest test length's 259.
     """
     d_model = spec.get("d_model", SIZE.d_model)
-    steps = spec.get("steps", 2000)
+    steps = spec.get("steps", STEPS)
     return {
         "train_length": 16, "test_length": 48,
         "d_model": SIZE.d_model, "layers": SIZE.layers, "heads": SIZE.heads,
         "ffn": SIZE.ffn(d_model) if _is_int(d_model) else SIZE.ffn(),
-        "steps": 2000, "batch_size": 32, "lr": 7e-3,
+        "steps": STEPS, "batch_size": 32, "lr": 7e-3,
         "warmup": max(1, steps // 20) if _is_int(steps) else 100,
-        "weight_decay": 0.1, "eval_examples": 128,
+        "weight_decay": 0.1, "eval_examples": 64,
         **({"max_position": 512} if MAX_POSITION in encoding_settings(spec.model) else {}),
+        **({"index_hints": "off"} if INDEX_HINTS.applies_to(spec.dataset) else {}),
     }
+
+
+def task_of(spec: RunSpec) -> Task:
+    """The spec's task, with index hints where it asks for them."""
+    task = TASKS[spec.dataset]
+    return task.hinted() if spec.params.get("index_hints") == "on" else task
 
 
 def encoding_settings(encoding: str) -> tuple[Setting, ...]:
@@ -175,7 +194,11 @@ def validate(spec: RunSpec) -> None:
             takers = ", ".join(e for e in ENCODINGS if setting in encoding_settings(e))
             raise SpecError(f"{setting.label} ({setting.name}) applies only to {takers}, not to "
                             f"{spec.model}.")
-    check_settings(spec, SETTINGS + own)
+    check_settings(spec, SETTINGS + (INDEX_HINTS,) + own)
+    if ENCODINGS[spec.model].structured and not TASKS[spec.dataset].structured:
+        takers = ", ".join(name for name, task in TASKS.items() if task.structured)
+        raise SpecError(f"{ENCODINGS[spec.model].label} numbers the digits of a number, so it needs a task with "
+                        f"numbers ({takers}), not {spec.dataset}.")
     p = spec.params
     if "warmup" in p and p["warmup"] > p.get("steps", p["warmup"]):
         raise SpecError(f"Warmup must lie between 0 and the number of steps, not {p['warmup']}.")
@@ -194,7 +217,7 @@ def validate(spec: RunSpec) -> None:
         raise SpecError(f"RoPE rotates pairs of dimensions, so d_model / heads must be even, "
                         f"not {d_model // heads}.")
     if "max_position" in p:
-        longest = TASKS[spec.dataset].sequence_length(test)
+        longest = task_of(spec).sequence_length(test)
         if p["max_position"] < longest:
             raise SpecError(f"max_position ({p['max_position']}) must cover the longest test example, "
                             f"{longest} tokens at test length {test}; choose at least {longest}.")
@@ -203,7 +226,7 @@ def validate(spec: RunSpec) -> None:
 def train(spec: RunSpec, on_progress: ProgressFn = None, should_stop: StopFn = None) -> RunResult:
     """Train one model of a resolved spec, evaluate it at every length; metrics, history, tables."""
     hp = spec.params
-    task = TASKS[spec.dataset]
+    task = task_of(spec)
     model = build_model(spec)
     start = time.perf_counter()
     history = fit(model, task, spec, on_progress, should_stop)
@@ -235,13 +258,16 @@ def build_model(spec: RunSpec) -> Transformer:
     """The untrained model of a resolved spec, initialised from its seed (a transformer, or
     the GRU baseline). The learned absolute table covers the longest training example and
     nothing more."""
-    hp, task = spec.params, TASKS[spec.dataset]
+    hp, task = spec.params, task_of(spec)
+    # The structured encodings' table: every place of the longest test number (its answer has
+    # one digit more), the operator's and no place's ids, and a margin, as Cho et al. size theirs.
+    places = hp["test_length"] + 4 if ENCODINGS[spec.model].structured else None
     with torch.random.fork_rng():  # leave the caller's random state alone
         torch.manual_seed(spec.seed)
         return build(ModelConfig(
             task.vocab_size, spec.model, hp["d_model"], hp["layers"], hp["heads"], hp["ffn"],
             max_length=task.sequence_length(hp["train_length"]),
-            max_position=hp.get("max_position", ModelConfig.max_position)))
+            max_position=places or hp.get("max_position", ModelConfig.max_position)))
 
 
 def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
@@ -270,7 +296,7 @@ def train_step(model: Transformer, optimizer: torch.optim.Optimizer, batches: li
     total = 0.0
     for batch in batches:
         start = int(batch.lengths.min()) + 1
-        logits = model(batch.tokens[:, :-1], start, generator=generator)
+        logits = model(batch.tokens[:, :-1], start, generator=generator, structure=batch.significance)
         loss = F.cross_entropy(logits.flatten(0, 1), batch.targets[:, start:-1].flatten(),
                                ignore_index=IGNORE, reduction="sum") / scored
         loss.backward()

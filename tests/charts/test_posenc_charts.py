@@ -173,3 +173,44 @@ def test_one_seed_says_there_is_no_spread_instead_of_a_mean_over_one_seed():
         assert "mean over" not in subtitle and "standard deviation" not in subtitle, name
     two = " ".join(panels(accuracy_vs_length(lengths_like(seeds=2)).to_dict())[0]["title"]["subtitle"])
     assert "mean over 2 seeds; band: ± 1 standard deviation" in two
+
+
+def test_out_of_distribution_scores_draw_each_seed_and_the_95_percent_interval_of_the_mean():
+    from scipy import stats
+
+    from gnncore.charts import final_scores
+
+    ood = "out_of_distribution_token_accuracy"
+    runs = pd.DataFrame([{"kind": "posenc", "dataset": "copy", "model": m, "seed": s, ood: v}
+                         for m, values in {"alibi": [0.9, 0.8, 0.85], "t5": [0.6, 0.7, 0.65]}.items()
+                         for s, v in enumerate(values)])
+    spec = final_scores(runs, ood, interval=True).to_dict()
+    assert len(layer(spec, "circle")["values"]) == 6  # a dot per seed
+    band = layer(spec, "rule")["values"].set_index("model")
+    half = stats.t.ppf(0.975, 2) * 0.05 / np.sqrt(3)  # both have sd 0.05 over 3 seeds
+    assert band.loc["alibi", "lower"] == pytest.approx(0.85 - half)
+    assert band.loc["t5", "upper"] == pytest.approx(0.65 + half)
+    assert "95% confidence interval" in " ".join(panels(spec)[0]["title"]["subtitle"])
+
+
+def test_length_heatmap_is_the_mean_over_seeds_per_trained_and_tested_length():
+    from gnncore.charts.posenc import length_heatmap
+
+    frames = []
+    for trained in (2, 4):
+        frame = lengths_like(seeds=3).query("model != 'learned'")
+        frames.append(frame.assign(train_length=trained, in_distribution=frame["length"] <= trained))
+    lengths = pd.concat(frames, ignore_index=True)
+    spec = length_heatmap(lengths).to_dict()
+    assert spec["facet"]["field"] == "name" and spec["facet"]["sort"] == ["RoPE", "NoPE"]
+    cells = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert len(cells) == 2 * 2 * TEST  # encodings x trained lengths x tested lengths
+    got = cells.set_index(["model", "train_length", "length"])["mean"].sort_index()
+    expected = lengths.groupby(["model", "train_length", "length"])["token_accuracy"].mean().sort_index()
+    assert np.allclose(got, expected)
+    assert cells["runs"].eq(3).all()
+    assert (cells["trained"] == (cells["length"] <= cells["train_length"])).all()
+    layers = spec["spec"]["layer"]
+    assert layers[0]["encoding"]["color"]["scale"]["domain"] == [0, 1]
+    assert layers[1]["transform"] == [{"filter": "datum.trained"}]  # the outline of the trained range
+    assert "mean over 3 seeds" in " ".join(spec["title"]["subtitle"])

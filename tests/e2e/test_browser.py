@@ -181,6 +181,22 @@ def test_oversquashing_section_trains_depth_two_in_the_browser(server, browser_p
     assert page.get_by_test_id("stException").count() == 0
 
 
+def test_positional_encodings_default_to_three_seeds_and_addition_shows_its_index_hints(server, browser_page, tmp_path):
+    page = browser_page
+    page.set_default_timeout(STARTUP * 1000)
+    page.goto(f"{server}/Positional_Encodings")
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_text(re.compile(r"6 encodings × 3 seeds")).wait_for()
+    assert page.get_by_role("combobox", name="Index hints").count() == 0  # copy has no digits
+    page.get_by_role("combobox", name="Task").click()
+    page.get_by_role("option", name="addition").click()
+    page.get_by_role("combobox", name="Index hints").wait_for()
+    shots = Path(os.environ.get("GNNCORE_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "posenc_addition_sidebar.png"))
+    assert page.get_by_test_id("stException").count() == 0
+
+
 def listening_addresses(port: int) -> set[str]:
     """The local addresses (hex, as /proc/net/tcp* writes them) listening on ``port``."""
     found = set()

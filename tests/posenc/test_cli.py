@@ -36,13 +36,14 @@ def test_writes_one_row_per_encoding_seed_and_length(tmp_path, capsys):
     text = out.read_text().splitlines()
     assert text[-1].startswith("copy,learned,1,5,False,,") or "learned" not in text[-1]
     stdout = capsys.readouterr().out
-    lines = {line.split()[0]: line for line in stdout.splitlines() if line.split()}
+    table = stdout.split("Is the difference real?")[0]  # the summary, before the verdicts
+    lines = {line.split()[0]: line for line in table.splitlines() if line.split()}
     assert "n/a" in lines["learned"] and "n/a" not in lines["alibi"]
     assert f"wrote 20 rows to {out}" in stdout
 
 
 def test_a_second_call_reads_the_store(capsys, store):
-    args = ["posenc", "--encodings", "nope", "--train-length", "2", "--test-length", "3", *FAST]
+    args = ["posenc", "--encodings", "nope", "--train-length", "2", "--test-length", "3", "--seeds", "1", *FAST]
     assert main(args) == 0
     first = capsys.readouterr().out
     assert main(args) == 0
@@ -54,7 +55,7 @@ def test_a_second_call_reads_the_store(capsys, store):
     (["--train-length", "16", "--test-length", "8"], "test_length"),
     (["--d-model", "64", "--heads", "6"], "heads (6) must divide d_model (64)"),
     (["--steps", "0"], "(steps) must be a whole number from 1"),
-    (["--task", "addition"], "Unknown task 'addition'"),
+    (["--task", "multiplication"], "Unknown task 'multiplication'"),
     (["--encodings", "rope,absolute"], "Unknown encoding 'absolute'"),
     (["--seeds", "0"], "Seeds must be"),
     (["--steps", "many"], "invalid int value"),
@@ -76,7 +77,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_stored(args, words, tmp_path, 
 def test_rope_scaling_adds_a_row_per_scaling_for_rope_runs_only(tmp_path, capsys):
     out = tmp_path / "results.csv"
     code = main(["posenc", "--encodings", "rope,alibi", "--train-length", "3", "--test-length", "5",
-                 "--rope-scaling", "none,pi,yarn", "--out", str(out), *FAST])
+                 "--rope-scaling", "none,pi,yarn", "--seeds", "1", "--out", str(out), *FAST])
     assert code == 0
     frame = pd.read_csv(out)
     assert list(frame.columns) == ["task", "encoding", "scaling", "seed", "length", "in_distribution",
@@ -107,3 +108,24 @@ def test_bad_new_flags_are_one_line_exit_2(args, words, capsys, store):
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and words in lines[0]
     assert not store.exists() or len(RunStore(store)) == 0
+
+
+def test_pairs_out_pairs_every_two_encodings_over_the_same_seeds(tmp_path, capsys):
+    from gnncore.pairs import CSV_COLUMNS
+
+    out, pairs_out = tmp_path / "results.csv", tmp_path / "pairs.csv"
+    assert main(["posenc", "--encodings", "alibi,nope,t5", "--train-length", "3", "--test-length", "5",
+                 "--seeds", "3", "--out", str(out), "--pairs-out", str(pairs_out), *FAST]) == 0
+    lengths, pairs = pd.read_csv(out), pd.read_csv(pairs_out)
+    assert list(pairs.columns) == CSV_COLUMNS and len(pairs) == 3
+    assert list(zip(pairs["model_a"], pairs["model_b"])) == [("t5", "alibi"), ("t5", "nope"), ("alibi", "nope")]
+    # Each seed's out-of-distribution token accuracy: its mean over the lengths past the trained ones.
+    ood = lengths[~lengths["in_distribution"]].groupby(["encoding", "seed"])["token_accuracy"].mean()
+    for row in pairs.itertuples():
+        diff = 100 * (ood[row.model_a] - ood[row.model_b])
+        assert row.n_pairs == 3 and row.metric == "out_of_distribution_token_accuracy"
+        assert row.mean_diff_points == pytest.approx(diff.mean())
+        assert row.ci_low_points <= row.mean_diff_points <= row.ci_high_points
+    stdout = capsys.readouterr().out
+    assert "Is the difference real?" in stdout and stdout.count("3 paired seeds") == 3
+    assert f"wrote 3 rows to {pairs_out}" in stdout

@@ -30,12 +30,20 @@ def same_draw() -> torch.Generator:
     return torch.Generator().manual_seed(5)
 
 
+def places(encoding: str, x: torch.Tensor) -> dict:
+    """For the encodings that read a task's digit places: places 1, 2, ... on every token."""
+    if not ENCODINGS[encoding].structured:
+        return {}
+    return {"structure": torch.arange(1, x.shape[1] + 1).expand_as(x)}
+
+
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_no_leak_from_the_future(encoding):
     m, x = model(encoding), tokens()
     changed = x.clone()
     changed[:, 6] = x[:, 6] % (VOCAB - 1) + 1
-    before, after = m(x, generator=same_draw()), m(changed, generator=same_draw())
+    before = m(x, generator=same_draw(), **places(encoding, x))
+    after = m(changed, generator=same_draw(), **places(encoding, x))
     assert torch.allclose(before[:, :6], after[:, :6], atol=1e-6)
     assert not torch.allclose(before[:, 6:], after[:, 6:], atol=1e-3)
 
@@ -43,7 +51,8 @@ def test_no_leak_from_the_future(encoding):
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_logits_from_start_equal_the_tail_of_the_full_logits(encoding):
     m, x = model(encoding), tokens()
-    assert torch.allclose(m(x, start=4, generator=same_draw()), m(x, generator=same_draw())[:, 4:], atol=1e-5)
+    assert torch.allclose(m(x, start=4, generator=same_draw(), **places(encoding, x)),
+                          m(x, generator=same_draw(), **places(encoding, x))[:, 4:], atol=1e-5)
 
 
 @pytest.mark.parametrize("encoding", ["t5", "alibi"])
@@ -75,14 +84,14 @@ def test_bias_plus_causal_mask_equals_a_softmax_written_out(encoding):
 @pytest.mark.parametrize("encoding", ATTENDING)
 def test_attention_weights_are_what_sdpa_computes(encoding):
     m, x = model(encoding), tokens()
-    weights = m.attention_weights(x, same_draw())
+    weights = m.attention_weights(x, same_draw(), **places(encoding, x))
     assert len(weights) == 2 and weights[0].shape == (3, 4, 10, 10)
     assert torch.allclose(weights[0].sum(-1), torch.ones(3, 4, 10), atol=1e-5)
     assert torch.all(weights[0].triu(1) == 0)  # nothing on future keys
     # The explicit path (weights @ v) gives the same logits as the SDPA path.
     with torch.no_grad():
-        explicit = m(x, weights=[], generator=same_draw())
-    assert torch.allclose(explicit, m(x, generator=same_draw()), atol=1e-5)
+        explicit = m(x, weights=[], generator=same_draw(), **places(encoding, x))
+    assert torch.allclose(explicit, m(x, generator=same_draw(), **places(encoding, x)), atol=1e-5)
 
 
 def test_t5_table_receives_gradients():

@@ -59,15 +59,16 @@ class PositionalEncoding(nn.Module):
     recurrent = False   # a recurrent model, not a transformer (the GRU baseline's entry)
     uses_rope = False   # rotates pairs of q and k dimensions, so d_model / heads must be even
     own_tables: tuple[str, ...] = ()  # the tables a run keeps for this encoding alone
+    structured = False  # reads the digits' places of a task with numbers (Abacus, position coupling)
 
     def __init__(self, config: EncodingConfig):
         super().__init__()
         self.config = config
 
-    def positions(self, lengths: Tensor, width: int,
-                  generator: Optional[torch.Generator] = None) -> Optional[Tensor]:
+    def positions(self, lengths: Tensor, width: int, generator: Optional[torch.Generator] = None,
+                  structure: Optional[Tensor] = None) -> Optional[Tensor]:
         """(B, width) position of each token of rows with ``lengths`` real tokens, or None
-        for 0..width-1."""
+        for 0..width-1. ``structure``: the batch's digit places, for tasks that have them."""
         return None
 
     def embed(self, x: Tensor, positions: Optional[Tensor] = None) -> Tensor:

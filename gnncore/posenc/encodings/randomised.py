@@ -54,8 +54,8 @@ class Randomised(PositionalEncoding):
         self.max_length = config.max_position
         self.encoding = self.inner(replace(config, max_length=config.max_position))
 
-    def positions(self, lengths: Tensor, width: int,
-                  generator: Optional[torch.Generator] = None) -> Tensor:
+    def positions(self, lengths: Tensor, width: int, generator: Optional[torch.Generator] = None,
+                  structure: Optional[Tensor] = None) -> Tensor:
         if width > self.config.max_position:
             raise ValueError(f"randomised positions cover {self.config.max_position} tokens; "
                              f"this input has {width}")
