@@ -32,7 +32,8 @@ PAIR, MODELS, ENCODINGS, EPOCHS = "limits:pair", "limits:models", "limits:encodi
 INTRO = ("A message-passing GNN can tell two graphs apart no better than the 1-WL colour refinement "
          "test (Xu et al. 2019; Morris et al. 2019). Here are graphs it cannot tell apart, a dataset "
          "made of them (CSL, where such models must sit at chance), and what lifts the limit: "
-         "positional and structural encodings, and a graph transformer (GPS) that needs them.")
+         "positional and structural encodings, and a graph transformer (GPS) that needs them. Last, "
+         "the other limit: information from far away squashed into one vector (Tree-NeighborsMatch).")
 
 
 def wl_section() -> wl.Pair:

@@ -116,7 +116,7 @@ def render(key: str = "oversquashing") -> None:
     if request.error:
         st.error(request.error)
         return
-    drawn = train_controls(request, results=lambda: _results(request.results))
+    drawn = train_controls(request, results=lambda: _results(request.results), key=f"{key}:train")
     if not drawn:
         _results(request.results)
     st.caption(f"Protocol on a CPU: at most {choice.settings[TREES.name]:,} trees per depth (80% train), "

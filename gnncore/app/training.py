@@ -97,7 +97,8 @@ def restore_from_url(restore: Callable[[list[RunSpec]], None]) -> None:
 
 
 def train_controls(request: Request, noun: str = "run", unit: str = "epoch",
-                   results: Callable[[], None] | None = None, results_every: float = 5.0) -> bool:
+                   results: Callable[[], None] | None = None, results_every: float = 5.0,
+                   key: str = "train") -> bool:
     """What the request's training looks like: the progress panel while its job runs, else
     how the last job ended (one sentence) and the Train button for the runs still missing.
 
@@ -105,7 +106,8 @@ def train_controls(request: Request, noun: str = "run", unit: str = "epoch",
     the progress panel, which refreshes it without redrawing the page (see
     :mod:`gnncore.app.progress`). Returns True when it did so: the page must not draw them too.
     ``results_every``: seconds between redraws of the results while training (every redraw
-    takes CPU from the training, in the server and in the browser).
+    takes CPU from the training, in the server and in the browser). ``key``: the Train
+    button's widget key, unique per section where a page trains in two places.
     """
     job, other = request.job, active_job()
     if request.running:
@@ -132,7 +134,7 @@ def train_controls(request: Request, noun: str = "run", unit: str = "epoch",
         label = f"Train {total} {noun}s" if done == 0 else f"Train the {total - done} missing {noun}s"
         # Not an on_click callback: a callback would get the request of the previous run, and
         # a value typed into the sidebar just before the click arrives with the click.
-        if st.button(label, type="primary", key="train", disabled=busy, icon=":material/play_arrow:",
+        if st.button(label, type="primary", key=key, disabled=busy, icon=":material/play_arrow:",
                      help="Another training from this tab is still running; stop it first." if busy
                      else "Trains in the background: the page stays usable while it runs."):
             start(request)

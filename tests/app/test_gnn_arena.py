@@ -121,8 +121,9 @@ def test_csbm_two_models_train_in_the_background_and_fill_table_and_charts(pages
     assert any("mean cosine distance" in c.value for c in at.caption)
 
     # the comparison's four, then inside the models: the neighbourhood, the weights into
-    # the node (the MLP has none, GCN has), the embeddings
-    assert len(charts(at)) == 7
+    # the node (the MLP has none, GCN has), the embeddings; then why node 0 got its
+    # prediction: the explainers' edge masks and feature bars
+    assert len(charts(at)) == 9, '\n'.join(charts(at))
     pairs = drawn(at, "Is the difference real?")
     assert [r["pair"] for r in pairs if "pair" in r] == ["GCN − MLP"]
     verdicts = " ".join(m.value for m in at.markdown)
@@ -134,7 +135,7 @@ def test_csbm_two_models_train_in_the_background_and_fill_table_and_charts(pages
     assert sorted((r["model"], int(r["seed"])) for r in dots) == [("gcn", 0), ("gcn", 1), ("mlp", 0), ("mlp", 1)]
     assert {r["name"] for r in drawn(at, "against training time") if "name" in r} == {"GCN", "MLP"}
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("PNG") == 7 and labels.count("CSV") == 7
+    assert labels.count("PNG") == 9 and labels.count("CSV") == 9
     assert "Download the comparison (zip)" in labels
 
 

@@ -33,7 +33,7 @@ def test_training_draws_both_last_layers_from_the_stored_runs(pages):
     from gnncore.runs import RunStore
 
     at = section(pages, fa=True)
-    at.button(key="train").click()
+    at.button(key="oversquashing:train").click()
     at = pages.run_until_idle(at.run(), deadline=120)
     pages.no_exceptions(at)
     stored = [r for r in RunStore().results("graph") if r.spec.dataset == "NeighborsMatch"]
