@@ -184,15 +184,6 @@ def stored_text(results: list[RunResult]) -> str:
     return f"{stored} of {len(results)} runs from the run store; {len(results) - stored} trained."
 
 
-def dataset_folds(dataset: str, task_folds: int) -> int:
-    """The folds a comparison on ``dataset`` runs unless --folds says: its benchmark's (CSL's
-    5), else the task's; none for a task without folds."""
-    from gnncore.gnn.data.datasets import find
-
-    d = find(dataset)
-    return (d.folds or task_folds) if task_folds and d is not None else task_folds
-
-
 def grid(kind: str, dataset: str, models: list[str], seeds: int, folds: int = 0, **settings) -> list[RunSpec]:
     """:func:`gnncore.runs.grid`, its one-sentence errors as UsageError."""
     from gnncore import runs

@@ -65,7 +65,7 @@ def register(sub) -> None:
 
 
 def specs_from_args(args) -> list:
-    from gnncore.runs import facts
+    from gnncore.runs import facts, folds_of
 
     f = facts(common.infer_task(args, COMMAND))
     given = {**common.settings_from_args(args, args.settings, f), **common.device_setting(args, f)}
@@ -73,8 +73,8 @@ def specs_from_args(args) -> list:
         raise common.UsageError(f"--folds does not apply to {' '.join(f.command)}.")
     models = list(f.default_models) if args.models is None else args.models
     seeds = f.seeds if args.seeds is None else args.seeds
-    folds = common.dataset_folds(args.dataset, f.folds) if args.folds is None else args.folds
-    if args.folds is not None and folds_for(args.task, args.dataset, folds) != folds:
+    folds = folds_of(args.task, args.dataset, args.folds)
+    if args.folds is not None and folds != args.folds:
         raise common.UsageError(f"--folds does not apply to {args.dataset}: it comes with its own split.")
     return common.grid(args.task, args.dataset, models, seeds, folds, **given)
 
@@ -99,13 +99,6 @@ def judged_by(task: str, dataset: str) -> Metric:
     mod = engine(task)
     return mod.judged_by(dataset) if hasattr(mod, "judged_by") else facts(task).headline
 
-
-def folds_for(task: str, dataset: str, folds: int) -> int:
-    """The folds the engine runs on ``dataset`` (none where the dataset brings its own split)."""
-    from gnncore.runs import engine
-
-    mod = engine(task)
-    return mod.folds_for(dataset, folds) if hasattr(mod, "folds_for") else folds
 
 
 def check_inside(args) -> None:

@@ -62,7 +62,7 @@ def register(sub) -> None:
 
 def specs_from_args(args) -> tuple[sweep.Knob, list]:
     from gnncore import sweep
-    from gnncore.runs import facts
+    from gnncore.runs import facts, folds_of
     from gnncore.spec import DatasetUnavailable, SpecError
 
     f = facts(common.infer_task(args))
@@ -81,7 +81,7 @@ def specs_from_args(args) -> tuple[sweep.Knob, list]:
             raise SpecError(f"{knob.name} is swept by --vary, so it cannot also be fixed; drop one of them.")
         models = list(f.default_models) if args.models is None else args.models
         seeds = f.seeds if args.seeds is None else args.seeds
-        folds = common.dataset_folds(dataset, f.folds) if args.folds is None else args.folds
+        folds = folds_of(args.task, dataset, args.folds)
         return knob, sweep.sweep_specs(args.task, dataset, models, seeds, knob, folds, **fixed)
     except (SpecError, DatasetUnavailable) as e:
         raise common.UsageError(str(e)) from None

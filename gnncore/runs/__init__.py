@@ -13,7 +13,7 @@ executor), :mod:`~gnncore.runs.local` (:func:`run_all` and the local worker proc
 ``gnncore.runs.references`` stay the functions below.
 """
 
-from gnncore.runs.engines import ENGINES, engine, facts, grid, kinds, metric, models, resolve
+from gnncore.runs.engines import ENGINES, engine, facts, folds_of, grid, kinds, metric, models, resolve
 from gnncore.runs.frames import history_frame, mean_std, runs_frame, table_frame
 from gnncore.runs.training import jobs
 from gnncore.runs.local import EXECUTORS, default_workers, run_all
@@ -21,7 +21,7 @@ from gnncore.runs.published import REFERENCES_PATH, references
 from gnncore.runs.store import RunStore
 
 __all__ = [
-    "ENGINES", "engine", "facts", "grid", "kinds", "metric", "models", "resolve",
+    "ENGINES", "engine", "facts", "folds_of", "grid", "kinds", "metric", "models", "resolve",
     "REFERENCES_PATH", "references",
     "RunStore",
     "EXECUTORS", "default_workers", "jobs", "run_all",

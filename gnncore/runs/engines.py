@@ -95,6 +95,15 @@ def resolve(spec: RunSpec) -> RunSpec:
     return resolved.as_resolved()
 
 
+def folds_of(kind: str, dataset: str, given: int | None = None) -> int:
+    """The folds a comparison on ``dataset`` runs: ``given``, unset the engine's default for
+    the dataset; none where the dataset brings its own split (the engine's ``folds_for``)."""
+    mod = engine(kind)
+    if hasattr(mod, "folds_for"):
+        return mod.folds_for(dataset, given)
+    return facts(kind).folds if given is None else given
+
+
 def grid(kind: str, dataset: str, models: Sequence[str], seeds: int | Sequence[int],
          folds: int = 0, per_model: dict[str, dict] | None = None, **settings) -> list[RunSpec]:
     """The resolved spec list of a comparison, for every front end: models x seeds (x folds).
@@ -105,8 +114,8 @@ def grid(kind: str, dataset: str, models: Sequence[str], seeds: int | Sequence[i
     one sentence on bad input, before anything trains.
     """
     f = facts(kind)
-    if folds and hasattr(engine(kind), "folds_for"):  # a dataset with a split of its own has no folds
-        folds = engine(kind).folds_for(dataset, folds)
+    if folds:  # a dataset with a split of its own has no folds
+        folds = folds_of(kind, dataset, folds)
     seed_list = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if isinstance(seeds, int) and not 1 <= seeds <= f.max_seeds:
         raise SpecError(f"Seeds must be a whole number from 1 to {f.max_seeds}; got {seeds}.")

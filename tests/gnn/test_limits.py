@@ -51,10 +51,10 @@ def test_csl_is_150_four_regular_circulants_in_ten_classes():
 
 
 def test_csl_runs_five_folds_from_the_cli_by_default():
-    from gnncore.cli import common
+    from gnncore.runs import folds_of
 
-    assert common.dataset_folds("CSL", graph.FACTS.folds) == 5
-    assert common.dataset_folds("MUTAG", graph.FACTS.folds) == 10
+    assert folds_of("graph", "CSL") == 5
+    assert folds_of("graph", "MUTAG") == 10
 
 
 # ---- 1-WL ----

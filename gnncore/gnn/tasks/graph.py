@@ -144,10 +144,12 @@ def judged_by(dataset: str):
     return r.TRAIN_ACCURACY if d is not None and d.protocol == "fit" else FACTS.headline
 
 
-def folds_for(dataset: str, folds: int) -> int:
-    """The folds a comparison on ``dataset`` runs: ``folds``, or none where the dataset
-    comes with a split of its own."""
+def folds_for(dataset: str, folds: int | None = None) -> int:
+    """The folds a comparison on ``dataset`` runs: ``folds``, unset its benchmark's (CSL's 5)
+    or the task's; none where the dataset comes with a split of its own."""
     d = find(dataset)
+    if folds is None:
+        folds = d.folds if d is not None and d.folds else FACTS.folds
     return folds if d is None or d.folds_apply else 0
 
 
