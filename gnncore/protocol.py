@@ -130,6 +130,8 @@ class Setting:
         value (a graph encoding's knob); the sidebar draws it then, starting at ``suggested``.
     absent: the value that means the same as leaving the setting unset (``none`` for a graph
         encoding): a spec drops it (:func:`gnncore.runs.resolve`), so its key is the unset one.
+    sweep_values: the values a sweep of it starts from, as typed (``4,8,12,16``), where the
+        generic rule (:func:`gnncore.sweep.suggested_values`) would give invalid ones.
     """
 
     name: str
@@ -151,6 +153,7 @@ class Setting:
     suggested: Any = None
     with_value: tuple[str, Any] | None = None
     absent: Any = None
+    sweep_values: str = ""
 
     @property
     def flag(self) -> str:

@@ -278,7 +278,9 @@ def _like(frame: pd.DataFrame | None, model: str, settings: dict[str, str]) -> b
 def suggested_values(setting: Setting, default: Any = None) -> str:
     """Values to start a sweep of ``setting`` from, as the user would type them: every named
     value; powers of two for a count (layers 1,2,4,...,32); 0 to 1 by 0.1 for a share; a
-    decade around the default for a rate."""
+    decade around the default for a rate; or what the setting declares (``sweep_values``)."""
+    if setting.sweep_values:
+        return setting.sweep_values
     if setting.choices is not None:
         return ",".join(setting.choices)
     low = setting.low if setting.low is not None else 0

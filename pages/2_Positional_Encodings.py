@@ -3,16 +3,23 @@ long, and a look inside each encoding."""
 
 import streamlit as st
 
-from gnncore.app import posenc_inspect, posenc_results, posenc_sidebar, setup_page, training
+from gnncore.app import posenc_inspect, posenc_results, posenc_sidebar, setup_page, sweep, training
 from gnncore.runs import facts
 
 setup_page("Positional Encodings", "📏")
-training.restore_from_url(posenc_sidebar.restore)  # after a browser refresh: the sidebar as it was
+# After a browser refresh: the sidebar (and a sweep's panel) as it was.
+training.restore_from_url(sweep.restore_with(posenc_sidebar.restore, sweep.ENCODINGS_PAGE))
 choice = posenc_sidebar.posenc_sidebar()
 
 st.title("Positional encodings: train short, test long")
 st.caption(facts(choice.kind).intro + " The **Look inside** tab shows what each encoding gives the "
            "model, no training needed.")
+if sweep.mode_switch(sweep.ENCODINGS_PAGE, noun="encodings", examples="trained length, steps") == "Sweep":
+    if choice.models:
+        sweep.show_sweep(choice, sweep.ENCODINGS_PAGE)
+    else:
+        st.info("Pick at least one positional encoding in the sidebar.")
+    st.stop()
 
 request = None
 if not choice.models:

@@ -27,13 +27,16 @@ from gnncore.spec import RunResult, RunSpec
 
 KIND = "posenc"
 KEEP = "session"  # widget values survive a visit to another page
-# What one run costs on one core at the model's default size, so that the page can say how
-# long Train will take before it is pressed: a training step's fixed cost and its cost per
-# 512 training tokens (milliseconds), and the seconds for scoring every length up to 48
-# (how they were measured: docs/decisions.md).
+# What one run costs relative to the default one, so that the page can say how long Train
+# will take before it is pressed: a training step's fixed cost and its cost per 512 training
+# tokens (milliseconds), and the seconds for scoring every length up to 48, as measured on
+# one core of the development machine at the model's default size (docs/decisions.md).
+# Machines differ several-fold, so the estimate is scaled by the default step measured on
+# this one (``engine.measured_step_ms``) against REFERENCE_STEP_MS, that step's cost there.
 STEP_MS = 9.0
 TOKENS_MS = 3.5
 EVAL_SECONDS = 1.5
+REFERENCE_STEP_MS = STEP_MS + TOKENS_MS  # the default run: 512 training tokens a step
 EVAL_EXAMPLES = 128  # the examples per length EVAL_SECONDS was measured with
 
 
@@ -136,12 +139,14 @@ def restore(specs: list[RunSpec]) -> None:
 
 # ---- what the page says before Train ----
 
-def run_seconds(spec: RunSpec) -> float:
+def run_seconds(spec: RunSpec, step_ms: float | None = None) -> float:
     """A rough estimate of one run's seconds on one idle core of this machine.
 
     The toy model is so small that a step's fixed per-operation cost dominates; the part
     that grows with the batch (its tokens) and the width is smaller. Both grow with depth.
+    step_ms: the default run's step on this machine (measured once if not given).
     """
+    scale = (engine.measured_step_ms() if step_ms is None else step_ms) / REFERENCE_STEP_MS
     s = {**engine.defaults(spec), **spec.params}
     # The constants were measured on the default task (copy); a task whose answers are longer
     # or shorter (duplicate, mode) costs in proportion to its examples' length.
@@ -150,12 +155,12 @@ def run_seconds(spec: RunSpec) -> float:
     longer_test = task.sequence_length(s["test_length"]) / measured.sequence_length(s["test_length"])
     tokens = s["batch_size"] * s["train_length"] * longer / 512
     width = (s["d_model"] / ModelConfig.d_model) ** 1.5
-    step_ms = (s["layers"] / ModelConfig.layers) * (STEP_MS + TOKENS_MS * tokens * width)
+    ms = (s["layers"] / ModelConfig.layers) * (STEP_MS + TOKENS_MS * tokens * width)
     eval_s = EVAL_SECONDS * (s["test_length"] * longer_test / 48) ** 2 * width * s["layers"] / ModelConfig.layers
     eval_s *= s["eval_examples"] / EVAL_EXAMPLES
     if spec.model in engine.RESCALED:  # scored once more under each RoPE scaling
         eval_s *= len(SCALINGS)
-    return s["steps"] * step_ms / 1000 + eval_s
+    return scale * (s["steps"] * ms / 1000 + eval_s)
 
 
 def wall_seconds(run_seconds: list[float], workers: int) -> float:
@@ -178,8 +183,8 @@ def plan_text(choice: Choice, specs: list[RunSpec], done: list[RunResult]) -> st
         return choice.summary
     seconds = wall_seconds([run_seconds(s) for s in missing], default_workers())
     which = "" if len(missing) == len(specs) else f" for the {len(missing)} runs not trained yet"
-    text = (f"{choice.summary} Expected time{which}: at least **{duration(seconds)}**, the time on this "
-            "machine when idle; longer while other programs use its cores")
+    text = (f"{choice.summary} Expected time{which}: at least **{duration(seconds)}**, from a training step "
+            "timed on this machine; longer while other programs use its cores")
     busy = busy_factor()
     if busy >= 1.5:
         load, cores = os.getloadavg()[0], os.cpu_count() or 1

@@ -31,41 +31,70 @@ from gnncore.runs import ray as ray_executor
 from gnncore.spec import RunResult, RunSpec
 
 MODES = ("Compare", "Sweep")
-KNOB, VALUES, EXECUTOR, ADDRESS = "sweep:knob", "sweep:values", "sweep:executor", "sweep:address"
 HEATMAP = "train_vs_test_length"
 
 
 @dataclass(frozen=True)
+class Keys:
+    """Where one page keeps its mode and its sweep panel in the session state. The arena's keys
+    have no prefix; the encodings page's start with ``pe:`` as its sidebar's do, so that the two
+    pages' panels never share a value (both have a ``layers`` knob, with other ranges)."""
+
+    prefix: str = ""
+    first_knob: str = "layers"  # the knob the panel starts at
+
+    @property
+    def mode(self) -> str:
+        return f"{self.prefix}mode"
+
+    def __call__(self, name: str) -> str:
+        """The key of the panel's ``name``: knob, values, executor, address, preset, suggested."""
+        return f"{self.prefix}sweep:{name}"
+
+
+ARENA = Keys()
+ENCODINGS_PAGE = Keys("pe:", "train_length")
+
+
+@dataclass(frozen=True)
 class Preset:
-    """A sweep one click away: the sidebar's choice, the knob, and what to look for."""
+    """A sweep one click away: the sidebar's choice (session-state keys of its widgets and
+    their values), the page it belongs to, the knob, and what to look for."""
 
     label: str
-    dataset: str
-    models: tuple[str, ...]
-    seeds: int
+    sidebar: dict
     knob: str
     values: str
-    sidebar: dict = field(default_factory=dict)   # session-state keys of the sidebar's widgets
+    page: Keys = ARENA
     caption: str = ""
 
 
 PRESETS = {
     "depth": Preset(
-        "Depth on Cora", "Cora", ("gcn", "sage", "gat", "appnp"), 3, "layers", "1,2,4,8,16,32",
+        "Depth on Cora", {"task": "node", "dataset": "Cora", "models": ["gcn", "sage", "gat", "appnp"], "seeds": 3},
+        "layers", "1,2,4,8,16,32",
         caption="Stack layers and GCN over-smooths: its accuracy falls past 2-4 layers as the mean "
                 "cosine distance between nodes' outputs (MAD, lower panel) drops towards 0, every node "
                 "averaged into its neighbours until all look alike. The black diamonds are GCN's "
                 "published depth row (Rong et al. 2020, trained wider: 128 units) and the 2-layer papers. APPNP's layers are propagation steps around one MLP: it keeps its "
                 "accuracy. 72 runs; the deep GAT runs take longest."),
     "homophily": Preset(
-        "Homophily on CSBM", "CSBM", ("gcn", "sage", "gat", "mlp"), 5, "homophily", "0:1:0.1",
-        sidebar={"csbm:signal": 0.3},
+        "Homophily on CSBM", {"task": "node", "dataset": "CSBM", "models": ["gcn", "sage", "gat", "mlp"], "seeds": 5,
+                              "csbm:signal": 0.3}, "homophily", "0:1:0.1",
         caption="At feature signal 0.3 both the features and the edges matter (at the default 1.0 the "
                 "features alone solve it and every line is flat). The MLP ignores the edges: a flat line. "
                 "GCN and GAT average the neighbours' features into a node's own, so where most edges "
                 "join two classes they fall below the MLP (Zhu et al. 2020), and rise again as the "
                 "graph becomes bipartite-like near 0 (Ma et al. 2022's U shape). GraphSAGE keeps a "
                 "node's own features apart from its neighbours' mean and holds up. 220 runs."),
+    "lengths": Preset(
+        "Train length × test length", {"pe:task": "copy", "pe:encodings": ["sinusoidal", "alibi", "rope"],
+                                       "pe:seeds": 1, "pe:test_length": 48},
+        "train_length", "4,8,12,16", page=ENCODINGS_PAGE,
+        caption="Each encoding trained at four lengths and every one tested on lengths 1-48: the heatmap "
+                "below shows, per trained length (rows), how far past it (right of the outline) each "
+                "encoding stays right. ALiBi carries some of its accuracy past the trained length whatever "
+                "that length; sinusoidal drops at the outline. 12 runs, one seed each."),
 }
 
 
@@ -84,72 +113,74 @@ class SweepChoice:
                                  per_model=c.per_model, **c.settings)
 
 
-def mode_switch() -> str:
-    st.session_state.setdefault("mode", MODES[0])
-    return st.segmented_control("Mode", MODES, key="mode", label_visibility="collapsed",
-                                help="Compare: the chosen models side by side. Sweep: the same models "
-                                     "along one setting (depth, homophily, ...), a line per model.") or MODES[0]
+def mode_switch(keys: Keys = ARENA, noun: str = "models", examples: str = "depth, homophily") -> str:
+    st.session_state.setdefault(keys.mode, MODES[0])
+    return st.segmented_control("Mode", MODES, key=keys.mode, label_visibility="collapsed",
+                                help=f"Compare: the chosen {noun} side by side. Sweep: the same {noun} "
+                                     f"along one setting ({examples}, ...), a line per {noun[:-1]}.") or MODES[0]
 
 
 def apply_preset(name: str) -> None:
     """A callback: set the sidebar and the sweep panel to a preset, before they are drawn."""
     p, ss = PRESETS[name], st.session_state
-    ss["task"], ss["dataset"], ss["models"], ss["seeds"] = "node", p.dataset, list(p.models), p.seeds
     ss.update(p.sidebar)
-    ss[KNOB], ss[VALUES], ss["mode"], ss["_preset"] = p.knob, p.values, "Sweep", name
+    ss[p.page("knob")], ss[p.page("values")], ss[p.page.mode], ss[p.page("preset")] = p.knob, p.values, "Sweep", name
 
 
-def _follow_knob() -> None:
+def _follow_knob(keys: Keys) -> None:
     ss = st.session_state
-    ss[VALUES] = ss.get("_suggested", {}).get(ss[KNOB], "")
-    ss.pop("_preset", None)
+    ss[keys("values")] = ss.get(keys("suggested"), {}).get(ss[keys("knob")], "")
+    ss.pop(keys("preset"), None)
 
 
-def sweep_panel(choice: Choice) -> SweepChoice | None:
+def sweep_panel(choice: Choice, keys: Keys = ARENA) -> SweepChoice | None:
     """Presets, the knob and its values, where to train; None until a knob can be chosen."""
     ss = st.session_state
+    knob_key, values_key = keys("knob"), keys("values")
     row = st.container(horizontal=True, gap="small")
     for name, p in PRESETS.items():
-        row.button(p.label, key=f"preset:{name}", on_click=apply_preset, args=(name,),
-                   icon=":material/bolt:", help=p.caption)
+        if p.page == keys:
+            row.button(p.label, key=f"{keys.prefix}preset:{name}", on_click=apply_preset, args=(name,),
+                       icon=":material/bolt:", help=p.caption)
     settings = sweep.knobs(choice.kind, choice.dataset)
     names = [s.name for s in settings]
     first = choice.models[0] if choice.models else facts(choice.kind).default_models[0]
     defaults = engine(choice.kind).defaults(RunSpec.make(choice.kind, choice.dataset, first))
-    ss["_suggested"] = {s.name: sweep.suggested_values(s, defaults.get(s.name)) for s in settings}
-    if ss.get(KNOB) not in names:
-        ss[KNOB] = "layers" if "layers" in names else names[0]
-        ss[VALUES] = ss["_suggested"][ss[KNOB]]
+    ss[keys("suggested")] = suggested = {s.name: sweep.suggested_values(s, defaults.get(s.name)) for s in settings}
+    if ss.get(knob_key) not in names:
+        ss[knob_key] = keys.first_knob if keys.first_knob in names else names[0]
+        ss[values_key] = suggested[ss[knob_key]]
     labels = {s.name: s.label for s in settings}
     cols = st.columns([1, 2])
-    knob = cols[0].selectbox("Sweep", names, key=KNOB, format_func=lambda n: f"{labels[n]} ({n})",
-                             on_change=_follow_knob, help="The setting that changes from point to point; "
-                             "every other setting is the sidebar's.")
-    cols[1].text_input("Values", key=VALUES, help="Comma-separated (1,2,4,8) or START:STOP:STEP "
+    knob = cols[0].selectbox("Sweep", names, key=knob_key, format_func=lambda n: f"{labels[n]} ({n})",
+                             on_change=_follow_knob, args=(keys,),
+                             help="The setting that changes from point to point; every other setting is the sidebar's.")
+    cols[1].text_input("Values", key=values_key, help="Comma-separated (1,2,4,8) or START:STOP:STEP "
                        "(0:1:0.1, STOP included), as on the command line.")
     if ray_executor.available():
-        where = st.radio("Train on", ["local", "ray"], key=EXECUTOR, horizontal=True,
+        where = st.radio("Train on", ["local", "ray"], key=keys("executor"), horizontal=True,
                          format_func={"local": "This machine", "ray": "Ray cluster"}.get,
                          help="Ray: every run is a Ray task on the cluster below (blank: a local Ray "
                               "instance); the results come back here and into this machine's run store.")
         if where == "ray":
-            st.text_input("Ray address", key=ADDRESS, placeholder="blank: a local Ray instance, or HOST:6379")
-    preset = PRESETS.get(ss.get("_preset"))
+            st.text_input("Ray address", key=keys("address"), placeholder="blank: a local Ray instance, or HOST:6379")
+    preset = PRESETS.get(ss.get(keys("preset")))
     if preset is not None and preset.knob == knob:
         st.caption(preset.caption)
-    return SweepChoice(choice, knob, ss.get(VALUES, ""))
+    return SweepChoice(choice, knob, ss.get(values_key, ""))
 
 
-def show_sweep(choice: Choice) -> None:
+def show_sweep(choice: Choice, keys: Keys = ARENA) -> None:
     """The whole Sweep mode below the page's title: panel, Train and progress, results."""
-    chosen = sweep_panel(choice)
+    chosen = sweep_panel(choice, keys)
     request = training.open_request(chosen)
     if request.error:
         st.error(request.error)
         return
-    st.markdown(f"{len(request.specs)} runs: {len(choice.models)} models x {choice.seeds} seeds x "
+    noun = facts(choice.kind).noun
+    st.markdown(f"{len(request.specs)} runs: {len(choice.models)} {noun}s x {choice.seeds} seeds x "
                 f"{len(set(s.params.get(chosen.knob) for s in request.specs))} values of {chosen.knob}.")
-    _start_on_ray(request)
+    _start_on_ray(request, keys)
 
     def results() -> None:
         finished = request.results
@@ -162,13 +193,13 @@ def show_sweep(choice: Choice) -> None:
         results()
 
 
-def _start_on_ray(request: training.Request) -> None:
+def _start_on_ray(request: training.Request, keys: Keys) -> None:
     """The Train button just clicked with Ray chosen: start the job on Ray before
     ``train_controls`` would start it locally (it then shows that job's progress)."""
     ss = st.session_state
-    if ss.get(EXECUTOR) != "ray" or not ss.get("train") or request.running:
+    if ss.get(keys("executor")) != "ray" or not ss.get("train") or request.running:
         return
-    runner = partial(run_all, executor="ray", ray_address=(ss.get(ADDRESS) or "").strip() or None)
+    runner = partial(run_all, executor="ray", ray_address=(ss.get(keys("address")) or "").strip() or None)
     request.job = jobs.registry().start(request.specs, request.store, runner=runner)
     st.query_params[training.URL_PARAM] = request.key
 
@@ -241,16 +272,17 @@ def sweep_command(results: list[RunResult], knob: str) -> str:
             f"--models {models} --seeds {seeds}")
 
 
-def restore_with(sidebar_restore: Callable[[list[RunSpec]], None]) -> Callable[[list[RunSpec]], None]:
+def restore_with(sidebar_restore: Callable[[list[RunSpec]], None],
+                 keys: Keys = ARENA) -> Callable[[list[RunSpec]], None]:
     """The sidebar's restore, then this panel's: what ``training.restore_from_url`` takes."""
     def both(specs: list[RunSpec]) -> None:
         sidebar_restore(specs)
-        restore(specs)
+        restore(specs, keys)
 
     return both
 
 
-def restore(specs: list[RunSpec]) -> None:
+def restore(specs: list[RunSpec], keys: Keys = ARENA) -> None:
     """After a refresh: a job whose runs of one model and seed differ in one setting was a
     sweep of it; set the mode and the panel to it."""
     by_run: dict[tuple, list[RunSpec]] = {}
@@ -262,4 +294,4 @@ def restore(specs: list[RunSpec]) -> None:
         (name,) = varying
         ss = st.session_state
         values = list(dict.fromkeys(s.params[name] for s in specs))
-        ss["mode"], ss[KNOB], ss[VALUES] = "Sweep", name, ",".join(str(v) for v in values)
+        ss[keys.mode], ss[keys("knob")], ss[keys("values")] = "Sweep", name, ",".join(str(v) for v in values)

@@ -9,6 +9,7 @@ training set to overfit; evaluation covers every length 1..test_length.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from typing import Any
@@ -22,7 +23,7 @@ from gnncore.posenc.evaluate import (attention_rows, evaluate, learned_bias_rows
 from gnncore.posenc.model import SIZE, ModelConfig, Transformer, build
 from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
 from gnncore.protocol import LOSS, PARAMS, Facts, Metric, Setting, check_settings
-from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop
+from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop, one_thread
 
 STEPS = 2000  # training steps by default: 1000 left ALiBi unlearned on a seed (docs/decisions.md)
 MAX_TEST_LENGTH = 128  # keeps evaluation to seconds and the position table to ~8k rows
@@ -37,7 +38,8 @@ DECAY_FROM = 0.8  # the learning rate decays over the last 20% of the steps (see
 _RUN = dict(type=int, low=1, scope="run")
 SETTINGS = (
     Setting("train_length", "Train length", **_RUN, high=MAX_TEST_LENGTH, step=1,
-            help="Training inputs have every length from 1 to this."),
+            help="Training inputs have every length from 1 to this.",
+            sweep_values="4,8,12,16"),  # all below the default test length, and a run each costs less
     Setting("test_length", "Test length", **_RUN, high=MAX_TEST_LENGTH, step=1,
             help="Every input length from 1 to this is scored; longer than the train length tests "
                  f"generalisation. At most {MAX_TEST_LENGTH}."),
@@ -360,6 +362,30 @@ def fit(model: Transformer, task: Task, spec: RunSpec, on_progress: ProgressFn =
         if on_progress and (step % PROGRESS_EVERY == 0 or step == steps):
             on_progress(Progress(spec, step, steps, {"loss": loss}))
     return history
+
+
+@functools.lru_cache(maxsize=1)
+def measured_step_ms(steps: int = 6) -> float:
+    """Milliseconds of one training step of the default run (copy, RoPE, the toy size) on one
+    thread of this machine, measured once per process: machines differ several-fold here
+    (docs/decisions.md), so the page's time estimate scales its relative costs by this."""
+    spec = RunSpec.make(FACTS.kind, FACTS.default_dataset, "rope", 0)
+    spec = RunSpec.make(FACTS.kind, FACTS.default_dataset, "rope", 0, **defaults(spec))
+    hp, task = spec.params, task_of(spec)
+    with one_thread():
+        model = build_model(spec)
+        optimizer = make_optimizer(model, hp["lr"], hp["weight_decay"])
+        generator = torch.Generator().manual_seed(0)
+
+        def step() -> None:
+            train_step(model, optimizer, length_groups(task, hp["batch_size"], hp["train_length"], LENGTH_GROUPS,
+                                                       generator), generator)
+
+        step()  # the first step allocates
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        return 1000 * (time.perf_counter() - start) / steps
 
 
 def _summary(lengths: list[dict]) -> dict[str, Any]:
