@@ -47,12 +47,12 @@ def _shown(advanced: bool):
 def posenc_sidebar() -> Choice:
     """Draw the sidebar and return what it asks for."""
     ss, f = st.session_state, facts(KIND)
-    defaults = model_defaults()
+    defaults = model_defaults(ss.get("pe:task") or f.default_dataset)  # a task may start elsewhere
     with st.sidebar:
         st.subheader("Experiment")
         ss.setdefault("pe:task", f.default_dataset)
         task = st.selectbox("Task", list(f.datasets), key="pe:task", persist_state=KEEP,
-                            format_func=task_label,
+                            format_func=task_label, on_change=_follow_task,
                             help="Copy and reverse need positions; sort and mode have answers that "
                                  "do not depend on the order of the input (Kazemnejad et al. 2023). "
                                  "Addition: lengths count digits per operand, every number written "
@@ -224,6 +224,16 @@ def learned_note(choice: Choice) -> str | None:
     return (f"{' and '.join(display_name(e) for e in bounded)} has a position vector only for the {table} "
             f"tokens of the longest training example, so it cannot read inputs longer than {train}: its "
             f"line stops at the train length (a gap, not 0%).")
+
+
+def _follow_task() -> None:
+    """A callback: a task that starts elsewhere (addition: 5 digits, 6000 steps) sets those
+    settings to its own defaults, and leaving it sets them back to the lab's."""
+    ss = st.session_state
+    ours = model_defaults(ss["pe:task"])
+    for name in {name for task in TASKS.values() for name in task.defaults}:
+        if name in ours:
+            ss[f"pe:{name}"] = ours[name]
 
 
 def _reset(defaults: dict) -> None:

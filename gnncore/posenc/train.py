@@ -150,12 +150,16 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
     weight_decay 0.1: nanoGPT's and GPT-3's value, on weight matrices only.
     eval_examples 64: examples per test length; every run is scored on the same ones (64 x 32
         longer lengths is 2048 examples out of distribution; 128 doubled the evaluation's cost).
+    A task may start elsewhere (``Task.defaults``): addition trains to 5 digits for 6000 steps
+    and tests to 15.
     max_position 512 (randomised encodings only): Ruoss et al. 2023 draw from 2048 positions
         for tests up to 500 tokens, about 4x; 512 is about 5x the default test's 99 tokens and
         covers the longest test length's 259.
     """
+    task = TASKS.get(spec.dataset)
+    own = dict(task.defaults) if task is not None else {}  # a task's own starting point (addition's)
     d_model = spec.get("d_model", SIZE.d_model)
-    steps = spec.get("steps", STEPS)
+    steps = spec.get("steps", own.get("steps", STEPS))
     return {
         "train_length": 16, "test_length": 48,
         "d_model": SIZE.d_model, "layers": SIZE.layers, "heads": SIZE.heads,
@@ -165,6 +169,7 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
         "weight_decay": 0.1, "eval_examples": 64,
         **({"max_position": 512} if MAX_POSITION in encoding_settings(spec.model) else {}),
         **({"index_hints": "off"} if INDEX_HINTS.applies_to(spec.dataset) else {}),
+        **own,
     }
 
 

@@ -322,6 +322,7 @@ def test_addition_has_its_index_hints_switch_and_abacus_needs_a_task_with_number
     at = choose(at, encodings=("position-coupling", "abacus"), steps=10)
     assert "needs a task with numbers (addition), not copy" in at.error[0].value
     at.selectbox(key="pe:task").set_value("addition").run()
+    at = choose(at, encodings=("position-coupling", "abacus"), steps=10)  # addition starts at its own sizes
     hints = at.selectbox(key="pe:index_hints")
     assert hints.value == "off" and hints.options == ["digits alone", "a hint before every digit"]
     hints.set_value("on").run()
@@ -333,3 +334,19 @@ def test_addition_has_its_index_hints_switch_and_abacus_needs_a_task_with_number
     assert set(stored) == {"position-coupling", "abacus"}
     assert all(p["index_hints"] == "on" and p["test_length"] == TINY["test_length"] for p in stored.values())
     assert any(h.startswith("Token accuracy by input length on the addition task") for h in charts(at))
+
+
+def test_choosing_addition_starts_its_own_lengths_and_steps_and_leaving_it_restores_the_labs():
+    at = open_page()
+    at.selectbox(key="pe:task").set_value("addition").run()
+    assert not at.exception
+    addition = engine.defaults(RunSpec.make("posenc", "addition", "position-coupling"))
+    for name in ("train_length", "test_length", "steps"):
+        assert at.number_input(key=f"pe:{name}").value == addition[name], name
+    assert (addition["train_length"], addition["test_length"]) == (5, 15)  # digits per operand, to 3N
+    assert at.selectbox(key="pe:index_hints").value == "off"  # addition's own setting appears
+    at.selectbox(key="pe:task").set_value("copy").run()
+    copy = engine.defaults(RunSpec.make("posenc", "copy", "rope"))
+    assert [at.number_input(key=f"pe:{n}").value for n in ("train_length", "test_length", "steps")] == [
+        copy["train_length"], copy["test_length"], copy["steps"]] == [16, 48, 2000]
+    assert "pe:index_hints" not in [w.key for w in at.selectbox]

@@ -86,29 +86,29 @@ def test_only_addition_gets_the_index_hints_setting():
     assert "index_hints" not in resolve(RunSpec.make("posenc", "copy", "rope", 0)).params
 
 
-def test_counting_counts_on_from_its_start_one_number_per_mark():
+def test_counting_answers_the_start_plus_the_marks_once_at_the_end():
     task = TASKS["counting"]
     lengths = torch.tensor([2, 7])
     batch = task.batch(lengths, torch.Generator().manual_seed(4))
     for row, n in zip(batch.tokens.tolist(), lengths.tolist()):
         symbols = [t - SPECIALS for t in row]
-        start, marks, answer = symbols[1], symbols[2:n + 2], symbols[n + 3:2 * n + 3]
-        assert set(marks) == {task.symbols - 1} and row[n + 2] == SEP and row[2 * n + 3] == EOS
-        assert answer == list(range(start + 1, start + n + 1)) and answer[-1] < task.symbols - 1
+        start, marks = symbols[1], symbols[2:n + 2]
+        assert set(marks) == {task.symbols - 1} and row[n + 2] == SEP and row[n + 4] == EOS
+        assert symbols[n + 3] == start + n < task.symbols - 1  # a number, never the mark
+    scored = (batch.targets != -100).sum(dim=1)
+    assert scored.tolist() == [2, 2]  # the count and EOS: no count per mark to copy from
     assert batch.significance is None and not task.structured
 
 
-def test_flip_flop_answers_the_last_written_bit_after_every_instruction():
+def test_flip_flop_answers_the_last_written_bit_once_at_the_end():
     task = TASKS["flip-flop"]
-    n = 40
-    batch = task.batch(torch.tensor([n] * 8), torch.Generator().manual_seed(5))
-    for row in batch.tokens.tolist():
+    lengths = torch.tensor([40] * 6 + [3, 17])
+    batch = task.batch(lengths, torch.Generator().manual_seed(5))
+    for row, n in zip(batch.tokens.tolist(), lengths.tolist()):
         symbols = [t - SPECIALS for t in row]
-        instructions, answer = symbols[1:n + 1], symbols[n + 2:2 * n + 2]
-        assert instructions[0] in (0, 1)  # the first always writes
-        memory = []
-        for op in instructions:
-            memory.append(op if op < 2 else memory[-1])  # 0, 1 write; 2, 3 ignore
-        assert answer == memory
-    ignores = sum(s >= 2 for row in batch.tokens.tolist() for s in [t - SPECIALS for t in row[2:n + 1]])
-    assert ignores > 0.6 * 8 * (n - 1)  # writes are rare
+        instructions, answer = symbols[1:n + 1], symbols[n + 2]
+        assert instructions[0] in (0, 1) and row[n + 3] == EOS  # the first always writes; one answer
+        assert answer == [op for op in instructions if op < 2][-1]
+    rows = batch.tokens[:6].tolist()
+    ignores = sum(s >= 2 for row in rows for s in [t - SPECIALS for t in row[2:41]])
+    assert ignores > 0.6 * 6 * 39  # writes are rare
