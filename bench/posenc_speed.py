@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from gnncore.posenc.model import ModelConfig, Transformer
 from gnncore.posenc.tasks import IGNORE, TASKS
-from gnncore.posenc.train import make_optimizer, train_step
+from gnncore.posenc.fit import make_optimizer, train_step
 
 D_MODEL, LAYERS, HEADS, FFN, BATCH, LENGTH = 64, 2, 4, 256, 64, 16
 

@@ -54,6 +54,7 @@ class Task:
     index_hints: addition only, every digit preceded by a hint naming its place (Zhou et al. 2024).
     defaults: the engine's settings this task starts from instead of the lab's (addition's
         lengths count digits, and it needs longer training).
+    longest: the longest input the task can make, if it has a bound (counting's numbers end).
     """
 
     name: str
@@ -65,6 +66,7 @@ class Task:
     draw: Optional[Callable] = None
     index_hints: bool = False
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    longest: Optional[int] = None
 
     def __post_init__(self):
         if self.input_length is None:
@@ -213,7 +215,7 @@ def _addition(lengths: Tensor, generator: torch.Generator, task: Task):
     return x, y, (x_places, y_places)
 
 
-COUNTS = 256  # counting's numbers: a start and the counts after it, up to twice the longest test
+COUNTS = 64  # counting's numbers 0..63: a start and the count it reaches
 
 
 def _counting(lengths: Tensor, generator: torch.Generator, task: Task):
@@ -279,8 +281,9 @@ TASKS: dict[str, Task] = {t.name: t for t in [
     Task("mode", 8, "the most frequent symbol (ties: the smallest): answer independent of order",
          _mode, _one),
     # Lengths count digits per operand; input and answer least significant digit first.
+    # 64 numbers: with 256, 2000 steps taught no model even the trained counts (GRU 69%).
     Task("counting", COUNTS + 1, "the start number plus the number of marks after it",
-         None, _one, _plus_one, _counting),
+         None, _one, _plus_one, _counting, longest=COUNTS - 1),
     Task("flip-flop", 4, "after instructions write 0/1 and ignore 0/1, the bit last written",
          None, _one, _same, _flip_flop),
     # Trained to 5 digits and tested to 3 x 5, as Cho et al.'s toy script (trained to 5, tested

@@ -10,31 +10,22 @@ training set to overfit; evaluation covers every length 1..test_length.
 from __future__ import annotations
 
 import functools
-import math
 import time
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from gnncore.posenc.encodings import ANCHORS, ENCODINGS, Randomised
 from gnncore.posenc.evaluate import (attention_rows, evaluate, learned_bias_rows, rope_scaling_rows,
                                      t5_bias_rows)
+from gnncore.posenc.fit import LENGTH_GROUPS, fit, length_groups, make_optimizer, train_step
 from gnncore.posenc.model import SIZE, ModelConfig, Transformer, build
-from gnncore.posenc.tasks import IGNORE, TASKS, Batch, Task
+from gnncore.posenc.tasks import TASKS, Task
 from gnncore.protocol import LOSS, PARAMS, Facts, Metric, Setting, check_settings
-from gnncore.spec import Progress, ProgressFn, RunResult, RunSpec, SpecError, StopFn, check_stop, one_thread
+from gnncore.spec import ProgressFn, RunResult, RunSpec, SpecError, StopFn, one_thread
 
 STEPS = 2000  # training steps by default: 1000 left ALiBi unlearned on a seed (docs/decisions.md)
 MAX_TEST_LENGTH = 128  # keeps evaluation to seconds and the position table to ~8k rows
-PROGRESS_EVERY = 10  # steps between progress reports
-HISTORY_POINTS = 100  # logged steps per run, whatever the number of steps
-# Batches are split by length into this many groups, each padded to its own longest example
-# and with its last layer cut to the output positions; three cost more per-call overhead
-# than they saved (docs/decisions.md).
-LENGTH_GROUPS = 2
-DECAY_FROM = 0.8  # the learning rate decays over the last 20% of the steps (see learning_rate)
-
 _RUN = dict(type=int, low=1, scope="run")
 SETTINGS = (
     Setting("train_length", "Train length", **_RUN, high=MAX_TEST_LENGTH, step=1,
@@ -210,6 +201,10 @@ def validate(spec: RunSpec) -> None:
     if "warmup" in p and p["warmup"] > p.get("steps", p["warmup"]):
         raise SpecError(f"Warmup must lie between 0 and the number of steps, not {p['warmup']}.")
     train, test = p.get("train_length", 1), p.get("test_length", MAX_TEST_LENGTH)
+    longest = TASKS[spec.dataset].longest
+    if longest is not None and test > longest:
+        raise SpecError(f"{spec.dataset} makes inputs of at most {longest} tokens (its numbers end at "
+                        f"{longest}), so test_length must be at most {longest}, not {test}.")
     if not train <= test:
         raise SpecError(f"test_length must lie between the train length ({train}) and "
                         f"{MAX_TEST_LENGTH}, not {test}.")
@@ -275,98 +270,6 @@ def build_model(spec: RunSpec) -> Transformer:
             task.vocab_size, spec.model, hp["d_model"], hp["layers"], hp["heads"], hp["ffn"],
             max_length=task.sequence_length(hp["train_length"]),
             max_position=places or hp.get("max_position", ModelConfig.max_position)))
-
-
-def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
-    """AdamW (Loshchilov & Hutter 2019), decaying weight matrices only, as nanoGPT does.
-    betas (0.9, 0.98): Vaswani et al. 2017. fused: one kernel for all parameters instead
-    of a dozen small ops per tensor, which on a CPU is most of the optimiser's time."""
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
-                              {"params": no_decay, "weight_decay": 0.0}],
-                             lr=lr, betas=(0.9, 0.98), fused=True)
-
-
-def train_step(model: Transformer, optimizer: torch.optim.Optimizer, batches: list[Batch],
-               generator: torch.Generator | None = None) -> float:
-    """One update from one batch split into groups (see ``length_groups``); returns its loss.
-
-    The gradient is that of the whole batch: each group adds its summed token losses over
-    the batch's scored-token count. The loss covers the output and EOS only, so a group's
-    logits start at the SEP position of its shortest example. The last column (the longest
-    example's EOS, or padding) predicts nothing and, being last, is read by no other
-    position, so it is left out (as an autoregressive wrapper's ``seq[:, :-1]`` does).
-    """
-    scored = sum(int((b.targets != IGNORE).sum()) for b in batches)
-    optimizer.zero_grad(set_to_none=True)
-    total = 0.0
-    for batch in batches:
-        start = int(batch.lengths.min()) + 1
-        logits = model(batch.tokens[:, :-1], start, generator=generator, structure=batch.significance)
-        loss = F.cross_entropy(logits.flatten(0, 1), batch.targets[:, start:-1].flatten(),
-                               ignore_index=IGNORE, reduction="sum") / scored
-        loss.backward()
-        total += loss.item()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0, foreach=True)
-    optimizer.step()
-    return total
-
-
-def length_groups(task: Task, batch_size: int, train_length: int, groups: int,
-                  generator: torch.Generator) -> list[Batch]:
-    """A batch of fresh examples, lengths uniform in 1..train_length, split by length into
-    ``groups`` batches that are each padded only to their own longest example."""
-    lengths = torch.randint(1, train_length + 1, (batch_size,), generator=generator).sort().values
-    return [task.batch(chunk, generator) for chunk in lengths.chunk(groups)]
-
-
-def learning_rate(step: int, steps: int, warmup: int, peak: float) -> float:
-    """Warmup-stable-decay (Hu et al. 2024, "MiniCPM"): linear warmup to ``peak``, constant
-    until ``DECAY_FROM`` of the steps, then cosine decay to peak / 10.
-
-    Why not nanoGPT's cosine decay over all steps: copy is learnt in a sudden drop of the
-    loss whose step varies by seed, and a drop that comes late needs a rate that has not
-    decayed yet (docs/decisions.md).
-    """
-    if step <= warmup:
-        return peak * step / warmup
-    decay_from = max(warmup, int(DECAY_FROM * steps))
-    if step <= decay_from:
-        return peak
-    progress = (step - decay_from) / max(1, steps - decay_from)
-    return peak * (0.1 + 0.45 * (1 + math.cos(math.pi * progress)))
-
-
-def fit(model: Transformer, task: Task, spec: RunSpec, on_progress: ProgressFn = None,
-        should_stop: StopFn = None) -> list[dict]:
-    """Train on fresh examples every step; returns the history (mean loss per logged span).
-
-    Every batch mixes lengths 1..train_length: batches of a single length cost less but pull
-    each update towards one length. The batch is split by length into ``LENGTH_GROUPS``
-    groups, which keeps most padding out and leaves the gradient as it was.
-    """
-    hp = spec.params
-    optimizer = make_optimizer(model, hp["lr"], hp["weight_decay"])
-    generator = torch.Generator().manual_seed(spec.seed)
-    steps = hp["steps"]
-    log_every = max(1, steps // HISTORY_POINTS)
-    history, losses = [], []
-    model.train()
-    for step in range(1, steps + 1):
-        check_stop(should_stop)
-        lr = learning_rate(step, steps, hp["warmup"], hp["lr"])
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        batches = length_groups(task, hp["batch_size"], hp["train_length"], LENGTH_GROUPS, generator)
-        loss = train_step(model, optimizer, batches, generator)
-        losses.append(loss)
-        if step % log_every == 0 or step == steps:
-            history.append({"step": step, "loss": sum(losses) / len(losses), "lr": lr})
-            losses = []
-        if on_progress and (step % PROGRESS_EVERY == 0 or step == steps):
-            on_progress(Progress(spec, step, steps, {"loss": loss}))
-    return history
 
 
 @functools.lru_cache(maxsize=1)

@@ -100,6 +100,13 @@ def test_counting_answers_the_start_plus_the_marks_once_at_the_end():
     assert batch.significance is None and not task.structured
 
 
+def test_counting_refuses_a_test_length_past_its_numbers_in_one_sentence():
+    longest = TASKS["counting"].longest
+    validate(resolve(RunSpec.make("posenc", "counting", "gru", 0, test_length=longest)))
+    with pytest.raises(SpecError, match=f"at most {longest}, not {longest + 1}"):
+        validate(resolve(RunSpec.make("posenc", "counting", "gru", 0, test_length=longest + 1)))
+
+
 def test_flip_flop_answers_the_last_written_bit_once_at_the_end():
     task = TASKS["flip-flop"]
     lengths = torch.tensor([40] * 6 + [3, 17])

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from gnncore import runs
+from gnncore.posenc import fit as loop
 from gnncore.posenc import train as engine
 from gnncore.posenc.evaluate import eval_batch, evaluate, greedy_exact_match, _correct
 from gnncore.posenc.tasks import IGNORE, TASKS
@@ -100,7 +101,7 @@ def test_exact_match_from_teacher_forcing_equals_greedy_decoding():
     # Half trained, so that some examples come out right and some wrong.
     spec = runs.resolve(RunSpec.make("posenc", "copy", "rope", 0, **{**TINY, "steps": 100}))
     model = engine.build_model(spec)
-    engine.fit(model, TASKS["copy"], spec, None, None)
+    loop.fit(model, TASKS["copy"], spec, None, None)
     model.eval()
     seen = set()
     for n in range(1, 7):
@@ -167,7 +168,7 @@ def test_a_step_on_length_groups_equals_a_step_on_the_whole_padded_batch():
     for batches in (whole, groups):
         model = engine.build_model(spec)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-        loss = engine.train_step(model, optimizer, batches)
+        loss = loop.train_step(model, optimizer, batches)
         params.append((loss, torch.cat([p.detach().flatten() for p in model.parameters()])))
     assert params[0][0] == pytest.approx(params[1][0], rel=1e-5)
     assert torch.allclose(params[0][1], params[1][1], atol=1e-6)
@@ -186,7 +187,7 @@ def test_a_step_without_the_last_column_equals_the_loss_on_every_token(task_name
         model = engine.build_model(spec)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
         if trimmed:
-            loss = engine.train_step(model, optimizer, [batch])
+            loss = loop.train_step(model, optimizer, [batch])
         else:
             loss = F.cross_entropy(model(batch.tokens).flatten(0, 1), batch.targets.flatten(),
                                    ignore_index=IGNORE)
@@ -199,7 +200,7 @@ def test_a_step_without_the_last_column_equals_the_loss_on_every_token(task_name
 
 
 def test_learning_rate_warms_up_holds_then_decays_to_a_tenth():
-    rates = [engine.learning_rate(step, 1000, 50, 1.0) for step in range(1, 1001)]
+    rates = [loop.learning_rate(step, 1000, 50, 1.0) for step in range(1, 1001)]
     assert rates[0] == pytest.approx(1 / 50) and rates[49] == 1.0  # linear warmup
     assert set(rates[49:800]) == {1.0}  # stable until 80% of the steps
     decay = rates[799:]
@@ -209,7 +210,7 @@ def test_training_lengths_are_uniform_and_groups_sorted():
     generator = torch.Generator().manual_seed(0)
     counts = torch.zeros(17)
     for _ in range(200):
-        batches = engine.length_groups(TASKS["copy"], 32, 16, 2, generator)
+        batches = loop.length_groups(TASKS["copy"], 32, 16, 2, generator)
         assert len(batches) == 2 and batches[0].lengths.max() <= batches[1].lengths.min()
         for b in batches:
             counts += torch.bincount(b.lengths, minlength=17)
