@@ -227,8 +227,8 @@ def learned_note(choice: Choice) -> str | None:
 
 
 def _follow_task() -> None:
-    """A callback: a task that starts elsewhere (addition: 5 digits, 6000 steps) sets those
-    settings to its own defaults, and leaving it sets them back to the lab's."""
+    """A callback: a task that starts elsewhere (addition: 5 digits, 6000 steps; counting: 4000
+    steps) sets those settings to its own defaults, and leaving it sets them back to the lab's."""
     ss = st.session_state
     ours = model_defaults(ss["pe:task"])
     for name in {name for task in TASKS.values() for name in task.defaults}:

@@ -281,9 +281,10 @@ TASKS: dict[str, Task] = {t.name: t for t in [
     Task("mode", 8, "the most frequent symbol (ties: the smallest): answer independent of order",
          _mode, _one),
     # Lengths count digits per operand; input and answer least significant digit first.
-    # 64 numbers: with 256, 2000 steps taught no model even the trained counts (GRU 69%).
+    # 64 numbers and 4000 steps: with 256 numbers and 2000 steps no model learned even the
+    # trained counts (GRU 69% exact); with 64 and 4000 every model did (94-99%).
     Task("counting", COUNTS + 1, "the start number plus the number of marks after it",
-         None, _one, _plus_one, _counting, longest=COUNTS - 1),
+         None, _one, _plus_one, _counting, longest=COUNTS - 1, defaults={"steps": 4000}),
     Task("flip-flop", 4, "after instructions write 0/1 and ignore 0/1, the bit last written",
          None, _one, _same, _flip_flop),
     # Trained to 5 digits and tested to 3 x 5, as Cho et al.'s toy script (trained to 5, tested

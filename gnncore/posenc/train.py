@@ -142,7 +142,7 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
     eval_examples 64: examples per test length; every run is scored on the same ones (64 x 32
         longer lengths is 2048 examples out of distribution; 128 doubled the evaluation's cost).
     A task may start elsewhere (``Task.defaults``): addition trains to 5 digits for 6000 steps
-    and tests to 15.
+    and tests to 15; counting trains for 4000 steps.
     max_position 512 (randomised encodings only): Ruoss et al. 2023 draw from 2048 positions
         for tests up to 500 tokens, about 4x; 512 is about 5x the default test's 99 tokens and
         covers the longest test length's 259.
