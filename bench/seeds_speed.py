@@ -42,6 +42,7 @@ from gnncore.gnn.tasks import node  # noqa: E402
 from gnncore.gnn.tasks import node_seeds as seeds  # noqa: E402
 from gnncore.gnn.data.datasets import DatasetUnavailable  # noqa: E402
 from gnncore.posenc import model as posenc_model  # noqa: E402
+from gnncore.posenc import fit as loop  # noqa: E402
 from gnncore.posenc import train as posenc  # noqa: E402
 from gnncore.posenc.tasks import IGNORE, PAD, TASKS  # noqa: E402
 from gnncore.runs import resolve  # noqa: E402
@@ -130,13 +131,13 @@ def _batched_steps(specs: list[RunSpec], steps: int) -> list[float]:
     losses = torch.zeros(len(specs))
     for step in range(1, steps + 1):
         for group in opt.param_groups:
-            group["lr"] = posenc.learning_rate(step, hp["steps"], hp["warmup"], hp["lr"])
-        drawn = [posenc.length_groups(task, hp["batch_size"], hp["train_length"], posenc.LENGTH_GROUPS, g)
+            group["lr"] = loop.learning_rate(step, hp["steps"], hp["warmup"], hp["lr"])
+        drawn = [loop.length_groups(task, hp["batch_size"], hp["train_length"], loop.LENGTH_GROUPS, g)
                  for g in generators]
         scored = torch.tensor([sum(int((b.targets != IGNORE).sum()) for b in d) for d in drawn], dtype=torch.float)
         opt.zero_grad(set_to_none=True)
         losses.zero_()
-        for part in range(posenc.LENGTH_GROUPS):
+        for part in range(loop.LENGTH_GROUPS):
             batches = [d[part] for d in drawn]
             width = max(b.tokens.shape[1] for b in batches)
             tokens = torch.stack([F.pad(b.tokens, (0, width - b.tokens.shape[1]), value=PAD) for b in batches])
@@ -182,10 +183,10 @@ def transformer_line(encoding: str, count: int, steps: int) -> float:
     specs = [resolve(RunSpec.make("posenc", "copy", encoding, s)) for s in range(count)]
     posenc_model.F = _VmapAttention()
     short = [s.replace(steps=steps) for s in specs]
-    posenc.fit(posenc.build_model(short[0]), TASKS["copy"], short[0].replace(steps=3))  # warm-up
+    loop.fit(posenc.build_model(short[0]), TASKS["copy"], short[0].replace(steps=3))  # warm-up
     _batched_steps(specs, 3)
     start = time.perf_counter()
-    alone = [posenc.fit(posenc.build_model(s), TASKS["copy"], s)[-1]["loss"] for s in short]
+    alone = [loop.fit(posenc.build_model(s), TASKS["copy"], s)[-1]["loss"] for s in short]
     singles = time.perf_counter() - start
     start = time.perf_counter()
     batch = _batched_steps(short, steps)

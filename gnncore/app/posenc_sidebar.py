@@ -26,6 +26,7 @@ from gnncore.runs import default_workers, facts
 from gnncore.spec import RunResult, RunSpec
 
 KIND = "posenc"
+TASK_WAS = "pe:_task_was"
 KEEP = "session"  # widget values survive a visit to another page
 # What one run costs relative to the default one, so that the page can say how long Train
 # will take before it is pressed: a training step's fixed cost and its cost per 512 training
@@ -52,12 +53,13 @@ def posenc_sidebar() -> Choice:
         st.subheader("Experiment")
         ss.setdefault("pe:task", f.default_dataset)
         task = st.selectbox("Task", list(f.datasets), key="pe:task", persist_state=KEEP,
-                            format_func=task_label, on_change=_follow_task,
+                            format_func=task_label, on_change=follow_task,
                             help="Copy and reverse need positions; sort and mode have answers that "
                                  "do not depend on the order of the input (Kazemnejad et al. 2023). "
                                  "Addition: lengths count digits per operand, every number written "
                                  "units first; counting and flip-flop: where recurrent networks "
                                  "generalise and transformers struggle (Chang & Bisk 2024, Liu et al. 2023).")
+        ss[TASK_WAS] = task  # what follow_task switches from
         st.caption(f"The answer: {TASKS[task].description}.")
         ss.setdefault("pe:encodings", list(f.default_models))
         encodings = st.multiselect("Positional encodings", list(f.models), key="pe:encodings",
@@ -174,7 +176,7 @@ def wall_seconds(run_seconds: list[float], workers: int) -> float:
 
 def plan_text(choice: Choice, specs: list[RunSpec], done: list[RunResult]) -> str:
     """The sidebar's request in one line, with the expected time for the runs of ``specs``
-    (resolved) that are not in ``done``: a lower bound, measured on an idle machine (on a busy
+    (resolved) that are not in ``done``: a lower bound, from a step timed on this machine (on a busy
     one the runs took twice that and more, and the load average lags), scaled up when the
     machine is busy now."""
     have = {r.spec.key for r in done}
@@ -226,14 +228,16 @@ def learned_note(choice: Choice) -> str | None:
             f"line stops at the train length (a gap, not 0%).")
 
 
-def _follow_task() -> None:
-    """A callback: a task that starts elsewhere (addition: 5 digits, 6000 steps; counting: 4000
-    steps) sets those settings to its own defaults, and leaving it sets them back to the lab's."""
+def follow_task() -> None:
+    """A callback: a task switched to or from one that starts elsewhere (``Task.defaults``)
+    sets those settings to the new task's defaults; any other switch keeps the user's values."""
     ss = st.session_state
-    ours = model_defaults(ss["pe:task"])
-    for name in {name for task in TASKS.values() for name in task.defaults}:
-        if name in ours:
-            ss[f"pe:{name}"] = ours[name]
+    new, old = ss["pe:task"], ss.get(TASK_WAS)
+    ss[TASK_WAS] = new
+    names = set(TASKS[new].defaults) | set(TASKS[old].defaults if old in TASKS else {})
+    ours = model_defaults(new)
+    for name in names & set(ours):
+        ss[f"pe:{name}"] = ours[name]
 
 
 def _reset(defaults: dict) -> None:

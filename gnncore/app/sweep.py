@@ -1,34 +1,35 @@
-"""The GNN page's Sweep mode: one setting over a list of values, x the sidebar's models and seeds.
+"""A page's Sweep mode (the GNN arena's, the encodings page's): one setting over a list of
+values, x the sidebar's models and seeds.
 
 The sidebar still chooses the task, dataset, models, seeds and every other setting; this
 panel adds the knob and its values (typed as on the command line: ``1,2,4`` or
 ``0:1:0.1``), builds the sweep's specs (:func:`gnncore.sweep.sweep_specs`, ordinary runs,
 cached by key) and hands them to the page's request and job
 (:mod:`gnncore.app.training`), so points appear on the chart as runs finish, Stop works
-and a refresh finds the job again. Two presets set up the sweeps that teach most. Where Ray
+and a refresh finds the job again. Presets set up the sweeps that teach most. Where Ray
 is installed, the runs can go to a Ray cluster instead of this machine's worker processes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from typing import Callable
+from typing import Callable, Optional
 
 import pandas as pd
 import streamlit as st
 
 from gnncore import sweep
-from gnncore.app import export_ui, jobs, training
+from gnncore.app import export_ui, jobs, posenc_sidebar, training
 from gnncore.app.choice import Choice
 from gnncore.app.comparison import Comparison, draw, finished_caption, memo, results_key
 from gnncore.charts.stats import pm
 from gnncore.charts.posenc import length_heatmap
 from gnncore.charts.sweep import sweep_chart
 from gnncore.charts.theme import display_name
-from gnncore.runs import engine, facts, metric as declared, run_all, table_frame
+from gnncore.runs import engine, facts, metric as declared, resolve, run_all, table_frame
 from gnncore.runs import ray as ray_executor
-from gnncore.spec import RunResult, RunSpec
+from gnncore.spec import RunResult, RunSpec, SpecError
 
 MODES = ("Compare", "Sweep")
 HEATMAP = "train_vs_test_length"
@@ -36,12 +37,16 @@ HEATMAP = "train_vs_test_length"
 
 @dataclass(frozen=True)
 class Keys:
-    """Where one page keeps its mode and its sweep panel in the session state. The arena's keys
-    have no prefix; the encodings page's start with ``pe:`` as its sidebar's do, so that the two
-    pages' panels never share a value (both have a ``layers`` knob, with other ranges)."""
+    """One page's Sweep mode: where it keeps its mode and panel in the session state, and how
+    its runs train. The arena's keys have no prefix; the encodings page's start with ``pe:``
+    as its sidebar's do, so that the two pages' panels never share a value (both have a
+    ``layers`` knob, with other ranges)."""
 
     prefix: str = ""
     first_knob: str = "layers"  # the knob the panel starts at
+    command: str = "gnn"        # the CLI subcommand whose run kinds the page trains
+    unit: str = "epoch"         # what the progress counts
+    results_every: int = 10     # seconds between redraws of the results while training
 
     @property
     def mode(self) -> str:
@@ -53,7 +58,8 @@ class Keys:
 
 
 ARENA = Keys()
-ENCODINGS_PAGE = Keys("pe:", "train_length")
+# Steps, and redraws every 30 s: the encodings page's charts cost ~3 s of CPU to redraw.
+ENCODINGS_PAGE = Keys("pe:", "train_length", command="posenc", unit="step", results_every=30)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class Preset:
     values: str
     page: Keys = ARENA
     caption: str = ""
+    then: Optional[Callable[[], None]] = None  # the sidebar's own follow-up (a task's defaults)
 
 
 PRESETS = {
@@ -89,12 +96,12 @@ PRESETS = {
                 "node's own features apart from its neighbours' mean and holds up. 220 runs."),
     "lengths": Preset(
         "Train length × test length", {"pe:task": "copy", "pe:encodings": ["sinusoidal", "alibi", "rope"],
-                                       "pe:seeds": 1, "pe:test_length": 48},
-        "train_length", "4,8,12,16", page=ENCODINGS_PAGE,
-        caption="Each encoding trained at four lengths and every one tested on lengths 1-48: the heatmap "
-                "below shows, per trained length (rows), how far past it (right of the outline) each "
-                "encoding stays right. ALiBi carries some of its accuracy past the trained length whatever "
-                "that length; sinusoidal drops at the outline. 12 runs, one seed each."),
+                                       "pe:seeds": 1},
+        "train_length", facts("posenc").setting("train_length").sweep_values, page=ENCODINGS_PAGE, then=posenc_sidebar.follow_task,
+        caption="Each encoding trained at four lengths and every one tested on the copy task's test lengths: "
+                "the heatmap below shows, per trained length (rows), how far past it (right of the outline) "
+                "each encoding stays right. ALiBi carries some of its accuracy past the trained length "
+                "whatever that length; sinusoidal drops at the outline. 12 runs, one seed each."),
 }
 
 
@@ -124,6 +131,8 @@ def apply_preset(name: str) -> None:
     """A callback: set the sidebar and the sweep panel to a preset, before they are drawn."""
     p, ss = PRESETS[name], st.session_state
     ss.update(p.sidebar)
+    if p.then is not None:
+        p.then()
     ss[p.page("knob")], ss[p.page("values")], ss[p.page.mode], ss[p.page("preset")] = p.knob, p.values, "Sweep", name
 
 
@@ -146,7 +155,8 @@ def sweep_panel(choice: Choice, keys: Keys = ARENA) -> SweepChoice | None:
     names = [s.name for s in settings]
     first = choice.models[0] if choice.models else facts(choice.kind).default_models[0]
     defaults = engine(choice.kind).defaults(RunSpec.make(choice.kind, choice.dataset, first))
-    ss[keys("suggested")] = suggested = {s.name: sweep.suggested_values(s, defaults.get(s.name)) for s in settings}
+    ss[keys("suggested")] = suggested = {
+        s.name: valid_only(choice, first, s.name, sweep.suggested_values(s, defaults.get(s.name))) for s in settings}
     if ss.get(knob_key) not in names:
         ss[knob_key] = keys.first_knob if keys.first_knob in names else names[0]
         ss[values_key] = suggested[ss[knob_key]]
@@ -170,6 +180,26 @@ def sweep_panel(choice: Choice, keys: Keys = ARENA) -> SweepChoice | None:
     return SweepChoice(choice, knob, ss.get(values_key, ""))
 
 
+def valid_only(choice: Choice, model: str, knob: str, values: str) -> str:
+    """The suggested ``values`` of ``knob`` that the engine accepts with the sidebar's other
+    settings (a train length past the test length, d_model 2 with 4 heads are dropped)."""
+    try:
+        parsed = sweep.parse_vary(f"{knob}={values}", choice.kind, choice.dataset).values
+    except SpecError:
+        return values
+    settings = {**choice.settings, **choice.per_model.get(model, {})}
+    kept = []
+    for value in parsed:
+        try:
+            resolve(RunSpec.make(choice.kind, choice.dataset, model, **{**settings, knob: value}))
+        except SpecError:
+            continue
+        kept.append(value)
+    if not kept or len(kept) == len(parsed):  # as typed (a range stays a range), or all, to say why
+        return values
+    return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in kept)
+
+
 def show_sweep(choice: Choice, keys: Keys = ARENA) -> None:
     """The whole Sweep mode below the page's title: panel, Train and progress, results."""
     chosen = sweep_panel(choice, keys)
@@ -189,7 +219,7 @@ def show_sweep(choice: Choice, keys: Keys = ARENA) -> None:
         elif not request.running:
             st.caption("The chart appears here as runs finish.")
 
-    if not training.train_controls(request, results=results, results_every=10):
+    if not training.train_controls(request, unit=keys.unit, results=results, results_every=keys.results_every):
         results()
 
 
@@ -284,7 +314,8 @@ def restore_with(sidebar_restore: Callable[[list[RunSpec]], None],
 
 def restore(specs: list[RunSpec], keys: Keys = ARENA) -> None:
     """After a refresh: a job whose runs of one model and seed differ in one setting was a
-    sweep of it; set the mode and the panel to it."""
+    sweep of it; set the mode and the panel to it (the page's own runs only)."""
+    specs = [s for s in specs if facts(s.kind).command[0] == keys.command]
     by_run: dict[tuple, list[RunSpec]] = {}
     for s in specs:
         by_run.setdefault((s.model, s.seed, s.params.get("fold")), []).append(s)

@@ -54,7 +54,8 @@ class Task:
     index_hints: addition only, every digit preceded by a hint naming its place (Zhou et al. 2024).
     defaults: the engine's settings this task starts from instead of the lab's (addition's
         lengths count digits, and it needs longer training).
-    longest: the longest input the task can make, if it has a bound (counting's numbers end).
+    longest: the largest input length n the task can make, if it has a bound (counting's
+        numbers end at 63, so at most 63 marks).
     """
 
     name: str
@@ -65,7 +66,7 @@ class Task:
     input_length: Callable = None  # type: ignore[assignment]
     draw: Optional[Callable] = None
     index_hints: bool = False
-    defaults: Mapping[str, Any] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict, hash=False)
     longest: Optional[int] = None
 
     def __post_init__(self):
@@ -196,7 +197,7 @@ def _addition(lengths: Tensor, generator: torch.Generator, task: Task):
         column = total[:, k] + carry
         answer[:, k], carry = column % DIGITS, column // DIGITS
     place = (j + 1).expand(batch, -1)  # 1 = units
-    x_parts, x_places, y, y_places = [], [], answer, place
+    y, y_places = answer, place
     if task.index_hints:
         start = torch.randint(HINTS - width, (batch, 1), generator=generator)
         hints = HINT + start + j
@@ -280,13 +281,13 @@ TASKS: dict[str, Task] = {t.name: t for t in [
     Task("sort", 32, "the input in ascending order: answer independent of order", _sort, _same),
     Task("mode", 8, "the most frequent symbol (ties: the smallest): answer independent of order",
          _mode, _one),
-    # Lengths count digits per operand; input and answer least significant digit first.
     # 64 numbers and 4000 steps: with 256 numbers and 2000 steps no model learned even the
     # trained counts (GRU 69% exact); with 64 and 4000 every model did (94-99%).
     Task("counting", COUNTS + 1, "the start number plus the number of marks after it",
          None, _one, _plus_one, _counting, longest=COUNTS - 1, defaults={"steps": 4000}),
     Task("flip-flop", 4, "after instructions write 0/1 and ignore 0/1, the bit last written",
          None, _one, _same, _flip_flop),
+    # Lengths count digits per operand; input and answer least significant digit first.
     # Trained to 5 digits and tested to 3 x 5, as Cho et al.'s toy script (trained to 5, tested
     # to 10); 6000 steps: with 4000, Abacus stayed at 62% exact match in distribution.
     Task("addition", DIGITS + 1 + HINTS, "a + b, n digits each, every number written units first; "

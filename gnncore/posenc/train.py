@@ -10,6 +10,7 @@ training set to overfit; evaluation covers every length 1..test_length.
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from typing import Any
 
@@ -136,19 +137,18 @@ def defaults(spec: RunSpec) -> dict[str, Any]:
         and 4 x d_model).
     steps 2000, batch_size 32, lr 7e-3, warmup steps / 20: tuned on copy at train length 16
         so that every encoding but NoPE learns the task in distribution, with the schedule
-        of ``learning_rate`` (docs/decisions.md has the seeds and the alternatives tried;
+        of ``fit.learning_rate`` (docs/decisions.md has the seeds and the alternatives tried;
         1000 steps left ALiBi at 69% in distribution on seed 1).
     weight_decay 0.1: nanoGPT's and GPT-3's value, on weight matrices only.
     eval_examples 64: examples per test length; every run is scored on the same ones (64 x 32
         longer lengths is 2048 examples out of distribution; 128 doubled the evaluation's cost).
-    A task may start elsewhere (``Task.defaults``): addition trains to 5 digits for 6000 steps
-    and tests to 15; counting trains for 4000 steps.
+    A task may start elsewhere (``Task.defaults``: addition's lengths and steps, counting's steps).
     max_position 512 (randomised encodings only): Ruoss et al. 2023 draw from 2048 positions
         for tests up to 500 tokens, about 4x; 512 is about 5x the default test's 99 tokens and
         covers the longest test length's 259.
     """
     task = TASKS.get(spec.dataset)
-    own = dict(task.defaults) if task is not None else {}  # a task's own starting point (addition's)
+    own = dict(task.defaults) if task is not None else {}  # a task's own starting point (Task.defaults)
     d_model = spec.get("d_model", SIZE.d_model)
     steps = spec.get("steps", own.get("steps", STEPS))
     return {
@@ -203,8 +203,8 @@ def validate(spec: RunSpec) -> None:
     train, test = p.get("train_length", 1), p.get("test_length", MAX_TEST_LENGTH)
     longest = TASKS[spec.dataset].longest
     if longest is not None and test > longest:
-        raise SpecError(f"{spec.dataset} makes inputs of at most {longest} tokens (its numbers end at "
-                        f"{longest}), so test_length must be at most {longest}, not {test}.")
+        raise SpecError(f"{spec.dataset}'s numbers end at {longest}, so test_length must be at most "
+                        f"{longest}, not {test}.")
     if not train <= test:
         raise SpecError(f"test_length must lie between the train length ({train}) and "
                         f"{MAX_TEST_LENGTH}, not {test}.")
@@ -276,24 +276,26 @@ def build_model(spec: RunSpec) -> Transformer:
 def measured_step_ms(steps: int = 6) -> float:
     """Milliseconds of one training step of the default run (copy, RoPE, the toy size) on one
     thread of this machine, measured once per process: machines differ several-fold here
-    (docs/decisions.md), so the page's time estimate scales its relative costs by this."""
+    (docs/decisions.md), so the page's time estimate scales its relative costs by this. The
+    fastest of a few steps, so that load at that moment is not counted again beside the
+    page's own correction for it."""
     spec = RunSpec.make(FACTS.kind, FACTS.default_dataset, "rope", 0)
     spec = RunSpec.make(FACTS.kind, FACTS.default_dataset, "rope", 0, **defaults(spec))
     hp, task = spec.params, task_of(spec)
-    with one_thread():
+    with _TIMING, one_thread():
         model = build_model(spec)
         optimizer = make_optimizer(model, hp["lr"], hp["weight_decay"])
         generator = torch.Generator().manual_seed(0)
-
-        def step() -> None:
+        times = []
+        for _ in range(steps + 1):  # the first step allocates
+            start = time.perf_counter()
             train_step(model, optimizer, length_groups(task, hp["batch_size"], hp["train_length"], LENGTH_GROUPS,
                                                        generator), generator)
+            times.append(time.perf_counter() - start)
+        return 1000 * min(times[1:])
 
-        step()  # the first step allocates
-        start = time.perf_counter()
-        for _ in range(steps):
-            step()
-        return 1000 * (time.perf_counter() - start) / steps
+
+_TIMING = threading.Lock()  # two sessions' first estimates must not interleave one_thread()'s save and restore
 
 
 def _summary(lengths: list[dict]) -> dict[str, Any]:

@@ -49,6 +49,9 @@ def test_sweep_mode_starts_at_the_trained_length_and_keeps_its_own_keys(pages):
     assert "mode" not in at.session_state and "sweep:knob" not in at.session_state  # the arena's are untouched
     assert at.text_input(key="pe:sweep:values").value == "4,8,12,16"  # all within the default test length
     assert any("4 runs: 1 encodings x 1 seeds x 4 values of train_length" in m.value for m in at.markdown)
+    at.selectbox(key="pe:sweep:knob").set_value("d_model").run()
+    assert "2" not in at.text_input(key="pe:sweep:values").value.split(",")  # d_model 2 cannot have 4 heads
+    at.selectbox(key="pe:sweep:knob").set_value("train_length").run()
     at.text_input(key="pe:sweep:values").set_value("2,50").run()  # 50 is past the test length (48)
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "test_length" in errors[0] and "\n" not in errors[0]
@@ -56,6 +59,7 @@ def test_sweep_mode_starts_at_the_trained_length_and_keeps_its_own_keys(pages):
 
 def test_the_lengths_preset_sets_the_sidebar_and_trains_nothing(pages):
     at = pages.open(PAGE)
+    at.selectbox(key="pe:task").set_value("addition").run()  # its own lengths and steps...
     at.button_group(key="pe:mode").set_value("Sweep").run()
     assert not [b for b in at.button if b.key and b.key.startswith("preset:")]  # the arena's presets stay there
     at.button(key="pe:preset:lengths").click().run()
@@ -64,6 +68,8 @@ def test_the_lengths_preset_sets_the_sidebar_and_trains_nothing(pages):
     assert at.selectbox(key="pe:sweep:knob").value == "train_length"
     assert at.text_input(key="pe:sweep:values").value == "4,8,12,16"
     assert any("12 runs: 3 encodings x 1 seeds x 4 values of train_length" in m.value for m in at.markdown)
+    assert at.selectbox(key="pe:task").value == "copy"  # ...give way to copy's with the preset
+    assert [at.number_input(key=f"pe:{n}").value for n in ("test_length", "steps")] == [48, 2000]
     assert any("heatmap" in c.value for c in at.caption)
     assert not RunStore().results()
 
@@ -84,3 +90,12 @@ def test_a_sweep_of_the_trained_length_draws_the_heatmap_of_the_stored_scores(pa
         assert cell.mean == pytest.approx(want["token_accuracy"].mean())
     labels = {b.label for b in at.get("download_button")}
     assert {"PNG", "CSV", "Download the comparison (zip)"} <= labels
+
+
+def test_a_switch_between_tasks_without_defaults_of_their_own_keeps_the_users_settings(pages):
+    at = pages.open(PAGE)
+    at.number_input(key="pe:steps").set_value(700).run()
+    at.selectbox(key="pe:task").set_value("reverse").run()
+    assert at.number_input(key="pe:steps").value == 700
+    at.selectbox(key="pe:task").set_value("counting").run()  # counting trains longer by default
+    assert at.number_input(key="pe:steps").value == 4000
