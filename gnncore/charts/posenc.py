@@ -266,6 +266,8 @@ def length_heatmap(lengths: pd.DataFrame, metric: str = "token_accuracy") -> alt
                 f"at one tested length, {'one run' if seeds == 1 else f'mean over {seeds} seeds'}.",
                 "Outlined: lengths seen in training. Bright to the right of the outline: the encoding "
                 "generalises past what it was trained on."]
-    return style(alt.layer(heat, trained).properties(width=WIDTH // 2, height=140).facet(
+    # Up to three encodings in one row (two columns would leave an empty panel's axis under three).
+    columns = len(names) if len(names) <= 3 else 2
+    return style(alt.layer(heat, trained).properties(width=max(WIDTH // columns, 200), height=140).facet(
         facet=alt.Facet("name:N", title=None, sort=names, header=alt.Header(labelFontSize=13, labelFontWeight="bold")),
-        columns=2).properties(title=title(f"Trained length × tested length{_task(task)}", subtitle)))
+        columns=columns).properties(title=title(f"Trained length × tested length{_task(task)}", subtitle)))
