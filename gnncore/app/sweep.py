@@ -245,7 +245,7 @@ def sweep_comparison(results: list[RunResult], knob: str) -> Comparison:
     smooth = next((m.name for m in facts(first.kind).measures if m.name in frame), None)
     setting = facts(first.kind).setting(knob)
     chart = sweep_chart(frame, knob, metric, refs, smoothness=smooth,
-                        knob_label=setting.label if setting else knob)
+                        knob_label=setting.label if setting else knob, noun=facts(first.kind).noun.capitalize())
     table = summary_table(frame, knob, metric)
     out = sweep.out_frame(frame, first.kind, knob)
     charts, frames, data = {f"sweep_{knob}": chart}, {"summary": table, "runs": out}, {f"sweep_{knob}": out}

@@ -25,23 +25,24 @@ SMOOTH_HEIGHT = 200
 
 def sweep_chart(runs: pd.DataFrame, knob: str, metric: str = "test_accuracy",
                 references: pd.DataFrame | None = None, smoothness: str | None = None,
-                knob_label: str | None = None) -> alt.TopLevelMixin:
+                knob_label: str | None = None, noun: str = "Model") -> alt.TopLevelMixin:
     """``metric`` against ``knob``: a line per model (mean, ± 1 std band), a dot per seed,
     published marks; and, where ``smoothness`` names a column of ``runs``, that measure in a
-    second panel. ``references``: columns model, ``knob``, mean (and source)."""
+    second panel. ``references``: columns model, ``knob``, mean (and source). ``noun``: what
+    the models are, for the legend ("Encoding" on the encodings page)."""
     require(runs, ["model", knob, metric], "sweep_chart")
     label = knob_label or knob
     colors = color_scale(runs["model"])
     x, x_enc = _x(runs, knob, label)
     dataset = str(runs["dataset"].iloc[0]) if "dataset" in runs and len(runs) else None
-    top = _panel(runs, knob, metric, colors, x_enc, x, references)
+    top = _panel(runs, knob, metric, colors, x_enc, x, references, noun=noun)
     subtitle = [f"Line: {mean_and_spread(runs)} (shaded band); each dot is one run. Hover for the numbers."]
     if references is not None and len(_published(references, runs, knob, x)):
         subtitle.append("Black diamond: a published figure at that value (hover for the source and its setup).")
     top = top.properties(title=title(f"{metric_label(metric)} against {label}"
                                      + (f" on {dataset}" if dataset else ""), subtitle))
     if smoothness and smoothness in runs and runs[smoothness].notna().any():
-        low = _panel(runs, knob, smoothness, colors, x_enc, x, None, height=SMOOTH_HEIGHT)
+        low = _panel(runs, knob, smoothness, colors, x_enc, x, None, height=SMOOTH_HEIGHT, noun=noun)
         low = low.properties(title=title(
             f"{metric_label(smoothness)} against {label}",
             "Near 0: every node's output points the same way, whatever its class (over-smoothed)."))
@@ -64,7 +65,7 @@ def _x(runs: pd.DataFrame, knob: str, label: str):
     return "log" if log else "linear", lambda field=knob: alt.X(f"{field}:Q", title=label, axis=axis, scale=scale)
 
 
-def _panel(runs, knob, metric, colors, x_enc, x_kind, references, height=None):
+def _panel(runs, knob, metric, colors, x_enc, x_kind, references, height=None, noun="Model"):
     fmt, label = value_format(metric), metric_label(metric)
     frame = numeric(runs, [metric]) if x_kind == "ordinal" else numeric(runs, [metric, knob])
     stats = band_stats(frame, knob, metric)
@@ -74,20 +75,20 @@ def _panel(runs, knob, metric, colors, x_enc, x_kind, references, height=None):
     y_values = [*stats["lower"], *stats["upper"], *dots[metric]]
     y_scale = alt.Scale(zero=False)
     axis = percent_axis(metric, y_values)
-    c = color_by_name(colors)
+    c = color_by_name(colors, title=noun)
     base = alt.Chart(stats).encode(x=x_enc())
     band = base.mark_area(opacity=0.16).encode(
         y=alt.Y("lower:Q", title=label, axis=axis, scale=y_scale), y2="upper:Q", color=c)
     line = base.mark_line(strokeWidth=2.2, point=alt.OverlayMarkDef(size=36, filled=True)).encode(
         y=alt.Y("mean:Q", title=label, axis=axis, scale=y_scale), color=c,
-        tooltip=[alt.Tooltip("name:N", title="Model"), alt.Tooltip(f"{knob}", title=knob),
+        tooltip=[alt.Tooltip("name:N", title=noun), alt.Tooltip(f"{knob}", title=knob),
                  alt.Tooltip("mean:Q", title=f"{label}, mean", format=fmt),
                  alt.Tooltip("std:Q", title="Standard deviation", format=fmt),
                  alt.Tooltip("runs:Q", title="Runs")])
     seed_dots = alt.Chart(dots).mark_circle(size=28, opacity=0.45).encode(
         x=x_enc(), y=alt.Y(f"{metric}:Q", title=label, axis=axis, scale=y_scale),
         color=color_by_name(colors, legend=False),
-        tooltip=[alt.Tooltip("name:N", title="Model"), alt.Tooltip(f"{knob}", title=knob)]
+        tooltip=[alt.Tooltip("name:N", title=noun), alt.Tooltip(f"{knob}", title=knob)]
         + [alt.Tooltip(f"{c}:Q", title=c.capitalize()) for c in ("seed", "fold") if c in dots]
         + [alt.Tooltip(f"{metric}:Q", title=label, format=fmt)])
     layers = [band, line, seed_dots]
@@ -98,7 +99,7 @@ def _panel(runs, knob, metric, colors, x_enc, x_kind, references, height=None):
         layers.append(alt.Chart(published).mark_point(
             shape="diamond", size=120, filled=True, color=REFERENCE_COLOR, stroke="white", strokeWidth=1
         ).encode(x=x_enc(), y=alt.Y("mean:Q", title=label, axis=axis, scale=y_scale),
-                 tooltip=[alt.Tooltip("name:N", title="Model"), alt.Tooltip(f"{knob}", title=knob),
+                 tooltip=[alt.Tooltip("name:N", title=noun), alt.Tooltip(f"{knob}", title=knob),
                           alt.Tooltip("mean:Q", title="Published", format=fmt),
                           alt.Tooltip("source:N", title="Source")]))
     chart = alt.layer(*layers)

@@ -88,6 +88,7 @@ def test_a_sweep_of_the_trained_length_draws_the_heatmap_of_the_stored_scores(pa
     for cell in cells.itertuples():
         want = lengths[(lengths["train_length"] == cell.train_length) & (lengths["length"] == cell.length)]
         assert cell.mean == pytest.approx(want["token_accuracy"].mean())
+    assert any('"title": "Encoding"' in e.proto.spec for e in at.get("vega_lite_chart"))  # the legend's noun
     labels = {b.label for b in at.get("download_button")}
     assert {"PNG", "CSV", "Download the comparison (zip)"} <= labels
 
