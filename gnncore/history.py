@@ -233,6 +233,6 @@ def for_comparison(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
     datasets = {d: i for i, d in enumerate(dataset_order(frame["dataset"]))}
-    kinds = {k: i for i, k in enumerate(runs.ENGINES)}
+    kinds = {k: i for i, k in enumerate(runs.kinds())}
     return frame.assign(_k=frame["kind"].map(kinds).fillna(len(kinds)), _d=frame["dataset"].map(datasets)) \
         .sort_values(["_k", "_d", "created"], kind="stable").drop(columns=["_k", "_d"])

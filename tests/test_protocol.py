@@ -15,7 +15,7 @@ from gnncore.spec import RunSpec, SpecError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("kind", list(runs.ENGINES))
+@pytest.mark.parametrize("kind", runs.kinds())
 def test_every_engine_declares_consistent_facts(kind):
     f = runs.facts(kind)
     assert f.kind == kind and f.title and f.command
@@ -52,7 +52,7 @@ def test_each_registry_entry_reaches_the_cli_the_charts_and_the_readme():
         assert theme.color_of(name) == entry.color
         assert name in help_text, f"{name} missing from the CLI's help"
         assert entry.label in readme, f"{entry.label} missing from README.md"
-    colours = [e.color for k in runs.ENGINES for e in runs.facts(k).models.values()]
+    colours = [e.color for k in runs.kinds() for e in runs.facts(k).models.values()]
     gnn = [runs.models()[m].color for m in runs.models() if m in runs.facts("node").models]
     assert len(set(gnn)) == len(gnn), "two architectures share a colour"
     assert colours
@@ -116,7 +116,7 @@ IDENTITY = {"dataset", "task", "encoding", "model", "explainer", "seed", "fold",
 
 def test_every_number_a_csv_holds_is_a_declared_metric():
     """Each metric is declared once, by its engine; charts, tables and the CLI read it."""
-    for kind in runs.ENGINES:
+    for kind in runs.kinds():
         f = runs.facts(kind)
         for column in {*f.columns, *f.run_columns} - IDENTITY:
             assert f.metric(column) is not None, (kind, column)

@@ -30,7 +30,7 @@ from gnncore.charts.stats import datasets_of, mean_ci, mean_std, numeric, pm, re
 from gnncore.charts.theme import (MUTED, REFERENCE_COLOR, color_scale, display_name, metric_label, order,
                                   percent_axis, style, title, value_format)
 from gnncore.protocol import Metric
-from gnncore.runs import ENGINES, facts, metric as declared
+from gnncore.runs import facts, kinds, metric as declared
 
 ROW = 56  # pixels per model in final_scores
 
@@ -127,8 +127,9 @@ def summary_table(runs: pd.DataFrame, metric: str = "test_accuracy",
 def beside(runs: pd.DataFrame) -> list[Metric]:
     """What the summary table shows after the scores, as the engines of ``runs`` declare it
     (every engine's, for a frame without a ``kind`` column)."""
-    kinds = list(dict.fromkeys(runs["kind"].dropna())) if "kind" in runs else list(ENGINES)
-    return list(dict.fromkeys(m for k in kinds if k in ENGINES for m in facts(k).beside()))
+    known = kinds()
+    present = list(dict.fromkeys(runs["kind"].dropna())) if "kind" in runs else known
+    return list(dict.fromkeys(m for k in present if k in known for m in facts(k).beside()))
 
 
 def _on(dataset: str | None) -> str:

@@ -13,7 +13,7 @@ place specs are resolved and every front end's spec list is built.
 A spec is resolved (defaults, then validation) once, by :func:`resolve`, which marks it;
 :func:`grid` builds and resolves every front end's spec list, and
 :func:`gnncore.runs.run_all` resolves only what is not resolved yet. A new engine is one
-module and one line in ``ENGINES``.
+module and one line in ``ENGINES``; its kind is the ``FACTS.kind`` it declares, nowhere else.
 """
 
 from __future__ import annotations
@@ -26,19 +26,28 @@ from typing import Sequence
 from gnncore.protocol import Entry, Facts, Metric, metric_table
 from gnncore.spec import RunSpec, SpecError
 
-ENGINES = {
-    "node": "gnncore.gnn.tasks.node",
-    "link": "gnncore.gnn.tasks.link",
-    "graph": "gnncore.gnn.tasks.graph",
-    "posenc": "gnncore.posenc.train",
-    "explain": "gnncore.gnn.explain.engine",
-}
+# The engines, in reading order. Their kinds are read from their FACTS, so every engine is
+# imported at the first lookup (about 4 s more than one alone, once per process: docs/decisions.md).
+ENGINES = (
+    "gnncore.gnn.tasks.node",
+    "gnncore.gnn.tasks.link",
+    "gnncore.gnn.tasks.graph",
+    "gnncore.posenc.train",
+    "gnncore.gnn.explain.engine",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _by_kind() -> dict[str, ModuleType]:
+    modules = [importlib.import_module(name) for name in ENGINES]
+    return {module.FACTS.kind: module for module in modules}
 
 
 def engine(kind: str) -> ModuleType:
-    if kind not in ENGINES:
-        raise SpecError(f"Unknown run kind '{kind}'; choose one of {', '.join(ENGINES)}.")
-    return importlib.import_module(ENGINES[kind])
+    found = _by_kind().get(kind)
+    if found is None:
+        raise SpecError(f"Unknown run kind '{kind}'; choose one of {', '.join(_by_kind())}.")
+    return found
 
 
 def facts(kind: str) -> Facts:
@@ -47,7 +56,7 @@ def facts(kind: str) -> Facts:
 
 def kinds(command: str | None = None) -> list[str]:
     """The run kinds, or those of one CLI subcommand (``gnn``: node, link, graph)."""
-    return [k for k in ENGINES if command is None or facts(k).command[0] == command]
+    return [k for k in _by_kind() if command is None or facts(k).command[0] == command]
 
 
 def models() -> dict[str, Entry]:
@@ -56,7 +65,7 @@ def models() -> dict[str, Entry]:
     share (GIN, a graph model only, before the MLP baseline)."""
     order: list[str] = []
     entries: dict[str, Entry] = {}
-    for kind in ENGINES:
+    for kind in kinds():
         names = list(facts(kind).models)
         for i, name in enumerate(names):
             if name in entries:
@@ -75,7 +84,7 @@ def metric(name: str) -> Metric:
 
 @functools.lru_cache(maxsize=1)
 def _metrics() -> dict[str, Metric]:
-    return metric_table(facts(kind) for kind in ENGINES)
+    return metric_table(facts(kind) for kind in kinds())
 
 
 def resolve(spec: RunSpec) -> RunSpec:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from gnncore import config
-from gnncore.runs.engines import ENGINES, facts
+from gnncore.runs.engines import facts, kinds
 from gnncore.spec import RunResult, RunSpec
 
 
@@ -114,7 +114,7 @@ class RunStore:
             row = db.execute("SELECT spec, metrics, history, tables FROM runs WHERE key = ?",
                              (spec.key,)).fetchone()
             kept = {name for (name,) in db.execute("SELECT name FROM artifacts WHERE key = ?", (spec.key,))}
-        keeps = facts(spec.kind).keeps if spec.kind in ENGINES else ()
+        keeps = facts(spec.kind).keeps if spec.kind in kinds() else ()
         if row is None or not set(keeps) <= kept:
             return None
         return _from_row(row)
